@@ -1,0 +1,122 @@
+// Package archive holds the Article model that the fetching and the building
+// side share, and the on-disk archive between them: the API's items as
+// received, media stored by content hash, and the state a later run resumes
+// from. It knows nothing of HTTP or Markdown.
+package archive
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Source names one of the API lists an article can come from.
+type Source string
+
+// The list sources. Their string values are the names users give to --source
+// and the folder names inside the archive, so they must never change.
+const (
+	News      Source = "news"      // permanent news materials (material/batchget_material)
+	Published Source = "published" // free-published articles (freepublish/batchget)
+	Drafts    Source = "drafts"    // the draft box (draft/batchget)
+)
+
+// Sources lists every source in the order runs visit them.
+var Sources = []Source{News, Published, Drafts}
+
+// ParseSource checks a source name given by a user.
+func ParseSource(s string) (Source, error) {
+	for _, src := range Sources {
+		if string(src) == s {
+			return src, nil
+		}
+	}
+	return "", fmt.Errorf("unknown source %q (want news, published or drafts)", s)
+}
+
+// ChinaTime is the zone WeChat shows its times in. A fixed offset rather than
+// time.LoadLocation keeps output identical on machines without tzdata.
+var ChinaTime = time.FixedZone("CST", 8*60*60)
+
+// Article is one news item: a message (news material, published article or
+// draft) holds one to eight of them.
+type Article struct {
+	Source Source
+	// ItemID is the message's media_id (news, drafts) or article_id (published).
+	ItemID string
+	// Index is the 1-based position of the article inside its message.
+	Index int
+
+	Title            string
+	Author           string
+	Digest           string
+	Content          string // the article body HTML as the API returned it
+	ContentSourceURL string // the "read original" link
+	URL              string // the mp.weixin.qq.com page (a temporary preview for drafts)
+	ThumbMediaID     string
+	ThumbURL         string
+
+	ShowCoverPic       int
+	NeedOpenComment    int
+	OnlyFansCanComment int
+	// Deleted is true when the API reports the published article deleted.
+	Deleted bool
+
+	CreateTime time.Time // zero when the API gives none (published, drafts)
+	UpdateTime time.Time
+}
+
+// Key identifies the article across runs: source, message id and index.
+func (a *Article) Key() string {
+	return string(a.Source) + "/" + a.ItemID + "/" + strconv.Itoa(a.Index)
+}
+
+// Date is the article's publication time as best known: create_time when the
+// API gave one, update_time otherwise.
+func (a *Article) Date() time.Time {
+	if !a.CreateTime.IsZero() {
+		return a.CreateTime
+	}
+	return a.UpdateTime
+}
+
+// CoverKey is the media-store key of the cover image: its URL when the API
+// gave one, otherwise a pseudo URL naming the thumb material, which the
+// fetcher downloads with get_material.
+func (a *Article) CoverKey() string {
+	if a.ThumbURL != "" {
+		return a.ThumbURL
+	}
+	if a.ThumbMediaID != "" {
+		return MaterialKey(a.ThumbMediaID)
+	}
+	return ""
+}
+
+// MaterialKey is the media-store key of a permanent material fetched by
+// media_id rather than by URL.
+func MaterialKey(mediaID string) string {
+	return "wechat-material:" + mediaID
+}
+
+// Permalink is the parts of an mp.weixin.qq.com link that identify an
+// article for good: the account (__biz), the message (mid) and the position
+// (idx). Sn and chksm change between copies of the link and are ignored.
+type Permalink struct {
+	Biz string
+	Mid string
+	Idx string
+}
+
+// ParsePermalink reads __biz, mid and idx from an article URL. ok is false
+// when the URL lacks them (short /s/xxxx links, draft previews).
+func ParsePermalink(raw string) (p Permalink, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Permalink{}, false
+	}
+	q := u.Query()
+	p = Permalink{Biz: q.Get("__biz"), Mid: q.Get("mid"), Idx: q.Get("idx")}
+	return p, p.Biz != "" && p.Mid != "" && p.Idx != ""
+}
