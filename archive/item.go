@@ -1,0 +1,158 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// rawItem is one element of item[] in a batchget response, for any of the
+// three list sources: they share this shape but for the id key.
+type rawItem struct {
+	MediaID   string `json:"media_id"`
+	ArticleID string `json:"article_id"`
+	Content   struct {
+		NewsItem   []rawNewsItem `json:"news_item"`
+		CreateTime flexInt       `json:"create_time"`
+		UpdateTime flexInt       `json:"update_time"`
+	} `json:"content"`
+	UpdateTime flexInt `json:"update_time"`
+}
+
+type rawNewsItem struct {
+	Title              string   `json:"title"`
+	Author             string   `json:"author"`
+	Digest             string   `json:"digest"`
+	Content            string   `json:"content"`
+	ContentSourceURL   string   `json:"content_source_url"`
+	ThumbMediaID       string   `json:"thumb_media_id"`
+	ThumbURL           string   `json:"thumb_url"`
+	ShowCoverPic       flexInt  `json:"show_cover_pic"`
+	URL                string   `json:"url"`
+	NeedOpenComment    flexInt  `json:"need_open_comment"`
+	OnlyFansCanComment flexInt  `json:"only_fans_can_comment"`
+	IsDeleted          flexBool `json:"is_deleted"`
+}
+
+// flexInt accepts a JSON number or a numeric string: SDKs and proxies differ
+// in how they pass WeChat's integers along, and a backup must not fail on it.
+type flexInt int64
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			return nil
+		}
+		b = []byte(s)
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("not a number: %s", b)
+	}
+	*n = flexInt(v)
+	return nil
+}
+
+// flexBool accepts true/false, 0/1 and their string forms.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	switch string(bytes.Trim(bytes.TrimSpace(b), `"`)) {
+	case "true", "1":
+		*f = true
+	case "false", "0", "", "null":
+		*f = false
+	default:
+		return fmt.Errorf("not a boolean: %s", b)
+	}
+	return nil
+}
+
+// ItemID reads the id of a raw list item: article_id for published items,
+// media_id for the others.
+func ItemID(src Source, raw []byte) (string, error) {
+	var it struct {
+		MediaID   string `json:"media_id"`
+		ArticleID string `json:"article_id"`
+	}
+	if err := json.Unmarshal(raw, &it); err != nil {
+		return "", fmt.Errorf("%s item: %w", src, err)
+	}
+	id := it.MediaID
+	if src == Published {
+		id = it.ArticleID
+	}
+	if id == "" {
+		return "", fmt.Errorf("%s item without an id", src)
+	}
+	return id, nil
+}
+
+// ItemUpdateTime reads update_time of a raw list item, the field incremental
+// runs compare to decide whether an item changed.
+func ItemUpdateTime(raw []byte) (int64, error) {
+	var it rawItem
+	if err := json.Unmarshal(raw, &it); err != nil {
+		return 0, err
+	}
+	if it.UpdateTime == 0 {
+		return int64(it.Content.UpdateTime), nil
+	}
+	return int64(it.UpdateTime), nil
+}
+
+// DecodeItem turns one raw list item into its articles, in message order.
+func DecodeItem(src Source, raw []byte) ([]Article, error) {
+	var it rawItem
+	if err := json.Unmarshal(raw, &it); err != nil {
+		return nil, fmt.Errorf("%s item: %w", src, err)
+	}
+	id, err := ItemID(src, raw)
+	if err != nil {
+		return nil, err
+	}
+	update := int64(it.UpdateTime)
+	if update == 0 {
+		update = int64(it.Content.UpdateTime)
+	}
+	arts := make([]Article, 0, len(it.Content.NewsItem))
+	for i, n := range it.Content.NewsItem {
+		arts = append(arts, Article{
+			Source:             src,
+			ItemID:             id,
+			Index:              i + 1,
+			Title:              n.Title,
+			Author:             n.Author,
+			Digest:             n.Digest,
+			Content:            n.Content,
+			ContentSourceURL:   n.ContentSourceURL,
+			URL:                n.URL,
+			ThumbMediaID:       n.ThumbMediaID,
+			ThumbURL:           n.ThumbURL,
+			ShowCoverPic:       int(n.ShowCoverPic),
+			NeedOpenComment:    int(n.NeedOpenComment),
+			OnlyFansCanComment: int(n.OnlyFansCanComment),
+			Deleted:            bool(n.IsDeleted),
+			CreateTime:         unixTime(int64(it.Content.CreateTime)),
+			UpdateTime:         unixTime(update),
+		})
+	}
+	return arts, nil
+}
+
+func unixTime(sec int64) time.Time {
+	if sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).In(ChinaTime)
+}

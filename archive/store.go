@@ -1,0 +1,235 @@
+package archive
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Layout of an archive folder (documented in the README):
+//
+//	items/<source>/<id>.json   each list item as the API sent it, pretty-printed
+//	media/<ab>/<sha256>.<ext>  each image once, named by its content hash
+//	media/index.json           media key (URL) → file, hash, type, size
+//	state.json                 what a later run resumes from
+const (
+	itemsDir   = "items"
+	mediaDir   = "media"
+	mediaIndex = "media/index.json"
+	stateFile  = "state.json"
+)
+
+// Archive is an on-disk archive. Its methods are safe for concurrent use.
+type Archive struct {
+	dir string
+
+	mu         sync.Mutex
+	media      map[string]MediaEntry
+	mediaDirty bool
+}
+
+// MediaEntry describes one stored media file.
+type MediaEntry struct {
+	File   string `json:"file"` // path relative to the archive's media folder, slash-separated
+	SHA256 string `json:"sha256"`
+	Type   string `json:"type,omitempty"` // MIME type
+	Size   int64  `json:"size"`
+}
+
+// Ext is the file name extension of the stored file, with its dot.
+func (e MediaEntry) Ext() string { return filepath.Ext(e.File) }
+
+// Open opens the archive in dir, creating the folder if needed.
+func Open(dir string) (*Archive, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	a := &Archive{dir: dir, media: map[string]MediaEntry{}}
+	b, err := os.ReadFile(filepath.Join(dir, mediaIndex))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("archive: %w", err)
+	default:
+		if err := json.Unmarshal(b, &a.media); err != nil {
+			return nil, fmt.Errorf("archive: %s is damaged (%v); move it away and re-run to rebuild it", filepath.Join(dir, mediaIndex), err)
+		}
+	}
+	return a, nil
+}
+
+// Dir is the archive's folder.
+func (a *Archive) Dir() string { return a.dir }
+
+// safeID matches ids that can be file names as they are. WeChat's ids are
+// URL-safe base64; anything else (a hostile or broken server) is hashed, so
+// no id can name a path outside the archive.
+var safeID = regexp.MustCompile(`^[A-Za-z0-9_=-]{1,128}$`)
+
+func itemFileName(id string) string {
+	if safeID.MatchString(id) {
+		return id + ".json"
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "x-" + hex.EncodeToString(sum[:16]) + ".json"
+}
+
+// PutItem stores one list item as received, pretty-printed with its keys in
+// the order the API sent them. It reports whether the file changed.
+func (a *Archive) PutItem(src Source, raw []byte) (changed bool, err error) {
+	id, err := ItemID(src, raw)
+	if err != nil {
+		return false, err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return false, fmt.Errorf("%s item %s: %w", src, id, err)
+	}
+	buf.WriteByte('\n')
+	return WriteFileAtomic(filepath.Join(a.dir, itemsDir, string(src), itemFileName(id)), buf.Bytes())
+}
+
+// ItemRef names one stored item.
+type ItemRef struct {
+	Source Source
+	File   string
+}
+
+// Items lists the stored items of every source, in a stable order.
+func (a *Archive) Items() ([]ItemRef, error) {
+	var refs []ItemRef
+	for _, src := range Sources {
+		entries, err := os.ReadDir(filepath.Join(a.dir, itemsDir, string(src)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			// Temp files of an interrupted write start with a dot.
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			refs = append(refs, ItemRef{Source: src, File: e.Name()})
+		}
+	}
+	return refs, nil
+}
+
+// ReadItem returns a stored item's raw JSON.
+func (a *Archive) ReadItem(ref ItemRef) ([]byte, error) {
+	return os.ReadFile(filepath.Join(a.dir, itemsDir, string(ref.Source), ref.File))
+}
+
+// Walk calls fn for every article in the archive, one message at a time so
+// that memory does not grow with the account. The order is stable: source,
+// then item file name, then index. A damaged item stops the walk with an
+// error naming its file.
+func (a *Archive) Walk(fn func(*Article) error) error {
+	refs, err := a.Items()
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		raw, err := a.ReadItem(ref)
+		if err != nil {
+			return err
+		}
+		arts, err := DecodeItem(ref.Source, raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(itemsDir, string(ref.Source), ref.File), err)
+		}
+		for i := range arts {
+			if err := fn(&arts[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Media looks up a stored media file by its key (the URL it was found under).
+func (a *Archive) Media(key string) (MediaEntry, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, ok := a.media[key]
+	return e, ok
+}
+
+// MediaPath is the absolute path of a stored media file.
+func (a *Archive) MediaPath(e MediaEntry) string {
+	return filepath.Join(a.dir, mediaDir, filepath.FromSlash(e.File))
+}
+
+// PutMedia stores data under key, once per content: two keys with the same
+// bytes share one file. ext is the extension to give a new file (with dot).
+func (a *Archive) PutMedia(key string, data []byte, ext, mimeType string) (MediaEntry, error) {
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	entry := MediaEntry{
+		File:   hash[:2] + "/" + hash + ext,
+		SHA256: hash,
+		Type:   mimeType,
+		Size:   int64(len(data)),
+	}
+	if _, err := WriteFileAtomic(a.MediaPath(entry), data); err != nil {
+		return MediaEntry{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, ok := a.media[key]; !ok || old != entry {
+		a.media[key] = entry
+		a.mediaDirty = true
+	}
+	return entry, nil
+}
+
+// MediaCount is the number of keys in the media index.
+func (a *Archive) MediaCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.media)
+}
+
+// Flush writes the media index if it changed. Callers flush after each page
+// so that a killed run keeps what it downloaded.
+func (a *Archive) Flush() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.mediaDirty {
+		return nil
+	}
+	// json.Marshal sorts map keys, which keeps the index deterministic.
+	b, err := json.MarshalIndent(a.media, "", "  ")
+	if err != nil {
+		return err
+	}
+	if _, err := WriteFileAtomic(filepath.Join(a.dir, mediaIndex), append(b, '\n')); err != nil {
+		return err
+	}
+	a.mediaDirty = false
+	return nil
+}
+
+// SortedMediaKeys lists the media index's keys, sorted.
+func (a *Archive) SortedMediaKeys() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	keys := make([]string, 0, len(a.media))
+	for k := range a.media {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
