@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mparchive/mparchive/render"
+)
+
+// maxConvertInput bounds what convert reads: an article body is at most
+// 1 MB by WeChat's rules, so far more than that is a mistake (a binary, a
+// whole site) that should not eat memory.
+const maxConvertInput = 64 << 20
+
+func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("convert", "convert [FILE|-]\n\nReads one article body's HTML (the API's content field, or the inner HTML of #js_content)\nfrom FILE or standard input and writes its Markdown to standard output.", stderr)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 1 {
+		return usagef("convert takes one file")
+	}
+	var in io.Reader = os.Stdin
+	name := "standard input"
+	if len(rest) == 1 && rest[0] != "-" {
+		f, err := os.Open(rest[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in, name = f, rest[0]
+	}
+	b, err := io.ReadAll(io.LimitReader(in, maxConvertInput+1))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(b) > maxConvertInput {
+		return fmt.Errorf("%s is larger than %d MB; an article body is at most 1 MB", name, maxConvertInput>>20)
+	}
+	md, err := render.New().Convert(string(b), render.Options{})
+	if err != nil {
+		return fmt.Errorf("converting %s: %w", name, err)
+	}
+	_, err = io.WriteString(stdout, md)
+	return err
+}

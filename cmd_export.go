@@ -1,0 +1,380 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter"
+	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/output"
+	"github.com/mparchive/mparchive/render"
+)
+
+// archiveSubdir is where export keeps its archive inside the output folder
+// when --archive names no other place: the same export command re-run then
+// finds it and only fetches what is new.
+const archiveSubdir = ".mparchive/archive"
+
+// fetchFlags are the flags of every command that talks to the API.
+type fetchFlags struct {
+	demo        bool
+	sources     string
+	apiBase     string
+	tokenMode   string
+	accessToken string
+	configFile  string
+	concurrency int
+	timeout     time.Duration
+}
+
+func (f *fetchFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.demo, "demo", false, "use the built-in demo account (a fake API in-process); needs no credentials")
+	fs.StringVar(&f.sources, "source", "news,published", "comma-separated sources: news, published, drafts")
+	fs.StringVar(&f.apiBase, "api-base", "", "WeChat API base URL (default https://api.weixin.qq.com; point it at a proxy or 'mparchive fake-api')")
+	fs.StringVar(&f.tokenMode, "token-mode", "stable", "how to get the access_token: stable (cgi-bin/stable_token; leaves the account's other tokens valid) or classic (cgi-bin/token; invalidates them)")
+	fs.StringVar(&f.accessToken, "access-token", "", "use this access_token instead of fetching one (also MPARCHIVE_ACCESS_TOKEN), for accounts whose token a central service hands out")
+	fs.StringVar(&f.configFile, "config", "", "YAML file with appid and secret (default: $MPARCHIVE_CONFIG, then the user config dir's mparchive/config.yaml)")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "parallel image downloads")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one API request")
+}
+
+func (f *fetchFlags) parseSources() ([]archive.Source, error) {
+	var out []archive.Source
+	seen := map[archive.Source]bool{}
+	for _, s := range strings.Split(f.sources, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		src, err := archive.ParseSource(s)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		if !seen[src] {
+			seen[src] = true
+			out = append(out, src)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("--source names no source")
+	}
+	return out, nil
+}
+
+// client builds the API client. With --demo it first starts the demo
+// account's fake API on loopback; stop shuts it down.
+func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, stop func(), err error) {
+	stop = func() {}
+	if f.concurrency < 1 {
+		return nil, stop, usagef("--concurrency must be at least 1")
+	}
+	opts := []exporter.Option{
+		exporter.WithRequestTimeout(f.timeout),
+		exporter.WithRetryReport(func(msg string, err error, wait time.Duration) {
+			rep.notef("retrying in %s: %s: %v", wait.Round(100*time.Millisecond), msg, err)
+		}),
+	}
+	switch f.tokenMode {
+	case "stable":
+		opts = append(opts, exporter.WithTokenMode(exporter.TokenStable))
+	case "classic":
+		opts = append(opts, exporter.WithTokenMode(exporter.TokenClassic))
+	default:
+		return nil, stop, usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
+	}
+	if f.demo {
+		srv, err := wechattest.NewServer(wechattest.Options{Demo: true})
+		if err != nil {
+			return nil, stop, fmt.Errorf("starting the demo API: %w", err)
+		}
+		opts = append(opts, exporter.WithBaseURL(srv.URL()), exporter.WithCredentials("wxdemo0000000000", "demo-secret"))
+		c, err := exporter.NewClient(opts...)
+		if err != nil {
+			srv.Close()
+			return nil, stop, err
+		}
+		return c, srv.Close, nil
+	}
+	cred, err := loadCredentials(f.configFile)
+	if err != nil {
+		return nil, stop, err
+	}
+	base := f.apiBase
+	if base == "" {
+		base = cred.APIBase
+	}
+	if base != "" {
+		opts = append(opts, exporter.WithBaseURL(base))
+	}
+	token := f.accessToken
+	if token == "" {
+		token = os.Getenv("MPARCHIVE_ACCESS_TOKEN")
+	}
+	switch {
+	case token != "":
+		opts = append(opts, exporter.WithAccessToken(token))
+	case cred.AppID != "" && cred.Secret != "":
+		opts = append(opts, exporter.WithCredentials(cred.AppID, cred.Secret))
+	default:
+		return nil, stop, errors.New("no credentials: set MPARCHIVE_APPID and MPARCHIVE_SECRET, or write them to a config file (see --config), " +
+			"or pass --access-token; to try mparchive without an account use --demo")
+	}
+	c, err = exporter.NewClient(opts...)
+	return c, stop, err
+}
+
+// buildFlags are the flags of every command that writes an output.
+type buildFlags struct {
+	out    string
+	format string
+}
+
+func (b *buildFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.out, "o", "", "output folder (required)")
+	fs.StringVar(&b.out, "out", "", "same as -o")
+	fs.StringVar(&b.format, "format", "hugo", "output format: hugo")
+}
+
+func (b *buildFlags) check() error {
+	if b.out == "" {
+		return usagef("-o DIR is required")
+	}
+	if b.format != "hugo" {
+		return usagef("unknown --format %q (this version writes: hugo)", b.format)
+	}
+	return nil
+}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", "export -o DIR [--demo] [--source news,published,drafts] [flags]", stderr)
+	var ff fetchFlags
+	var bf buildFlags
+	var archiveDir string
+	var quiet bool
+	ff.register(fs)
+	bf.register(fs)
+	fs.StringVar(&archiveDir, "archive", "", "archive folder (default DIR/"+archiveSubdir+")")
+	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := bf.check(); err != nil {
+		return err
+	}
+	if archiveDir == "" {
+		archiveDir = filepath.Join(bf.out, archiveSubdir)
+	}
+	rep := newReporter(stderr, quiet)
+	start := time.Now()
+	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
+	if err != nil {
+		return err
+	}
+	if code == exitInterrupted {
+		printSummary(rep, fsum, nil, start)
+		return exitError{code}
+	}
+	bsum, err := build(ctx, archiveDir, &bf, rep)
+	if err != nil {
+		return err
+	}
+	printSummary(rep, fsum, bsum, start)
+	return codeOf(code, bsum)
+}
+
+func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fetch", "fetch --archive DIR [--demo] [--source …] [flags]", stderr)
+	var ff fetchFlags
+	var archiveDir string
+	var quiet bool
+	ff.register(fs)
+	fs.StringVar(&archiveDir, "archive", "", "archive folder (required)")
+	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if archiveDir == "" {
+		return usagef("--archive DIR is required")
+	}
+	rep := newReporter(stderr, quiet)
+	start := time.Now()
+	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
+	if err != nil {
+		return err
+	}
+	printSummary(rep, fsum, nil, start)
+	return codeOf(code, nil)
+}
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("build", "build --archive DIR -o OUT [--format hugo]", stderr)
+	var bf buildFlags
+	var archiveDir string
+	var quiet bool
+	bf.register(fs)
+	fs.StringVar(&archiveDir, "archive", "", "archive folder (default OUT/"+archiveSubdir+")")
+	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := bf.check(); err != nil {
+		return err
+	}
+	if archiveDir == "" {
+		archiveDir = filepath.Join(bf.out, archiveSubdir)
+	}
+	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {
+		return fmt.Errorf("%s holds no archive (run 'mparchive fetch --archive %s' first)", archiveDir, archiveDir)
+	}
+	rep := newReporter(stderr, quiet)
+	start := time.Now()
+	bsum, err := build(ctx, archiveDir, &bf, rep)
+	if err != nil {
+		return err
+	}
+	printSummary(rep, nil, bsum, start)
+	return codeOf(exitOK, bsum)
+}
+
+// fetch runs the fetch stage. Besides its summary it returns the exit code
+// the stage alone deserves, so that export can still build after a quota
+// stop and then exit with that code.
+func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter) (*exporter.Summary, int, error) {
+	sources, err := ff.parseSources()
+	if err != nil {
+		return nil, 0, err
+	}
+	c, stop, err := ff.client(rep)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer stop()
+	arch, err := archive.Open(archiveDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	prog := rep.fetchProgress()
+	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
+		Sources:     sources,
+		Concurrency: ff.concurrency,
+		Progress:    prog.update,
+		Logf:        rep.notef,
+	})
+	prog.done()
+	switch {
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return sum, exitInterrupted, nil
+	case err != nil:
+		return nil, 0, err
+	case sum.Quota != nil:
+		return sum, exitQuota, nil
+	case sum.Partial():
+		return sum, exitPartial, nil
+	}
+	return sum, exitOK, nil
+}
+
+func build(ctx context.Context, archiveDir string, bf *buildFlags, rep *reporter) (*output.Result, error) {
+	arch, err := archive.Open(archiveDir)
+	if err != nil {
+		return nil, err
+	}
+	prog := rep.counter("building " + bf.format)
+	w := &output.HugoWriter{
+		Dir:       bf.out,
+		Converter: render.New(),
+		Progress:  prog.set,
+	}
+	res, err := w.Write(ctx, arch)
+	prog.done()
+	return res, err
+}
+
+// codeOf combines the fetch stage's exit code with the build's result.
+func codeOf(fetchCode int, res *output.Result) int {
+	if fetchCode != exitOK {
+		return fetchCode
+	}
+	if res != nil && (len(res.Failed) > 0 || len(res.Missing) > 0) {
+		return exitPartial
+	}
+	return exitOK
+}
+
+func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start time.Time) {
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	var problems []string
+	if fs != nil {
+		for _, src := range archive.Sources {
+			ss, ok := fs.Sources[src]
+			if !ok {
+				continue
+			}
+			state := "complete"
+			if !ss.Complete {
+				state = "stopped early"
+			}
+			add("%-10s %d articles in %d items (%d new, %d changed), %d pages, %s", src, ss.Articles, ss.Items, ss.New, ss.Changed, ss.Pages, state)
+			if ss.Err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", src, ss.Err))
+			}
+		}
+		add("images     %d downloaded, %d already archived, %d failed", fs.ImagesDownloaded, fs.ImagesReused, len(fs.FailedMedia))
+		keys := make([]string, 0, len(fs.FailedMedia))
+		for k := range fs.FailedMedia {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			if i == 20 {
+				problems = append(problems, fmt.Sprintf("… and %d more failed images (listed in the archive's state.json)", len(keys)-20))
+				break
+			}
+			problems = append(problems, fmt.Sprintf("image %s: %s", k, fs.FailedMedia[k]))
+		}
+		if fs.Quota != nil {
+			problems = append(problems, fmt.Sprintf("the daily quota of %s is spent; it resets at %s: run the same command again then and it resumes where this run stopped",
+				fs.Quota.Endpoint, fs.Quota.ResetAt.In(archive.ChinaTime).Format(time.RFC3339)))
+		}
+	}
+	if bs != nil {
+		add("output     %d articles: %d written, %d unchanged, %d images copied, %d failed", bs.Articles, bs.Written, bs.Unchanged, bs.ImagesCopied, len(bs.Failed))
+		for _, f := range bs.Failed {
+			problems = append(problems, "article "+f.Error())
+		}
+		missing := 0
+		for _, m := range bs.Missing {
+			missing += len(m.Images)
+		}
+		if missing > 0 {
+			add("           %d images in %d articles still link to WeChat (their download failed)", missing, len(bs.Missing))
+		}
+	}
+	add("elapsed    %s", time.Since(start).Round(10*time.Millisecond))
+	if len(problems) > 0 {
+		add("problems:")
+		for _, p := range problems {
+			add("  - %s", p)
+		}
+		add("Run the same command again to retry what failed; what is done is kept.")
+	}
+	rep.summary(lines, len(problems) > 0)
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

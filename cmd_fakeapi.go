@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mparchive/mparchive/exporter/wechattest"
+)
+
+func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fake-api", "fake-api [--listen 127.0.0.1:PORT] [--articles N] [--seed S] [flags]\n\n"+
+		"Serves a fake WeChat API with a generated account until interrupted, so that mparchive\n"+
+		"can be tried and benchmarked without an account:\n"+
+		"  mparchive fake-api --listen 127.0.0.1:8099 --articles 500 &\n"+
+		"  MPARCHIVE_APPID=any MPARCHIVE_SECRET=any mparchive export --api-base http://127.0.0.1:8099 -o out", stderr)
+	var (
+		listen    = fs.String("listen", "127.0.0.1:8099", "address to listen on")
+		opts      wechattest.Options
+		verbose   bool
+		faultRate float64
+	)
+	fs.IntVar(&opts.Articles, "articles", 100, "articles reachable through the default sources (news + published)")
+	fs.IntVar(&opts.Drafts, "drafts", 0, "draft articles on top (0: a tenth of --articles; -1: none)")
+	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the generated account: the same seed gives the same account")
+	fs.BoolVar(&opts.Demo, "demo", false, "serve the hand-written demo account instead of a generated one")
+	fs.DurationVar(&opts.Latency, "latency", 0, "delay before every answer, e.g. 20ms")
+	fs.Float64Var(&faultRate, "fault-rate", 0, "probability (0..1) that a call fails: errcode -1, 45011, HTTP 5xx, truncated or slow body, reset")
+	fs.IntVar(&opts.MissingImages, "missing-images", 0, "content images that answer 404")
+	fs.StringVar(&opts.AppID, "appid", "", "accept only this AppID (default: any)")
+	fs.StringVar(&opts.Secret, "secret", "", "accept only this AppSecret (default: any)")
+	fs.BoolVar(&verbose, "v", false, "log every request (tokens and secrets are never logged)")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if faultRate < 0 || faultRate > 1 {
+		return usagef("--fault-rate must be between 0 and 1")
+	}
+	opts.FaultRate = faultRate
+	if verbose {
+		logger := log.New(stderr, "fake-api ", log.LstdFlags)
+		opts.Logf = logger.Printf
+	}
+	srv, err := wechattest.New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	srv.SetBaseURL(base)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "fake WeChat API listening on %s\n", base)
+	fmt.Fprintf(stdout, "try: MPARCHIVE_APPID=any MPARCHIVE_SECRET=any mparchive export --api-base %s -o out\n", base)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}

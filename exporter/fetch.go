@@ -1,0 +1,453 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// pageSize is the most the list endpoints return per call.
+const pageSize = 20
+
+// FetchOptions tune a fetch run.
+type FetchOptions struct {
+	Sources []archive.Source
+	// Concurrency bounds parallel media downloads (default 8).
+	Concurrency int
+	// ImageHTTPClient downloads images; nil uses a client with sane timeouts.
+	ImageHTTPClient *http.Client
+	// Attempts bounds tries per image (default 4).
+	Attempts int
+	// Progress receives counts as the run goes; it must not block.
+	Progress func(Progress)
+	// Logf receives notes worth telling the user (quota plans, skipped
+	// sources). Messages never hold secrets.
+	Logf func(format string, args ...any)
+	// Sleep waits between image retries; tests make it instant.
+	Sleep func(context.Context, time.Duration) error
+}
+
+// Progress is a snapshot of a run, sent after each page and download.
+type Progress struct {
+	Source        archive.Source
+	Pages, Items  int // listed so far in this source
+	TotalItems    int // total_count as last seen (0 while unknown)
+	ImagesDone    int // downloads finished (stored or failed) in the run
+	ImagesPlanned int // downloads found needed so far in the run
+}
+
+// SourceSummary tells what a run did with one source.
+type SourceSummary struct {
+	Pages    int
+	Items    int // messages listed
+	Articles int // articles in them
+	New      int // items stored for the first time
+	Changed  int // items whose stored JSON changed
+	Complete bool
+	Err      error // why the source stopped early, if it did
+}
+
+// Summary tells what a fetch run did.
+type Summary struct {
+	Sources map[archive.Source]*SourceSummary
+	// ImagesDownloaded counts media stored in this run; ImagesReused counts
+	// those the archive already had.
+	ImagesDownloaded int
+	ImagesReused     int
+	// FailedMedia maps each media key that could not be stored to why.
+	FailedMedia map[string]string
+	// Quota is set when a daily quota stopped the run.
+	Quota *archive.QuotaStop
+}
+
+// Partial reports whether something was left undone that a re-run can
+// finish: a failed image, a source stopped early.
+func (s *Summary) Partial() bool {
+	if len(s.FailedMedia) > 0 || s.Quota != nil {
+		return true
+	}
+	for _, ss := range s.Sources {
+		if !ss.Complete {
+			return true
+		}
+	}
+	return false
+}
+
+// Fetch lists every requested source into the archive and downloads the
+// media its articles show. It checkpoints after each page, so a run stopped
+// by the daily quota, Ctrl-C or a crash resumes where it stopped.
+//
+// Errors that concern one source (a missing API permission, the quota) end
+// that source and are reported in the summary; errors that doom every call
+// (wrong AppSecret, IP not whitelisted, cancellation) end the run and are
+// returned.
+func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOptions) (*Summary, error) {
+	if len(opts.Sources) == 0 {
+		opts.Sources = []archive.Source{archive.News, archive.Published}
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 4
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Progress == nil {
+		opts.Progress = func(Progress) {}
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+	if opts.ImageHTTPClient == nil {
+		opts.ImageHTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	st, err := arch.LoadState()
+	if err != nil {
+		return nil, err
+	}
+	f := &fetcher{
+		client: c,
+		arch:   arch,
+		state:  st,
+		opts:   opts,
+		dl: &downloader{
+			http:     opts.ImageHTTPClient,
+			api:      c,
+			attempts: opts.Attempts,
+			sleep:    opts.Sleep,
+		},
+		sum: &Summary{
+			Sources:     map[archive.Source]*SourceSummary{},
+			FailedMedia: map[string]string{},
+		},
+		tried: map[string]bool{},
+	}
+	err = f.run(ctx)
+	// Whatever happened, keep what was stored: the media index and the
+	// cursors are what make the next run resume instead of restart.
+	if ferr := f.checkpoint(); err == nil {
+		err = ferr
+	}
+	return f.sum, err
+}
+
+type fetcher struct {
+	client *Client
+	arch   *archive.Archive
+	state  *archive.State
+	opts   FetchOptions
+	dl     *downloader
+	sum    *Summary
+
+	mu         sync.Mutex // guards the fields below, written by downloads
+	tried      map[string]bool
+	imagesDone int
+	imagesPlan int
+	progress   Progress
+}
+
+func (f *fetcher) run(ctx context.Context) error {
+	// A quota stop from an earlier run is history once this run starts: the
+	// run itself finds out soon enough if the quota is still spent.
+	f.state.Quota = nil
+	f.plan(ctx)
+
+	// Images that failed last time belong to items this run may not list
+	// again (it resumes past them), so retry them first.
+	if len(f.state.FailedMedia) > 0 {
+		keys := make([]string, 0, len(f.state.FailedMedia))
+		for k := range f.state.FailedMedia {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		f.opts.Logf("retrying %d media downloads that failed in an earlier run", len(keys))
+		f.state.FailedMedia = map[string]string{}
+		f.downloadAll(ctx, keys)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+
+	for _, src := range f.opts.Sources {
+		ss := &SourceSummary{}
+		f.sum.Sources[src] = ss
+		err := f.fetchSource(ctx, src, ss)
+		if err == nil {
+			ss.Complete = true
+			continue
+		}
+		ss.Err = err
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case IsQuotaExhausted(err):
+			// Other sources have quotas of their own: go on with them.
+			var apiErr *APIError
+			if errors.As(err, &apiErr) {
+				f.sum.Quota = &archive.QuotaStop{Endpoint: apiErr.Endpoint, ResetAt: apiErr.ResetAt}
+				f.state.Quota = f.sum.Quota
+			}
+			f.opts.Logf("%s: %v", src, err)
+		case isFatal(err):
+			return err
+		default:
+			f.opts.Logf("%s: %v", src, err)
+		}
+	}
+	return nil
+}
+
+// plan asks each list endpoint's remaining daily quota and warns up front
+// when it cannot finish the run. A failing quota query is not a reason to
+// stop: the real limit shows itself as 45009 anyway.
+func (f *fetcher) plan(ctx context.Context) {
+	for _, src := range f.opts.Sources {
+		total := -1
+		switch src {
+		case archive.News:
+			if mc, err := f.client.MaterialCount(ctx); err == nil {
+				total = mc.NewsCount
+			}
+		case archive.Drafts:
+			if n, err := f.client.DraftCount(ctx); err == nil {
+				total = n
+			}
+		case archive.Published:
+			// There is no count endpoint: the last run's total is the best guess.
+			total = f.state.Cursor(src).TotalCount
+		}
+		path := ListEndpoint(src)
+		q, err := f.client.Quota(ctx, path)
+		if err != nil {
+			if isFatal(err) {
+				return
+			}
+			f.opts.Logf("%s: could not read the daily quota of %s (%v); going on", src, path, err)
+			continue
+		}
+		cur := f.state.Cursor(src)
+		start := 0
+		if cur.Incomplete {
+			start = cur.Offset
+		}
+		if total < 0 {
+			f.opts.Logf("%s: %d of %d daily calls left on %s", src, q.Remain, q.DailyLimit, path)
+			continue
+		}
+		need := (max(total-start, 0) + pageSize - 1) / pageSize
+		if need > q.Remain {
+			f.opts.Logf("%s: %d items need %d calls to %s but only %d of today's %d are left; this run stops when they run out and the next run resumes from there",
+				src, total-start, need, path, q.Remain, q.DailyLimit)
+		}
+	}
+}
+
+// fetchSource pages through one source from its cursor.
+func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *SourceSummary) error {
+	cur := f.state.Cursor(src)
+	offset := 0
+	if cur.Incomplete {
+		offset = cur.Offset
+		f.opts.Logf("%s: resuming at offset %d, where an earlier run stopped", src, offset)
+	}
+	seen := map[string]bool{}
+	// maxPages guards against a server whose total_count keeps growing or
+	// whose offsets never advance: no account has more pages than this.
+	const maxPages = 100000
+	for pages := 0; pages < maxPages; pages++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page, err := f.client.ListPage(ctx, src, offset, pageSize)
+		if err != nil {
+			cur.Offset, cur.Incomplete = offset, true
+			return err
+		}
+		ss.Pages++
+		cur.TotalCount = page.TotalCount
+		var keys []string
+		for _, raw := range page.Items {
+			id, err := archive.ItemID(src, raw)
+			if err != nil {
+				f.opts.Logf("%s: skipping an item at offset %d: %v", src, offset, err)
+				continue
+			}
+			// Items shift when the account publishes or deletes during a
+			// run; the same item may show up on two pages.
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			arts, err := archive.DecodeItem(src, raw)
+			if err != nil {
+				f.opts.Logf("%s: skipping item %s: %v", src, id, err)
+				continue
+			}
+			isNew := !f.arch.HasItem(src, id)
+			changed, err := f.arch.PutItem(src, raw)
+			if err != nil {
+				return fmt.Errorf("storing %s item %s: %w", src, id, err)
+			}
+			ss.Items++
+			ss.Articles += len(arts)
+			switch {
+			case isNew:
+				ss.New++
+			case changed:
+				ss.Changed++
+			}
+			for i := range arts {
+				keys = append(keys, mediaKeys(&arts[i])...)
+			}
+		}
+		f.downloadAll(ctx, keys)
+		if err := ctx.Err(); err != nil {
+			// The page's images are not all in: list it again next time.
+			cur.Offset, cur.Incomplete = offset, true
+			return err
+		}
+		offset += len(page.Items)
+		cur.Offset, cur.Incomplete = offset, true
+		f.report(func(p *Progress) {
+			p.Source, p.Pages, p.Items, p.TotalItems = src, ss.Pages, ss.Items, page.TotalCount
+		})
+		if err := f.checkpoint(); err != nil {
+			return err
+		}
+		if len(page.Items) == 0 || offset >= page.TotalCount {
+			cur.Offset, cur.Incomplete = 0, false
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: gave up after %d pages: the server keeps reporting more items", src, maxPages)
+}
+
+// mediaKeys lists the media an article needs: its images and its cover.
+func mediaKeys(a *archive.Article) []string {
+	keys := archive.ContentImages(a.Content)
+	if k := a.CoverKey(); k != "" {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// downloadAll stores every key the archive lacks, Concurrency at a time.
+// Failures are recorded in the state for the next run, never returned: one
+// broken image must not stop a backup.
+func (f *fetcher) downloadAll(ctx context.Context, keys []string) {
+	var todo []string
+	f.mu.Lock()
+	for _, k := range keys {
+		if f.tried[k] {
+			continue
+		}
+		f.tried[k] = true
+		if _, ok := f.arch.Media(k); ok {
+			f.sum.ImagesReused++
+			continue
+		}
+		todo = append(todo, k)
+	}
+	f.imagesPlan += len(todo)
+	f.mu.Unlock()
+
+	sem := make(chan struct{}, f.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, k := range todo {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, err := f.dl.fetchMedia(ctx, f.arch, k)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.imagesDone++
+			switch {
+			case err == nil:
+				f.sum.ImagesDownloaded++
+			case ctx.Err() != nil:
+				// Not a failure of the image: the run is stopping. Forget
+				// we tried, so the next page or run tries again.
+				delete(f.tried, k)
+			default:
+				msg := redactError(err)
+				f.sum.FailedMedia[k] = msg
+				f.state.FailedMedia[k] = msg
+			}
+			f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
+			f.opts.Progress(f.progress)
+		}()
+	}
+	wg.Wait()
+}
+
+func (f *fetcher) report(update func(*Progress)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	update(&f.progress)
+	f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
+	f.opts.Progress(f.progress)
+}
+
+// checkpoint makes what is done so far durable.
+func (f *fetcher) checkpoint() error {
+	if err := f.arch.Flush(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.arch.SaveState(f.state)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isFatal tells errors that doom every further call of the run, so going on
+// with the next source would only repeat them: the credentials or the token
+// are refused, the IP is not whitelisted, the account is banned.
+func isFatal(err error) bool {
+	if IsTokenInvalid(err) {
+		return true
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	if isTokenEndpoint(apiErr.Endpoint) {
+		return !IsRetryable(err)
+	}
+	switch apiErr.Code {
+	case 40164, 40243, 89503, 50001, 50002, 48004:
+		return true
+	}
+	return false
+}
+
+// redactError renders an error of the media path for the summary and the
+// state file, with any secret-looking query value blanked. Image URLs carry
+// no token, but get_material's do, and Go's errors print whole URLs.
+func redactError(err error) string {
+	return secretPattern.ReplaceAllString(err.Error(), "${1}${2}REDACTED")
+}

@@ -1,0 +1,207 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// maxImageBytes bounds one download: WeChat caps images at 10 MB, so
+// anything far larger is not an article image and must not fill the disk.
+const maxImageBytes = 64 << 20
+
+// browserUA is sent with image downloads. The CDN serves images to browsers;
+// a Go default User-Agent is more likely to meet anti-scraping rules.
+const browserUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+
+// placeholderHashes are SHA-256 sums of known "此图片来自微信公众平台 未经允许不可引用"
+// hot-link placeholder images. The CDN answers a foreign Referer with one of
+// them (status 200), so a download that yields one failed, however it looks.
+// The fake API's placeholder is listed so the whole path is tested.
+var placeholderHashes = map[string]bool{}
+
+// RegisterPlaceholder adds the SHA-256 (hex) of an image the CDN sends
+// instead of the real one. Saving it would silently replace the owner's
+// picture with a warning sign, so such downloads count as failures.
+func RegisterPlaceholder(sha256Hex string) {
+	placeholderHashes[strings.ToLower(sha256Hex)] = true
+}
+
+// ErrPlaceholder reports a hot-link placeholder in place of the image.
+var ErrPlaceholder = errors.New("the CDN sent its hot-link placeholder instead of the image")
+
+// downloader fetches media into the archive.
+type downloader struct {
+	http     *http.Client
+	api      *Client // for thumb materials fetched by media_id
+	attempts int
+	sleep    func(context.Context, time.Duration) error
+}
+
+// fetchMedia downloads one media key and stores it. A key is an image URL
+// or archive.MaterialKey(media_id).
+func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key string) (archive.MediaEntry, error) {
+	var (
+		data  []byte
+		ctype string
+		err   error
+	)
+	if id, ok := strings.CutPrefix(key, archive.MaterialKey("")); ok {
+		data, ctype, err = d.api.GetMaterial(ctx, id)
+	} else {
+		data, ctype, err = d.get(ctx, key)
+	}
+	if err != nil {
+		return archive.MediaEntry{}, err
+	}
+	sum := sha256.Sum256(data)
+	if placeholderHashes[hex.EncodeToString(sum[:])] {
+		return archive.MediaEntry{}, ErrPlaceholder
+	}
+	ext, mimeType, err := imageType(key, ctype, data)
+	if err != nil {
+		return archive.MediaEntry{}, err
+	}
+	return arch.PutMedia(key, data, ext, mimeType)
+}
+
+// get downloads a URL with retries for the failures that pass: network
+// errors, timeouts and 5xx. It sends no Referer: the CDN's hot-link check
+// only objects to foreign ones.
+func (d *downloader) get(ctx context.Context, raw string) ([]byte, string, error) {
+	u := raw
+	if strings.HasPrefix(u, "//") {
+		u = "https:" + u
+	}
+	var lastErr error
+	for attempt := 1; attempt <= d.attempts; attempt++ {
+		data, ctype, err, retry := d.getOnce(ctx, u)
+		if err == nil {
+			return data, ctype, nil
+		}
+		lastErr = err
+		if !retry || ctx.Err() != nil {
+			break
+		}
+		wait := backoff(attempt)
+		if err := d.sleep(ctx, wait); err != nil {
+			return nil, "", err
+		}
+	}
+	return nil, "", lastErr
+}
+
+func (d *downloader) getOnce(ctx context.Context, u string) (data []byte, ctype string, err error, retry bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("bad image URL: %w", err), false
+	}
+	req.Header.Set("User-Agent", browserUA)
+	req.Header.Set("Accept", "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5")
+	resp, err := d.http.Do(req)
+	if err != nil {
+		return nil, "", errors.New(redactError(err)), isTransient(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, "", fmt.Errorf("HTTP %s", resp.Status), resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+	}
+	data, err = io.ReadAll(io.LimitReader(resp.Body, maxImageBytes+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("reading image: %s", redactError(err)), true
+	}
+	if len(data) > maxImageBytes {
+		return nil, "", fmt.Errorf("image larger than %d MB", maxImageBytes>>20), false
+	}
+	if resp.ContentLength >= 0 && int64(len(data)) != resp.ContentLength {
+		return nil, "", fmt.Errorf("image cut short: %d of %d bytes", len(data), resp.ContentLength), true
+	}
+	return data, resp.Header.Get("Content-Type"), nil, false
+}
+
+// isTransient tells network failures that a retry may cure.
+func isTransient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe")
+}
+
+// backoff is exponential with full jitter, so that many downloaders that
+// failed together do not retry together.
+func backoff(attempt int) time.Duration {
+	base := 200 * time.Millisecond << (attempt - 1)
+	if base > 10*time.Second {
+		base = 10 * time.Second
+	}
+	return base/2 + rand.N(base/2+1)
+}
+
+// wxFormats maps WeChat's wx_fmt values to file extensions.
+var wxFormats = map[string]string{
+	"jpeg": ".jpg", "jpg": ".jpg", "png": ".png", "gif": ".gif",
+	"svg": ".svg", "webp": ".webp", "bmp": ".bmp",
+}
+
+var mimeExt = map[string]string{
+	"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+	"image/svg+xml": ".svg", "image/webp": ".webp", "image/bmp": ".bmp",
+	"image/x-icon": ".ico", "image/avif": ".avif",
+}
+
+// imageType picks the file extension: the bytes decide when they are a
+// known image format (the CDN may convert formats: tp=webp), then wx_fmt,
+// then the Content-Type. Anything that is not an image (an HTML error page,
+// a JSON error) is refused rather than stored as a picture.
+func imageType(key, ctype string, data []byte) (ext, mimeType string, err error) {
+	sniffed := http.DetectContentType(data)
+	if e, ok := mimeExt[sniffed]; ok {
+		return e, sniffed, nil
+	}
+	if looksSVG(data) {
+		return ".svg", "image/svg+xml", nil
+	}
+	if strings.HasPrefix(sniffed, "text/") || strings.HasPrefix(sniffed, "application/json") {
+		return "", "", fmt.Errorf("not an image: the server sent %s", sniffed)
+	}
+	if u, err := url.Parse(key); err == nil {
+		if e, ok := wxFormats[strings.ToLower(u.Query().Get("wx_fmt"))]; ok {
+			return e, mime.TypeByExtension(e), nil
+		}
+	}
+	if mt, _, err := mime.ParseMediaType(ctype); err == nil {
+		if e, ok := mimeExt[mt]; ok {
+			return e, mt, nil
+		}
+	}
+	if len(data) == 0 {
+		return "", "", errors.New("empty image")
+	}
+	return ".bin", "application/octet-stream", nil
+}
+
+func looksSVG(data []byte) bool {
+	head := data[:min(len(data), 512)]
+	head = bytes.TrimSpace(head)
+	return bytes.HasPrefix(head, []byte("<svg")) ||
+		(bytes.HasPrefix(head, []byte("<?xml")) && bytes.Contains(head, []byte("<svg")))
+}

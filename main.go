@@ -1,0 +1,164 @@
+// Command mparchive backs up a WeChat Official Account (公众号): it pages
+// through the account's articles with the official API, keeps a lossless
+// local archive, and writes every article as Markdown in a Hugo site.
+//
+// Run "mparchive help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, documented in the README: scripts and cron jobs branch on them.
+const (
+	exitOK          = 0   // everything done
+	exitFailed      = 1   // nothing useful done: bad credentials, broken archive, …
+	exitUsage       = 2   // wrong command line
+	exitPartial     = 3   // finished, but some articles or images failed; a re-run retries them
+	exitQuota       = 4   // a daily API quota ran out; a re-run after the reset resumes
+	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; a re-run resumes
+)
+
+// usageError marks a wrong command line, so main exits with exitUsage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitError carries an exit code other than exitFailed out of a command
+// that has already told the user what happened.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"export", "fetch the account into an archive and build the output (fetch + build)", runExport},
+		{"fetch", "fetch the account into an archive only", runFetch},
+		{"build", "build the output from an archive only, offline", runBuild},
+		{"convert", "convert one article body's HTML to Markdown on stdout", runConvert},
+		{"fake-api", "serve a fake WeChat API with a generated account, for trying and testing", runFakeAPI},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and maps its outcome to an exit code, the
+// one place where that mapping lives.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
+		printUsage(stdout)
+		return exitOK
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(stdout, "mparchive", version())
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		var ue usageError
+		var ee exitError
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, flag.ErrHelp):
+			return exitOK
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "mparchive %s: %s\nRun 'mparchive %s --help' for usage.\n", c.name, ue.msg, c.name)
+			return exitUsage
+		case errors.As(err, &ee):
+			return ee.code
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintf(stderr, "mparchive %s: interrupted\n", c.name)
+			return exitInterrupted
+		default:
+			fmt.Fprintf(stderr, "mparchive %s: %v\n", c.name, err)
+			return exitFailed
+		}
+	}
+	fmt.Fprintf(stderr, "mparchive: unknown command %q\n\n", args[0])
+	printUsage(stderr)
+	return exitUsage
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `mparchive backs up a WeChat Official Account (公众号) into a local archive
+and writes every article as Markdown in a Hugo site.
+
+Usage:
+  mparchive <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `  version   print the version
+
+Try it without an account:
+  mparchive export --demo -o out
+
+Run 'mparchive <command> --help' for a command's flags.
+`)
+}
+
+// newFlagSet makes a flag set whose errors come back to run as usage errors
+// instead of exiting, and whose help names the command.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: mparchive %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and turns flag errors into usage errors. Flags may
+// come after positional arguments too.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/mparchive/mparchive/exporter"
+)
+
+// plainInterval is how often progress is printed as a line when stderr is
+// not a terminal (cron, CI): often enough to show life, rarely enough to
+// keep logs short.
+var plainInterval = 5 * time.Second
+
+// reporter owns everything the user sees while a command runs. The work
+// packages only call back with numbers; drawing happens here.
+type reporter struct {
+	w     io.Writer
+	quiet bool
+	tty   bool
+
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar // the bar on screen, if any
+}
+
+func newReporter(w io.Writer, quiet bool) *reporter {
+	r := &reporter{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		r.tty = true
+	}
+	return r
+}
+
+// notef prints a note on its own line, above a bar that is showing.
+func (r *reporter) notef(format string, args ...any) {
+	if r.quiet {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bar != nil {
+		r.bar.Clear()
+	}
+	fmt.Fprintf(r.w, format+"\n", args...)
+}
+
+// summary prints the end-of-run lines. --quiet keeps them only when
+// something went wrong, so cron mails stay empty on good days.
+func (r *reporter) summary(lines []string, problems bool) {
+	if r.quiet && !problems {
+		return
+	}
+	fmt.Fprintln(r.w, strings.Join(lines, "\n"))
+}
+
+// counter shows done/total of one stage.
+type counter struct {
+	r      *reporter
+	label  string
+	bar    *progressbar.ProgressBar
+	last   time.Time
+	doneCount  int
+	totalCount int
+	mu     sync.Mutex
+}
+
+func (r *reporter) counter(label string) *counter {
+	return &counter{r: r, label: label, last: time.Now()}
+}
+
+func (c *counter) set(done, total int) {
+	if c.r.quiet {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.doneCount, c.totalCount = done, total
+	if c.r.tty {
+		if c.bar == nil {
+			c.bar = progressbar.NewOptions(total,
+				progressbar.OptionSetWriter(c.r.w),
+				progressbar.OptionSetDescription(c.label),
+				progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+			c.r.mu.Lock()
+			c.r.bar = c.bar
+			c.r.mu.Unlock()
+		}
+		if c.bar.GetMax() != total && total > 0 {
+			c.bar.ChangeMax(total)
+		}
+		c.bar.Set(done)
+		return
+	}
+	if time.Since(c.last) >= plainInterval {
+		c.last = time.Now()
+		fmt.Fprintf(c.r.w, "%s: %d/%d\n", c.label, done, total)
+	}
+}
+
+func (c *counter) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bar != nil {
+		c.bar.Finish()
+		c.r.mu.Lock()
+		c.r.bar = nil
+		c.r.mu.Unlock()
+		return
+	}
+	if !c.r.quiet && !c.r.tty && c.totalCount > 0 {
+		fmt.Fprintf(c.r.w, "%s: %d/%d done\n", c.label, c.doneCount, c.totalCount)
+	}
+}
+
+// fetchProgress follows a fetch: one counter per source for listed items,
+// and the image downloads in the description.
+type fetchProgress struct {
+	r       *reporter
+	mu      sync.Mutex
+	current *counter
+	source  string
+	last    exporter.Progress
+}
+
+func (r *reporter) fetchProgress() *fetchProgress { return &fetchProgress{r: r} }
+
+func (p *fetchProgress) update(ev exporter.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = ev
+	if ev.Source == "" {
+		return // image retries before any listing
+	}
+	if string(ev.Source) != p.source {
+		if p.current != nil {
+			p.current.done()
+		}
+		p.source = string(ev.Source)
+		p.current = p.r.counter("fetching " + p.source)
+	}
+	total := ev.TotalItems
+	if total < ev.Items {
+		total = ev.Items
+	}
+	p.current.set(ev.Items, total)
+}
+
+func (p *fetchProgress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.current != nil {
+		p.current.done()
+	}
+}
