@@ -1,9 +1,27 @@
 // Package render turns WeChat article HTML into Markdown and Markdown into
 // HTML. It knows no files and no API.
+//
+// The HTML→Markdown side is html-to-markdown v2 with its base, commonmark,
+// table and strikethrough plugins plus a "wechat" plugin (wechat.go) that
+// rewrites the editor markup WeChat articles are made of (nested styled
+// sections, lazy images, code-snippet blocks, custom embed elements) before
+// the generic rules see it. The Markdown→HTML side is goldmark with GFM and
+// the CJK extension.
 package render
 
 import (
-	htmltomarkdown "github.com/JohannesKaufmann/html-to-markdown/v2"
+	"bytes"
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 )
 
 // Options tune one conversion.
@@ -15,13 +33,88 @@ type Options struct {
 }
 
 // Converter converts article bodies. One Converter is safe for concurrent use.
-type Converter struct{}
+type Converter struct {
+	toMarkdown *converter.Converter
+	toHTML     goldmark.Markdown
+}
 
 // New builds a Converter.
-func New() *Converter { return &Converter{} }
+func New() *Converter {
+	toMarkdown := converter.NewConverter(
+		converter.WithPlugins(
+			base.NewBasePlugin(),
+			commonmark.NewCommonmarkPlugin(
+				// WeChat uses <a> without href for hashtags and decorations;
+				// "[text]()" would be noise, the text alone is the content.
+				commonmark.WithLinkEmptyHrefBehavior(commonmark.LinkBehaviorSkip),
+				commonmark.WithLinkEmptyContentBehavior(commonmark.LinkBehaviorSkip),
+			),
+			table.NewTablePlugin(),
+			strikethrough.NewStrikethroughPlugin(),
+			&wechatPlugin{},
+		),
+	)
+	toHTML := goldmark.New(goldmark.WithExtensions(extension.GFM, extension.CJK))
+	return &Converter{toMarkdown: toMarkdown, toHTML: toHTML}
+}
 
-// Convert returns the Markdown of one article body.
-// TODO(render): placeholder until the WeChat rules land.
+// optionsKey carries the per-call Options through html-to-markdown's context,
+// because the plugin is shared by every conversion and cannot hold them.
+type optionsKey struct{}
+
+func optionsFrom(ctx context.Context) Options {
+	opts, _ := ctx.Value(optionsKey{}).(Options)
+	return opts
+}
+
+// mapImage applies opts.ImageURL, falling back to the remote URL when the
+// caller has no local copy.
+func (o Options) mapImage(remote string) string {
+	if o.ImageURL == nil {
+		return remote
+	}
+	if local := o.ImageURL(remote); local != "" {
+		return local
+	}
+	return remote
+}
+
+// Convert returns the Markdown of one article body. Non-empty Markdown ends
+// with exactly one newline; an article without content gives "".
 func (c *Converter) Convert(html string, opts Options) (string, error) {
-	return htmltomarkdown.ConvertString(html)
+	doc, err := parseArticle(html)
+	if err != nil {
+		return "", err
+	}
+	ctx := context.WithValue(context.Background(), optionsKey{}, opts)
+	md, err := c.toMarkdown.ConvertNode(doc, converter.WithContext(ctx))
+	if err != nil {
+		return "", err
+	}
+	return finishMarkdown(md), nil
+}
+
+// finishMarkdown gives every output the same ending so that files written
+// from it are byte-stable, and guarantees UTF-8 even when the HTML was not.
+func finishMarkdown(md []byte) string {
+	md = bytes.TrimRight(md, " \t\r\n")
+	if len(md) == 0 {
+		return ""
+	}
+	s := string(md) + "\n"
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return s
+}
+
+// ToHTML renders Markdown written by Convert as an HTML fragment, with GFM
+// (tables, strikethrough, autolinks) and goldmark's CJK line-break rules.
+// Raw HTML in the Markdown is not passed through.
+func (c *Converter) ToHTML(markdown []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := c.toHTML.Convert(markdown, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,250 @@
+package render
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
+	"golang.org/x/net/html"
+)
+
+// WeChat's code-snippet block (wechat-api.md §8.3) is
+//
+//	<section class="code-snippet__fix code-snippet__js">
+//	  <ul class="code-snippet__line-index code-snippet__js"><li></li>…</ul>
+//	  <pre class="code-snippet__js" data-lang="javascript"><code>line 1</code><code><br></code></pre>
+//	</section>
+//
+// The <ul> only draws line numbers with CSS counters. Sanitizers often strip
+// the classes (corpus 03), leaving a bare list of empty, unclosed <li>.
+
+// leakedCounter matches the text of CSS line counters that some copies of
+// articles leak into the code ("counter(line)", truncated to "ounter(line").
+var leakedCounter = regexp.MustCompile(`^\s*[ce]?ounter\(line\)?\s*$`)
+
+// isCodeLineIndex reports a code-snippet line-number list: by class, or,
+// once classes are stripped, a list of empty (or counter-only, or
+// number-only) items directly followed by a <pre>.
+func isCodeLineIndex(list *html.Node) bool {
+	if hasClassPrefix(list, "code-snippet__line-index") {
+		return true
+	}
+	next := list.NextSibling
+	for next != nil && next.Type == html.TextNode && strings.TrimSpace(next.Data) == "" {
+		next = next.NextSibling
+	}
+	if next == nil || next.Type != html.ElementNode || next.Data != "pre" {
+		return false
+	}
+	items := 0
+	for li := list.FirstChild; li != nil; li = li.NextSibling {
+		if li.Type == html.TextNode && strings.TrimSpace(li.Data) == "" {
+			continue
+		}
+		if li.Type != html.ElementNode || li.Data != "li" {
+			return false
+		}
+		text := strings.TrimSpace(textContent(li))
+		if text != "" && !leakedCounter.MatchString(text) && strings.Trim(text, "0123456789.") != "" {
+			return false
+		}
+		items++
+	}
+	return items > 0
+}
+
+func textContent(n *html.Node) string {
+	var b strings.Builder
+	walk(n, func(c *html.Node) bool {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+		return true
+	})
+	return b.String()
+}
+
+// normalizeCodeBlock replaces the content of a <pre> with its final text
+// and records the language in data-lang. It runs in the clean-up pass
+// because the commonmark plugin later merges adjacent <code> elements,
+// which would erase the one-<code>-per-line layout of code-snippets.
+func normalizeCodeBlock(pre *html.Node) {
+	lang := codeLanguage(pre)
+	code := strings.Join(codeLines(pre), "\n")
+	for pre.FirstChild != nil {
+		pre.RemoveChild(pre.FirstChild)
+	}
+	pre.Attr = []html.Attribute{{Key: "data-lang", Val: lang}}
+	if code != "" {
+		pre.AppendChild(&html.Node{Type: html.TextNode, Data: code})
+	}
+}
+
+// renderCodeBlock writes a <pre> prepared by normalizeCodeBlock as a fenced
+// code block.
+func renderCodeBlock(_ converter.Context, w converter.Writer, n *html.Node) converter.RenderStatus {
+	code := textContent(n)
+	if code == "" {
+		return converter.RenderSuccess
+	}
+	fence := strings.Repeat("`", max(3, longestRun(code, '`')+1))
+
+	w.WriteString("\n\n")
+	w.WriteString(fence)
+	w.WriteString(attr(n, "data-lang"))
+	w.WriteString("\n")
+	// The marker protects empty lines from the blank-line trimming that
+	// html-to-markdown applies to the whole document afterwards.
+	w.WriteString(strings.ReplaceAll(code, "\n", string(marker.MarkerCodeBlockNewline)))
+	w.WriteString("\n")
+	w.WriteString(fence)
+	w.WriteString("\n\n")
+	return converter.RenderSuccess
+}
+
+// codeLines extracts the lines the reader saw in a <pre>: <br> and the
+// one-<code>-per-line layout become newlines, highlight spans and hashtag
+// links become their text. When the <pre> holds several
+// <code> children each one is a line (WeChat's code-snippet), and a <br>
+// alone in one marks an empty line, not an extra one. Trailing blank lines
+// are editor residue (mdnice ends every block with <br><br>) and dropped.
+func codeLines(pre *html.Node) []string {
+	codes := 0
+	for c := pre.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "code" {
+			codes++
+		}
+	}
+
+	var text string
+	if codes > 1 {
+		var lines []string
+		for c := pre.FirstChild; c != nil; c = c.NextSibling {
+			var line string
+			switch {
+			case c.Type == html.ElementNode && c.Data == "code":
+				line = strings.TrimSuffix(codeText(c), "\n")
+			case strings.TrimSpace(codeText(c)) == "":
+				continue
+			default:
+				line = strings.TrimSuffix(codeText(c), "\n")
+			}
+			lines = append(lines, line)
+		}
+		text = strings.Join(lines, "\n")
+	} else {
+		text = codeText(pre)
+	}
+
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	var lines []string
+	for _, line := range strings.Split(text, "\n") {
+		if leakedCounter.MatchString(line) {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// codeText is the text of a code element with <br> as a newline and block
+// children on lines of their own.
+func codeText(n *html.Node) string {
+	var b strings.Builder
+	var visit func(*html.Node)
+	visit = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			b.WriteString(n.Data)
+			return
+		case html.ElementNode:
+		default:
+			return
+		}
+		switch n.Data {
+		case "br":
+			b.WriteByte('\n')
+			return
+		case "script", "style":
+			return
+		}
+		block := n.Data == "div" || n.Data == "p" || n.Data == "li" || n.Data == "section"
+		if block && b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+		if block && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	visit(n)
+	return b.String()
+}
+
+// codeLanguage finds the info string: data-lang on the <pre>, then a
+// language-/lang-/code-snippet__ class on the <pre>, its <code> children or
+// the code-snippet section around it.
+func codeLanguage(pre *html.Node) string {
+	if lang := cleanLanguage(attr(pre, "data-lang")); lang != "" {
+		return lang
+	}
+	candidates := []*html.Node{pre}
+	for c := pre.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "code" {
+			candidates = append(candidates, c)
+		}
+	}
+	if pre.Parent != nil && hasClassPrefix(pre.Parent, "code-snippet") {
+		candidates = append(candidates, pre.Parent)
+	}
+	for _, n := range candidates {
+		for _, class := range strings.Fields(attr(n, "class")) {
+			for _, prefix := range []string{"language-", "lang-", "code-snippet__"} {
+				lang, ok := strings.CutPrefix(class, prefix)
+				if !ok || lang == "fix" || lang == "line-index" {
+					continue
+				}
+				if lang = cleanLanguage(lang); lang != "" {
+					return lang
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// cleanLanguage keeps an info string that cannot break the fence line.
+func cleanLanguage(lang string) string {
+	lang = strings.TrimSpace(lang)
+	if len(lang) > 32 {
+		return ""
+	}
+	for _, r := range lang {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune("+-#._", r)
+		if !ok {
+			return ""
+		}
+	}
+	return lang
+}
+
+func longestRun(s string, r byte) int {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == r {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}

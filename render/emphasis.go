@@ -1,0 +1,236 @@
+package render
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/JohannesKaufmann/dom"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"golang.org/x/net/html"
+)
+
+// CommonMark only accepts "**" as an opening delimiter when it is followed
+// by a non-punctuation character or preceded by whitespace or punctuation,
+// and symmetrically for closing. Chinese puts full-width punctuation right
+// against letters with no spaces, so "中文**“引用”**中文" or "**注意：**正文"
+// stay literal asterisks (yuin/goldmark#61, commonmark-spec#650).
+//
+// We cannot rely on a renderer-side fix: goldmark's CJK extension only
+// offers an escaped space ("**注意：**\ 正文"), which plain CommonMark
+// renderers and Hugo without that option print as a backslash, and the
+// "CJK friendly" flanking rules are not in goldmark or CommonMark. So we
+// write Markdown that is valid everywhere: when a delimiter would not flank,
+// the punctuation next to it moves outside the emphasis
+// ("中文“**引用**”中文", "**注意**：正文"). The text is unchanged; only the
+// punctuation loses the bold, which readers barely see. An emphasis left with
+// nothing but punctuation is unwrapped.
+
+// fixEmphasisFlanking applies the rule above to every emphasis element,
+// innermost first so that an outer element sees the moved punctuation.
+func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
+	var emphasis []*html.Node
+	var collect func(*html.Node)
+	collect = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			collect(c)
+		}
+		if n.Type == html.ElementNode && isEmphasis(n.Data) {
+			emphasis = append(emphasis, n)
+		}
+	}
+	collect(doc)
+	for _, n := range emphasis {
+		fixFlanking(n)
+	}
+}
+
+func isEmphasis(name string) bool {
+	switch name {
+	case "strong", "b", "em", "i", "del", "s", "strike":
+		return true
+	}
+	return false
+}
+
+type runeKind int
+
+const (
+	kindNone  runeKind = iota // nothing rendered: keep looking
+	kindSpace                 // whitespace or a line boundary
+	kindPunct
+	kindOther
+)
+
+func classify(r rune) runeKind {
+	switch {
+	case unicode.IsSpace(r):
+		return kindSpace
+	// CommonMark 0.31 counts Unicode symbols as punctuation, as does
+	// goldmark; older renderers only P*. Treating both as punctuation is the
+	// safe side: at worst a symbol moves out of the emphasis needlessly.
+	case unicode.IsPunct(r) || unicode.IsSymbol(r):
+		return kindPunct
+	}
+	return kindOther
+}
+
+func fixFlanking(n *html.Node) {
+	if n.Parent == nil {
+		return
+	}
+	if edgeKind(n, true) == kindPunct && outsideKind(n, true) == kindOther {
+		if !moveEdgePunctuation(n, true) {
+			dom.UnwrapNode(n)
+			return
+		}
+	}
+	if edgeKind(n, false) == kindPunct && outsideKind(n, false) == kindOther {
+		if !moveEdgePunctuation(n, false) {
+			dom.UnwrapNode(n)
+			return
+		}
+	}
+	if isBlank(n) {
+		dom.UnwrapNode(n)
+	}
+}
+
+// edgeKind classifies the first (or last) character rendered inside n.
+func edgeKind(n *html.Node, first bool) runeKind {
+	for c := child(n, first); c != nil; c = sibling(c, first) {
+		if k := renderedKind(c, first); k != kindNone {
+			return k
+		}
+	}
+	return kindNone
+}
+
+// outsideKind classifies the character rendered just before (or after) n.
+func outsideKind(n *html.Node, before bool) runeKind {
+	cur := n
+	for {
+		for s := sibling(cur, !before); s != nil; s = sibling(s, !before) {
+			if k := renderedKind(s, !before); k != kindNone {
+				return k
+			}
+		}
+		parent := cur.Parent
+		if parent == nil || parent.Type != html.ElementNode || isBlockElement(parent) {
+			return kindSpace
+		}
+		if !isWrapper(parent.Data) {
+			// The parent's own syntax, such as a link's "[", sits next to us.
+			return kindPunct
+		}
+		// An emphasis parent's delimiter joins ours into one run, so what
+		// counts is the character beyond it, as for plain wrappers.
+		cur = parent
+	}
+}
+
+// renderedKind classifies the first (or last) character n renders to.
+func renderedKind(n *html.Node, first bool) runeKind {
+	switch n.Type {
+	case html.TextNode:
+		if n.Data == "" {
+			return kindNone
+		}
+		var r rune
+		if first {
+			r, _ = utf8.DecodeRuneInString(n.Data)
+		} else {
+			r, _ = utf8.DecodeLastRuneInString(n.Data)
+		}
+		return classify(r)
+	case html.ElementNode:
+	default:
+		return kindNone
+	}
+	switch {
+	case n.Data == "br" || isBlockElement(n):
+		return kindSpace
+	case isWrapper(n.Data):
+		// Wrappers render nothing; nested emphasis delimiters merge with
+		// ours into one run, so in both cases the text inside counts.
+		for c := child(n, first); c != nil; c = sibling(c, first) {
+			if k := renderedKind(c, first); k != kindNone {
+				return k
+			}
+		}
+		return kindNone
+	}
+	// Images, links and code render as ![…](…), […](…) and `…`.
+	return kindPunct
+}
+
+// moveEdgePunctuation moves the punctuation at the start (or end) of n's
+// text out of n. It reports false when the edge is not text (an image or
+// code span), which cannot be moved without changing the content.
+func moveEdgePunctuation(n *html.Node, first bool) bool {
+	text := edgeText(n, first)
+	if text == nil {
+		return false
+	}
+	s := text.Data
+	cut := 0
+	if first {
+		for cut < len(s) {
+			r, size := utf8.DecodeRuneInString(s[cut:])
+			if classify(r) != kindPunct {
+				break
+			}
+			cut += size
+		}
+		moved := &html.Node{Type: html.TextNode, Data: s[:cut]}
+		text.Data = s[cut:]
+		n.Parent.InsertBefore(moved, n)
+	} else {
+		cut = len(s)
+		for cut > 0 {
+			r, size := utf8.DecodeLastRuneInString(s[:cut])
+			if classify(r) != kindPunct {
+				break
+			}
+			cut -= size
+		}
+		moved := &html.Node{Type: html.TextNode, Data: s[cut:]}
+		text.Data = s[:cut]
+		n.Parent.InsertBefore(moved, n.NextSibling)
+	}
+	return true
+}
+
+// edgeText returns the text node that renders n's first (or last)
+// character, looking through wrappers, or nil if that is not text.
+func edgeText(n *html.Node, first bool) *html.Node {
+	for c := child(n, first); c != nil; c = sibling(c, first) {
+		switch {
+		case c.Type == html.TextNode && c.Data == "":
+			continue
+		case c.Type == html.TextNode:
+			return c
+		case c.Type == html.ElementNode && isWrapper(c.Data):
+			if renderedKind(c, first) == kindNone {
+				continue
+			}
+			return edgeText(c, first)
+		case c.Type == html.ElementNode:
+			return nil
+		}
+	}
+	return nil
+}
+
+func child(n *html.Node, first bool) *html.Node {
+	if first {
+		return n.FirstChild
+	}
+	return n.LastChild
+}
+
+func sibling(n *html.Node, next bool) *html.Node {
+	if next {
+		return n.NextSibling
+	}
+	return n.PrevSibling
+}

@@ -1,0 +1,165 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/JohannesKaufmann/dom"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"golang.org/x/net/html"
+)
+
+// imageSource picks the URL of an <img>. WeChat lazy-loads images: the real
+// URL is in data-src and src is empty, a data: placeholder (corpus 07) or a
+// copy of data-src, so data-src wins.
+func imageSource(n *html.Node) string {
+	for _, key := range []string{"data-src", "src"} {
+		if u := attr(n, key); u != "" && !isDataURI(u) {
+			return u
+		}
+	}
+	return ""
+}
+
+func isDataURI(u string) bool {
+	return len(u) >= 5 && strings.EqualFold(u[:5], "data:")
+}
+
+// resolveImage leaves the final link in src, or removes an image that has
+// no loadable URL (a placeholder pixel is not content).
+func resolveImage(n *html.Node, opts Options) {
+	remote := imageSource(n)
+	if remote == "" {
+		dom.RemoveNode(n)
+		return
+	}
+	alt := attr(n, "alt")
+	if alt == "" {
+		alt = attr(n, "data-alt")
+	}
+	n.Attr = []html.Attribute{
+		{Key: "src", Val: opts.mapImage(remote)},
+		{Key: "alt", Val: alt},
+	}
+}
+
+// addBackgroundImages turns CSS background images, which editors use for
+// title bars and picture frames, into real images at the start of the
+// element: otherwise the picture would be lost with the style.
+func addBackgroundImages(n *html.Node, opts Options) {
+	if n.Parent == nil {
+		return // removed with a hidden ancestor
+	}
+	urls := cssBackgroundURLs(attr(n, "style"))
+	for i := len(urls) - 1; i >= 0; i-- {
+		img := &html.Node{
+			Type: html.ElementNode,
+			Data: "img",
+			Attr: []html.Attribute{
+				{Key: "src", Val: opts.mapImage(urls[i])},
+				{Key: "alt", Val: ""},
+			},
+		}
+		n.InsertBefore(img, n.FirstChild)
+	}
+}
+
+// cssBackgroundURLs returns the url() values of the background and
+// background-image declarations of an inline style. The parser has already
+// decoded &quot; into quotes; a doubly encoded &quot; is stripped as well.
+func cssBackgroundURLs(style string) []string {
+	var urls []string
+	for _, decl := range strings.Split(style, ";") {
+		name, value, ok := strings.Cut(decl, ":")
+		if !ok {
+			continue
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != "background" && name != "background-image" {
+			continue
+		}
+		for {
+			i := strings.Index(strings.ToLower(value), "url(")
+			if i < 0 {
+				break
+			}
+			value = value[i+len("url("):]
+			end := strings.IndexByte(value, ')')
+			if end < 0 {
+				break
+			}
+			u := strings.TrimSpace(value[:end])
+			value = value[end+1:]
+			u = strings.TrimPrefix(strings.TrimSuffix(u, "&quot;"), "&quot;")
+			u = strings.Trim(u, `"'`)
+			u = strings.TrimSpace(u)
+			if u != "" && !isDataURI(u) {
+				urls = append(urls, u)
+			}
+		}
+	}
+	return urls
+}
+
+// renderImage writes the link resolveImage chose verbatim. The upstream
+// renderer re-encodes query strings, which would turn WeChat's "==" in
+// base64 ids into "%3D%3D" and no longer match the URL the archive
+// downloaded.
+func renderImage(_ converter.Context, w converter.Writer, n *html.Node) converter.RenderStatus {
+	src := attr(n, "src")
+	if src == "" {
+		return converter.RenderSuccess
+	}
+	w.WriteString(markdownImage(attr(n, "alt"), src))
+	return converter.RenderSuccess
+}
+
+func markdownImage(alt, src string) string {
+	return "![" + escapeText(alt) + "](" + markdownDestination(src) + ")"
+}
+
+func markdownLink(text, href string) string {
+	return "[" + text + "](" + markdownDestination(href) + ")"
+}
+
+// markdownDestination makes a URL safe as a Markdown link destination while
+// keeping it byte-identical whenever possible. Spaces and parentheses are
+// allowed only inside <…>; characters that could end or escape the
+// destination are percent-encoded.
+func markdownDestination(u string) string {
+	u = destinationEscaper.Replace(u)
+	if strings.ContainsAny(u, " ()") {
+		return "<" + u + ">"
+	}
+	return u
+}
+
+var destinationEscaper = strings.NewReplacer(
+	"<", "%3C",
+	">", "%3E",
+	"\\", "%5C",
+	"\n", "%0A",
+	"\r", "%0D",
+	"\t", "%09",
+)
+
+// escapeText escapes attribute text (alt text, names, titles, signatures)
+// that we write into Markdown ourselves, outside html-to-markdown's text
+// escaping. Collapsing whitespace keeps it on one line; callers never put it
+// at the start of a line, so line-start syntax (#, -, 1.) needs no escape.
+func escapeText(s string) string {
+	return markdownTextEscaper.Replace(strings.Join(strings.Fields(normalizeText(s)), " "))
+}
+
+var markdownTextEscaper = strings.NewReplacer(
+	`\`, `\\`,
+	"`", "\\`",
+	"*", `\*`,
+	"_", `\_`,
+	"[", `\[`,
+	"]", `\]`,
+	"<", `\<`,
+	">", `\>`,
+	"|", `\|`,
+	"~", `\~`,
+	"&", `\&`,
+)

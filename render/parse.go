@@ -1,0 +1,129 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// flattenDepths are the nesting limits tried, in order, when x/net/html
+// refuses a document for having more than 512 open elements. Only hostile or
+// broken bodies get there (real articles stay far below 100 levels even with
+// 135editor's chains), and they lose wrapper tags, never text. The second,
+// smaller limit covers elements the parser expands, such as each <table>
+// level opening tbody, tr and td.
+var flattenDepths = []int{120, 24}
+
+// parseArticle parses an article body the way WeChat's editor meant it.
+func parseArticle(body string) (*html.Node, error) {
+	// Only some bodies carry XHTML-style tags; skip the extra pass otherwise.
+	if strings.Contains(body, "/>") {
+		body = expandSelfClosing(body)
+	}
+	doc, err := html.Parse(strings.NewReader(body))
+	if err == nil {
+		return doc, nil
+	}
+	for _, depth := range flattenDepths {
+		if !strings.Contains(err.Error(), "open stack of elements") {
+			return nil, err
+		}
+		doc, err = html.Parse(strings.NewReader(flattenDeepNesting(body, depth)))
+		if err == nil {
+			return doc, nil
+		}
+	}
+	return nil, err
+}
+
+// expandSelfClosing rewrites "<strong/>" as "<strong></strong>". HTML ignores
+// the slash on non-void elements, so a cleaner's "<strong/>" would otherwise
+// open a bold run that swallows the rest of the article (corpus 14), and
+// "<mp-style-type/>" would adopt the following content. The writers of such
+// markup meant an empty element.
+func expandSelfClosing(body string) string {
+	var out strings.Builder
+	out.Grow(len(body) + 64)
+	z := html.NewTokenizer(strings.NewReader(body))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			// The tokenizer stops at EOF; anything it could not read is
+			// kept as is so no text is lost.
+			out.Write(z.Raw())
+			return out.String()
+		}
+		raw := z.Raw()
+		if tt != html.SelfClosingTagToken {
+			out.Write(raw)
+			continue
+		}
+		name, _ := z.TagName()
+		if isVoidElement(string(name)) || !bytes.HasSuffix(raw, []byte("/>")) {
+			out.Write(raw)
+			continue
+		}
+		out.Write(bytes.TrimRight(raw[:len(raw)-2], " \t\r\n/"))
+		out.WriteString("></")
+		out.Write(name)
+		out.WriteByte('>')
+	}
+}
+
+// flattenDeepNesting drops the start and end tags of elements nested deeper
+// than maxDepth and keeps everything else, so the parser accepts the body.
+func flattenDeepNesting(body string, maxDepth int) string {
+	type open struct {
+		name    string
+		dropped bool
+	}
+	var stack []open
+	var out strings.Builder
+	out.Grow(len(body))
+	z := html.NewTokenizer(strings.NewReader(body))
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			out.Write(z.Raw())
+			return out.String()
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if isVoidElement(string(name)) {
+				out.Write(z.Raw())
+				continue
+			}
+			dropped := len(stack) >= maxDepth
+			stack = append(stack, open{name: string(name), dropped: dropped})
+			if !dropped {
+				out.Write(z.Raw())
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			i := len(stack) - 1
+			for i >= 0 && stack[i].name != string(name) {
+				i--
+			}
+			if i < 0 {
+				continue // a stray end tag closes nothing
+			}
+			dropped := stack[i].dropped
+			stack = stack[:i]
+			if !dropped {
+				out.Write(z.Raw())
+			}
+		default:
+			out.Write(z.Raw())
+		}
+	}
+}
+
+func isVoidElement(name string) bool {
+	switch name {
+	case "area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+		"meta", "param", "source", "track", "wbr":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,427 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/JohannesKaufmann/dom"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
+	"golang.org/x/net/html"
+)
+
+// wechatPlugin teaches html-to-markdown the markup of WeChat's editor and of
+// the third-party editors (135editor, xiumi, 96编辑器, mdnice) whose output
+// ends up in article bodies. Everything specific to WeChat lives here; the
+// generic conversion stays with the upstream plugins.
+type wechatPlugin struct{}
+
+func (*wechatPlugin) Name() string { return "wechat" }
+
+func (*wechatPlugin) Init(conv *converter.Converter) error {
+	conv.Register.TagType("mp-style-type", converter.TagTypeRemove, converter.PriorityEarly)
+
+	// The base plugin removes every iframe; ours carry videos, so they are
+	// claimed as blocks (an earlier priority wins) and rendered below.
+	for _, name := range embedElements {
+		conv.Register.TagType(name, converter.TagTypeBlock, converter.PriorityEarly)
+	}
+
+	// The clean-up must see the DOM before the base plugin removes nodes and
+	// collapses whitespace, so it runs before PriorityEarly.
+	conv.Register.PreRenderer(cleanUpDocument, converter.PriorityEarly-10)
+	// Emphasis is fixed after whitespace has been collapsed, because only
+	// then are the characters around each delimiter final.
+	conv.Register.PreRenderer(fixEmphasisFlanking, converter.PriorityLate+10)
+
+	conv.Register.Renderer(renderEmbed, converter.PriorityEarly)
+	conv.Register.RendererFor("img", converter.TagTypeInline, renderImage, converter.PriorityEarly)
+	conv.Register.RendererFor("pre", converter.TagTypeBlock, renderCodeBlock, converter.PriorityEarly)
+	return nil
+}
+
+// cleanUpDocument rewrites editor markup into plain HTML the commonmark rules
+// understand. The order matters: hidden nodes go before their images are
+// collected, and images are resolved before blank blocks are detected, so an
+// image-only section is not mistaken for a spacer.
+func cleanUpDocument(ctx converter.Context, doc *html.Node) {
+	opts := optionsFrom(ctx)
+
+	var hidden, scriptLinks, images, backgrounds, lineIndexes, codeBlocks []*html.Node
+	var texts []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		switch n.Type {
+		case html.TextNode:
+			texts = append(texts, n)
+			return false
+		case html.ElementNode:
+		default:
+			return true
+		}
+		if isHidden(n) {
+			hidden = append(hidden, n)
+			return false
+		}
+		switch n.Data {
+		case "img":
+			images = append(images, n)
+		case "pre":
+			codeBlocks = append(codeBlocks, n)
+		case "a":
+			if isScriptURL(attr(n, "href")) {
+				scriptLinks = append(scriptLinks, n)
+			}
+		case "ul", "ol":
+			if isCodeLineIndex(n) {
+				lineIndexes = append(lineIndexes, n)
+				return false
+			}
+		}
+		if strings.Contains(attr(n, "style"), "url(") {
+			backgrounds = append(backgrounds, n)
+		}
+		return true
+	})
+
+	for _, n := range hidden {
+		dom.RemoveNode(n)
+	}
+	for _, n := range lineIndexes {
+		dom.RemoveNode(n)
+	}
+	for _, n := range scriptLinks {
+		dom.UnwrapNode(n)
+	}
+	for _, n := range images {
+		resolveImage(n, opts)
+	}
+	for _, n := range backgrounds {
+		addBackgroundImages(n, opts)
+	}
+	for _, n := range texts {
+		if n.Parent != nil {
+			n.Data = normalizeText(n.Data)
+		}
+	}
+
+	for _, n := range codeBlocks {
+		normalizeCodeBlock(n)
+	}
+
+	emptyBlankBlocks(doc)
+	trimBlockBreaks(doc)
+	trimLineStartIndent(doc)
+}
+
+// walk visits n and its descendants in document order; visit returns false
+// to skip a node's children. The child list is read before visiting so that
+// visit may detach the node.
+func walk(n *html.Node, visit func(*html.Node) bool) {
+	if !visit(n) {
+		return
+	}
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		walk(c, visit)
+		c = next
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return strings.TrimSpace(a.Val)
+		}
+	}
+	return ""
+}
+
+func setAttr(n *html.Node, key, val string) {
+	for i := range n.Attr {
+		if n.Attr[i].Key == key {
+			n.Attr[i].Val = val
+			return
+		}
+	}
+	n.Attr = append(n.Attr, html.Attribute{Key: key, Val: val})
+}
+
+func hasClassPrefix(n *html.Node, prefix string) bool {
+	for _, class := range strings.Fields(attr(n, "class")) {
+		if strings.HasPrefix(class, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHidden reports nodes the reader never sees. Editors park alternative
+// layouts and tracking markup in display:none blocks.
+func isHidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "hidden" {
+			return true
+		}
+	}
+	style := attr(n, "style")
+	if style == "" {
+		return false
+	}
+	compact := strings.ToLower(strings.Join(strings.Fields(style), ""))
+	return strings.Contains(compact, "display:none")
+}
+
+// isScriptURL reports javascript: (and vbscript:) links, which would be dead
+// or dangerous in Markdown. Browsers ignore whitespace and control characters
+// inside the scheme, so we do too.
+func isScriptURL(href string) bool {
+	var scheme strings.Builder
+	for _, r := range href {
+		if r <= ' ' {
+			continue
+		}
+		if r == ':' {
+			break
+		}
+		scheme.WriteRune(r)
+		if scheme.Len() > 10 {
+			return false
+		}
+	}
+	s := strings.ToLower(scheme.String())
+	return s == "javascript" || s == "vbscript"
+}
+
+// blockElements are the elements that start a new line when rendered. We
+// keep our own list because section, the main container of WeChat editors,
+// and the custom embed elements must count as blocks everywhere.
+func isBlockElement(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	switch n.Data {
+	case "section", "p", "div", "blockquote", "ul", "ol", "li", "pre", "table",
+		"thead", "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+		"h6", "hr", "figure", "figcaption", "center", "article", "header",
+		"footer", "aside", "nav", "main", "dl", "dt", "dd", "address", "caption":
+		return true
+	}
+	return isEmbed(n)
+}
+
+// isWrapper reports inline elements that only style their content; they may
+// be looked through and, when they hold nothing, dropped.
+func isWrapper(name string) bool {
+	switch name {
+	case "span", "strong", "b", "em", "i", "u", "font", "sup", "sub", "small",
+		"big", "s", "del", "strike", "ins", "mark", "label", "abbr", "addr", "tt":
+		return true
+	}
+	return false
+}
+
+// isBlank reports whether n renders to nothing visible: whitespace, <br>,
+// and wrappers or containers of those. Images, embeds, code, rules and
+// tables are content even when they carry no text.
+func isBlank(n *html.Node) bool {
+	switch n.Type {
+	case html.TextNode:
+		return strings.TrimSpace(n.Data) == ""
+	case html.CommentNode:
+		return true
+	case html.ElementNode:
+	default:
+		return false
+	}
+	if n.Data == "br" {
+		return true
+	}
+	if !isWrapper(n.Data) && !isContainer(n.Data) {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isContainer lists the block elements editors use as spacers.
+func isContainer(name string) bool {
+	switch name {
+	case "section", "p", "div", "center", "article", "header", "footer", "figure":
+		return true
+	}
+	return false
+}
+
+// emptyBlankBlocks removes the children of spacer blocks such as
+// <p><br></p> and 135editor's runs of <section><br/></section>. The block
+// itself stays as a boundary, so the text on either side does not run
+// together, but it renders as nothing.
+func emptyBlankBlocks(doc *html.Node) {
+	var blank []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && isContainer(n.Data) && n.FirstChild != nil && isBlank(n) {
+			blank = append(blank, n)
+			return false
+		}
+		return n.Type != html.ElementNode || n.Data != "pre"
+	})
+	for _, n := range blank {
+		for n.FirstChild != nil {
+			n.RemoveChild(n.FirstChild)
+		}
+	}
+}
+
+// trimBlockBreaks drops <br> at the start and end of a block: editors leave
+// them behind (“根据国家统一部署<br/>”) and Markdown would turn them into
+// stray hard line breaks.
+func trimBlockBreaks(doc *html.Node) {
+	var blocks []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
+		}
+		if n.Data == "pre" || isEmbed(n) {
+			return false
+		}
+		if isBlockElement(n) {
+			blocks = append(blocks, n)
+		}
+		return true
+	})
+	for _, b := range blocks {
+		for {
+			br := edgeBreak(b, true)
+			if br == nil {
+				break
+			}
+			br.Parent.RemoveChild(br)
+		}
+		for {
+			br := edgeBreak(b, false)
+			if br == nil {
+				break
+			}
+			br.Parent.RemoveChild(br)
+		}
+	}
+}
+
+// edgeBreak finds a <br> that is the first (or last) visible thing in block
+// n, looking through wrappers and whitespace.
+func edgeBreak(n *html.Node, first bool) *html.Node {
+	child := n.LastChild
+	if first {
+		child = n.FirstChild
+	}
+	for child != nil {
+		switch {
+		case child.Type == html.TextNode && strings.TrimSpace(child.Data) == "",
+			child.Type == html.CommentNode:
+		case child.Type != html.ElementNode:
+			return nil
+		case child.Data == "br":
+			return child
+		case isWrapper(child.Data) && isBlank(child) && child.FirstChild == nil:
+		case isWrapper(child.Data):
+			return edgeBreak(child, first)
+		default:
+			return nil
+		}
+		if first {
+			child = child.NextSibling
+		} else {
+			child = child.PrevSibling
+		}
+	}
+	return nil
+}
+
+// trimLineStartIndent removes the whitespace that starts a paragraph or a
+// line, above all the two full-width spaces (“　　”) Chinese news layouts
+// use as first-line indent. Markdown has no first-line indent: kept, they
+// would show as ragged leading blanks, and a theme can restore the indent
+// with CSS text-indent.
+func trimLineStartIndent(doc *html.Node) {
+	atLineStart := true
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			if atLineStart {
+				n.Data = strings.TrimLeft(n.Data, " \t\r\n\u3000")
+			}
+			if n.Data != "" {
+				atLineStart = false
+			}
+			return
+		case html.ElementNode:
+			switch {
+			case n.Data == "br":
+				atLineStart = true
+				return
+			case n.Data == "pre" || n.Data == "code" || n.Data == "img" || n.Data == "textarea":
+				atLineStart = false
+				return
+			case isBlockElement(n):
+				atLineStart = true
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					visit(c)
+				}
+				atLineStart = true
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+	}
+	visit(doc)
+}
+
+// normalizeText makes invisible characters harmless without losing text:
+// no-break spaces become spaces (they would otherwise survive whitespace
+// collapsing and break Markdown syntax that needs a real space), and
+// zero-width spaces, BOMs, word joiners and control characters are dropped.
+// Zero-width joiners stay: emoji sequences need them.
+func normalizeText(s string) string {
+	clean := true
+	for _, r := range s {
+		if isDroppedRune(r) || r == '\u00a0' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\u00a0':
+			b.WriteByte(' ')
+		case isDroppedRune(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isDroppedRune(r rune) bool {
+	switch r {
+	case '\u200b', '\ufeff', '\u2060', '\u00ad':
+		return true
+	case marker.MarkerCodeBlockNewline:
+		// html-to-markdown turns this private-use rune into a newline after
+		// rendering; left in text it would let content inject Markdown lines.
+		return true
+	case '\t', '\n', '\r':
+		return false
+	}
+	return r < 0x20 || r == 0x7f
+}
