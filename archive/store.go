@@ -233,3 +233,9 @@ func (a *Archive) SortedMediaKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// HasItem reports whether the archive holds the item src/id.
+func (a *Archive) HasItem(src Source, id string) bool {
+	_, err := os.Stat(filepath.Join(a.dir, itemsDir, string(src), itemFileName(id)))
+	return err == nil
+}
