@@ -1,0 +1,84 @@
+package output
+
+import (
+	"bytes"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// FrontMatter is the YAML head of every Markdown page. The keys are fixed by
+// the architecture document and shared by all Markdown-writing outputs.
+// There is deliberately no `url` key: in Hugo it would replace the page's
+// own address.
+type FrontMatter struct {
+	Title string `yaml:"title"`
+	// Author and the digest are left out when empty rather than written as
+	// "": templates then test them with `with` and show nothing.
+	Author  string    `yaml:"author,omitempty"`
+	Date    time.Time `yaml:"date,omitempty"`
+	Lastmod time.Time `yaml:"lastmod,omitempty"`
+	// Description is the digest again, under the name Hugo and most themes
+	// put into <meta name="description">.
+	Description string `yaml:"description,omitempty"`
+	Digest      string `yaml:"digest,omitempty"`
+	// Cover is the cover's file name inside the page bundle, or its remote
+	// URL when the archive lacks the image.
+	Cover string `yaml:"cover,omitempty"`
+	// Images lists the cover first, then the body's images, as Open Graph
+	// tags want them.
+	Images    []string `yaml:"images,omitempty"`
+	SourceURL string   `yaml:"source_url,omitempty"`
+	WeChatURL string   `yaml:"wechat_url,omitempty"`
+	MediaID   string   `yaml:"media_id"`
+	ItemIndex int      `yaml:"item_index"`
+	Draft     bool     `yaml:"draft"`
+	Deleted   bool     `yaml:"deleted,omitempty"`
+}
+
+// NewFrontMatter fills the fields that come from the article itself; the
+// writer adds Cover and Images, which depend on where it puts the files.
+func NewFrontMatter(a *archive.Article) FrontMatter {
+	return FrontMatter{
+		Title:       a.Title,
+		Author:      a.Author,
+		Date:        chinaTime(a.Date()),
+		Lastmod:     chinaTime(a.UpdateTime),
+		Description: a.Digest,
+		Digest:      a.Digest,
+		SourceURL:   a.ContentSourceURL,
+		WeChatURL:   a.URL,
+		MediaID:     a.ItemID,
+		ItemIndex:   a.Index,
+		Deleted:     a.Deleted,
+	}
+}
+
+// chinaTime pins the offset to +08:00 so that the output does not depend on
+// the zone of the machine that builds it.
+func chinaTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(archive.ChinaTime)
+}
+
+// Marshal renders the front matter between its two `---` lines. yaml.v3
+// quotes every value that YAML 1.1 readers (Hugo's included) would take for
+// something other than a string, such as yes, null or 1.0.
+func (fm FrontMatter) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("---\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(fm); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	buf.WriteString("---\n")
+	return buf.Bytes(), nil
+}
