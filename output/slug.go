@@ -64,11 +64,12 @@ func slugWords(title string, maxRunes, maxBytes int) string {
 			continue
 		}
 		r = unicode.ToLower(r)
-		need := utf8.RuneLen(r)
+		needBytes, needRunes := utf8.RuneLen(r), 1
 		if pendingDash {
-			need++
+			needBytes++
+			needRunes++
 		}
-		if runes+1 > maxRunes || b.Len()+need > maxBytes {
+		if runes+needRunes > maxRunes || b.Len()+needBytes > maxBytes {
 			break
 		}
 		if pendingDash {
@@ -76,7 +77,7 @@ func slugWords(title string, maxRunes, maxBytes int) string {
 			pendingDash = false
 		}
 		b.WriteRune(r)
-		runes++
+		runes += needRunes
 	}
 	return b.String()
 }
