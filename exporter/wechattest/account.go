@@ -110,13 +110,20 @@ func (a *account) setList(src Source, l []*message) {
 // the MP console, and it means an edit moves a message to the front, which a
 // pager must survive.
 func (a *account) add(m *message) {
-	a.byID[m.id] = m
-	a.setList(m.source, append(a.list(m.source), m))
 	for _, it := range m.items {
 		a.registerImages(it.content)
 		a.registerImages(it.thumbURL)
 	}
+	a.addMessage(m)
 	a.sortList(m.source)
+}
+
+// addMessage files a message whose images are already registered, which
+// spares the generator a regexp pass over megabytes of its own output. The
+// caller sorts the list once it has added everything.
+func (a *account) addMessage(m *message) {
+	a.byID[m.id] = m
+	a.setList(m.source, append(a.list(m.source), m))
 }
 
 func (a *account) sortList(src Source) {

@@ -121,11 +121,17 @@ func (g *generator) newImage() imageRef {
 	return im
 }
 
+// register makes the image servable under its final URL.
+func (g *generator) register(im imageRef) imageRef {
+	g.acct.registerImages(im.url())
+	return im
+}
+
 func (g *generator) contentImage() imageRef {
 	if g.r.IntN(8) == 0 {
 		return g.shared[g.r.IntN(len(g.shared))]
 	}
-	im := g.newImage()
+	im := g.register(g.newImage())
 	g.contentImages = append(g.contentImages, im)
 	return im
 }
@@ -140,7 +146,7 @@ func generate(opts Options) *account {
 	for range 6 {
 		im := g.newImage()
 		im.prefix, im.wxFmt, im.extra = "mmbiz_png", "png", ""
-		g.shared = append(g.shared, im)
+		g.shared = append(g.shared, g.register(im))
 	}
 
 	total := max(opts.Articles, 0)
@@ -214,8 +220,9 @@ func (g *generator) messages(src Source, articles int, from, to time.Time) {
 		for i := range n {
 			m.items = append(m.items, g.item(src, mid, i+1, n, updated))
 		}
-		g.acct.add(m)
+		g.acct.addMessage(m)
 	}
+	g.acct.sortList(src)
 }
 
 func (g *generator) item(src Source, mid int64, idx, of int, updated int64) *item {
@@ -556,6 +563,7 @@ func (g *generator) quote(b, t *strings.Builder) {
 func (g *generator) video(b *strings.Builder) {
 	cover := g.newImage()
 	cover.prefix, cover.wxFmt, cover.size, cover.extra = "mmbiz_jpg", "jpeg", "0", ""
+	g.register(cover)
 	vid := fmt.Sprintf("wxv_%d", 1000000000000000000+g.r.Int64N(999999999999999999))
 	fmt.Fprintf(b, `<p style="text-align: center;"><iframe class="video_iframe rich_pages" data-vidtype="2" data-mpvid="%s" data-cover="%s" allowfullscreen="" frameborder="0" data-ratio="1.7777777777777777" data-w="1920" data-src="https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&amp;action=mpvideo&amp;auto=0&amp;vid=%s"></iframe></p>`,
 		vid, url.QueryEscape(cover.url()), vid)
