@@ -24,8 +24,9 @@ import (
 var leakedCounter = regexp.MustCompile(`^\s*[ce]?ounter\(line\)?\s*$`)
 
 // isCodeLineIndex reports a code-snippet line-number list: by class, or,
-// once classes are stripped, a list of empty (or counter-only, or
-// number-only) items directly followed by a <pre>.
+// once classes are stripped, a list of empty (or leaked counter) items
+// directly followed by a <pre>. Lists of numbers are kept: they could be
+// content, and losing content is worse than a stray list.
 func isCodeLineIndex(list *html.Node) bool {
 	if hasClassPrefix(list, "code-snippet__line-index") {
 		return true
@@ -46,7 +47,7 @@ func isCodeLineIndex(list *html.Node) bool {
 			return false
 		}
 		text := strings.TrimSpace(textContent(li))
-		if text != "" && !leakedCounter.MatchString(text) && strings.Trim(text, "0123456789.") != "" {
+		if text != "" && !leakedCounter.MatchString(text) {
 			return false
 		}
 		items++

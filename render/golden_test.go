@@ -66,6 +66,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("Convert: %v", err)
 			}
 			checkMarkdownInvariants(t, got)
+			checkNoRawMarkup(t, got)
 
 			if *update {
 				if inPath == outPath {
