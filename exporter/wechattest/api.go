@@ -2,6 +2,7 @@ package wechattest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"math"
@@ -415,7 +416,7 @@ func (s *Server) batchGetMaterial(req request) (any, *apiError) {
 		return out, nil
 	case "image":
 		thumbs := slices.Clone(s.acct.thumbs)
-		slices.SortStableFunc(thumbs, func(a, b *thumb) int { return int(b.updated - a.updated) })
+		slices.SortStableFunc(thumbs, func(a, b *thumb) int { return cmp.Compare(b.updated, a.updated) })
 		ts, e := page(thumbs, in.Offset, in.Count)
 		if e != nil {
 			return nil, e
