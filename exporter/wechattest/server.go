@@ -304,10 +304,12 @@ func (s *Server) stat(path string) *PathStats {
 }
 
 // newRID imitates WeChat's request ids: the first part is the Unix time in
-// hex (as in real rids such as 5fa26c60-…), the rest a counter and a draw.
+// hex (as in real rids such as 5fa26c60-…), the rest scrambled counters. It
+// draws nothing from tokenRand, so errors do not change which tokens a
+// seed issues.
 func (s *Server) newRID() string {
 	s.rid++
-	return fmt.Sprintf("%08x-%08x-%08x", uint32(s.now().Unix()), s.rid*2654435761, s.tokenRand.Uint32())
+	return fmt.Sprintf("%08x-%08x-%08x", uint32(s.now().Unix()), s.rid*2654435761, (s.rid^uint32(s.opts.Seed))*0x9e3779b1)
 }
 
 func (s *Server) logf(format string, args ...any) {

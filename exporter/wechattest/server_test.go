@@ -629,6 +629,10 @@ func TestImages(t *testing.T) {
 			}
 		}
 	}
+	s.InjectFault(imageStatsPath, FaultHTTP503, 1)
+	if resp, _ := do(t, s, "GET", path, "", nil); resp.StatusCode != 503 {
+		t.Errorf("injected image fault: HTTP %d", resp.StatusCode)
+	}
 	if resp, _ := do(t, s, "GET", "/mmbiz_png/NoSuchImage/640?wx_fmt=png", "", nil); resp.StatusCode != 404 {
 		t.Errorf("unknown image: HTTP %d", resp.StatusCode)
 	}
