@@ -249,3 +249,35 @@ func longestRun(s string, r byte) int {
 	}
 	return longest
 }
+
+// renderBlockquote replaces the commonmark plugin's blockquote, which
+// prefixes only real newlines with "> " and so leaves every line of a code
+// block after the first outside the quote (html-to-markdown v2.5.2 keeps
+// code newlines as markers until the very end). WeChat quotes often hold
+// code, so we prefix the markers too.
+func renderBlockquote(ctx converter.Context, w converter.Writer, n *html.Node) converter.RenderStatus {
+	var buf strings.Builder
+	ctx.RenderChildNodes(ctx, &buf, n)
+	content := strings.TrimSpace(buf.String())
+	if content == "" {
+		return converter.RenderSuccess
+	}
+	for strings.Contains(content, "\n\n\n") {
+		content = strings.ReplaceAll(content, "\n\n\n", "\n\n")
+	}
+	codeNewline := string(marker.MarkerCodeBlockNewline)
+	w.WriteString("\n\n")
+	for i, line := range strings.Split(content, "\n") {
+		if i > 0 {
+			w.WriteString("\n")
+		}
+		line = strings.ReplaceAll(line, codeNewline, codeNewline+"> ")
+		if strings.TrimSpace(line) == "" {
+			w.WriteString(">")
+		} else {
+			w.WriteString("> " + line)
+		}
+	}
+	w.WriteString("\n\n")
+	return converter.RenderSuccess
+}

@@ -129,6 +129,7 @@ func TestCodeBlocks(t *testing.T) {
 		{"hostile language dropped", "<pre data-lang=\"a`b\"><code>p</code></pre>", "```\np\n```\n"},
 		{"markdown in code is literal", `<pre><code>**not bold** &lt;b&gt;</code></pre>`, "```\n**not bold** <b>\n```\n"},
 		{"empty code block", `<pre><code><br></code></pre>`, ""},
+		{"code inside a quote stays quoted", `<blockquote><p>引用</p><pre><code>x<br><br>y</code></pre></blockquote>`, "> 引用\n>\n> ```\n> x\n> \n> y\n> ```\n"},
 		{"numbered list before pre is content", `<ul><li>1</li></ul><pre><code>x</code></pre>`, "- 1\n\n```\nx\n```\n"},
 	})
 }

@@ -36,6 +36,7 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	conv.Register.Renderer(renderEmbed, converter.PriorityEarly)
 	conv.Register.RendererFor("img", converter.TagTypeInline, renderImage, converter.PriorityEarly)
 	conv.Register.RendererFor("pre", converter.TagTypeBlock, renderCodeBlock, converter.PriorityEarly)
+	conv.Register.RendererFor("blockquote", converter.TagTypeBlock, renderBlockquote, converter.PriorityEarly)
 	return nil
 }
 
@@ -191,7 +192,7 @@ func isScriptURL(href string) bool {
 	return s == "javascript" || s == "vbscript"
 }
 
-// blockElements are the elements that start a new line when rendered. We
+// isBlockElement reports elements that start a new line when rendered. We
 // keep our own list because section, the main container of WeChat editors,
 // and the custom embed elements must count as blocks everywhere.
 func isBlockElement(n *html.Node) bool {
@@ -423,5 +424,7 @@ func isDroppedRune(r rune) bool {
 	case '\t', '\n', '\r':
 		return false
 	}
+	// Other control characters are invisible in HTML, and one of them (\a)
+	// is html-to-markdown's escape marker, which text must not forge.
 	return r < 0x20 || r == 0x7f
 }
