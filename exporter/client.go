@@ -438,15 +438,18 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 
 	resp, err := h.client.Do(hreq)
 	if err != nil {
-		return nil, h.transportError(req.endpoint, "", err)
+		return nil, h.transportError(req.endpoint, h.timedOut(ctx, attemptCtx), err)
 	}
 	// Reading the body to the end (and closing it) lets the transport put the
 	// connection back into the pool.
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
-		return nil, h.transportError(req.endpoint,
-			fmt.Sprintf("reading the response body (cut off after %d bytes)", len(data)), err)
+		doing := fmt.Sprintf("reading the response body (cut off after %d bytes)", len(data))
+		if timedOut := h.timedOut(ctx, attemptCtx); timedOut != "" {
+			doing = timedOut + ", " + doing
+		}
+		return nil, h.transportError(req.endpoint, doing, err)
 	}
 	if len(data) > maxBodyBytes {
 		return nil, &ResponseError{
@@ -461,6 +464,16 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 		return nil, err
 	}
 	return &response{body: data, contentType: resp.Header.Get("Content-Type")}, nil
+}
+
+// timedOut describes the per-request timeout when it, and not the caller,
+// ended the attempt: "context deadline exceeded" alone does not say whose
+// deadline it was.
+func (h *httpSender) timedOut(ctx, attemptCtx context.Context) string {
+	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+		return fmt.Sprintf("no complete answer within %v", h.timeout)
+	}
+	return ""
 }
 
 // transportError wraps a failure below HTTP (connection refused, reset,

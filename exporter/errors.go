@@ -285,11 +285,17 @@ func checkResponse(req *request, resp *http.Response, body []byte, now time.Time
 		ErrCode flexInt `json:"errcode"`
 		ErrMsg  string  `json:"errmsg"`
 	}
-	if err := json.Unmarshal(trimmed, &envelope); err != nil {
-		if isTruncatedJSON(err, trimmed) {
+	// A Decoder, unlike Unmarshal, tells a body that ends too early
+	// (io.ErrUnexpectedEOF, worth another try) from one that is wrong.
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(&envelope); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return fail("the JSON body is cut off (truncated in transit)", true)
 		}
 		return fail("the JSON body is malformed: "+err.Error(), false)
+	}
+	if rest := bytes.TrimSpace(trimmed[dec.InputOffset():]); len(rest) > 0 {
+		return fail("the JSON body is malformed: data after the end of the object", false)
 	}
 	if envelope.ErrCode == 0 {
 		return nil
@@ -316,11 +322,6 @@ func looksLikeJSON(trimmed []byte, contentType string) bool {
 func looksLikeHTML(trimmed []byte) bool {
 	head := strings.ToLower(string(trimmed[:min(len(trimmed), 16)]))
 	return strings.HasPrefix(head, "<!doctype") || strings.HasPrefix(head, "<html")
-}
-
-func isTruncatedJSON(err error, data []byte) bool {
-	var syntax *json.SyntaxError
-	return errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syntax) && syntax.Offset >= int64(len(data)))
 }
 
 // excerptBytes is how much of a body an error quotes: enough to recognise a
