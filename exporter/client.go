@@ -151,10 +151,10 @@ func WithCredentials(appID, secret string) Option {
 			return errors.New("AppSecret is empty")
 		}
 		// The values themselves stay out of these messages: one is a secret.
-		if strings.TrimSpace(appID) != appID || strings.ContainsAny(appID, " \t\r\n") {
+		if strings.ContainsAny(appID, " \t\r\n") {
 			return errors.New("AppID contains white space (a copy-and-paste slip?)")
 		}
-		if strings.TrimSpace(secret) != secret || strings.ContainsAny(secret, " \t\r\n") {
+		if strings.ContainsAny(secret, " \t\r\n") {
 			return errors.New("AppSecret contains white space (a copy-and-paste slip?)")
 		}
 		c.appID, c.secret = appID, secret

@@ -254,12 +254,12 @@ func checkResponse(req *request, resp *http.Response, body []byte, now time.Time
 		// load balancer spoke. Server-side trouble tends to pass.
 		retryable := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests ||
 			resp.StatusCode == http.StatusRequestTimeout
-		problem := "the server answered " + http.StatusText(resp.StatusCode)
-		if problem == "the server answered " {
-			problem = "the server answered an unexpected status"
+		status := http.StatusText(resp.StatusCode)
+		if status == "" {
+			status = "an unexpected status"
 		}
-		problem += " instead of a WeChat response (a proxy or gateway between here and WeChat failed?)"
-		return fail(problem, retryable)
+		return fail("the server answered "+status+" instead of a WeChat response "+
+			"(a proxy or gateway between here and WeChat failed?)", retryable)
 	}
 
 	if req.binary && !looksLikeJSON(trimmed, contentType) {
@@ -275,7 +275,7 @@ func checkResponse(req *request, resp *http.Response, body []byte, now time.Time
 	switch {
 	case len(trimmed) == 0:
 		return fail("the body is empty", true)
-	case looksLikeHTML(trimmed) || trimmed[0] == '<':
+	case trimmed[0] == '<':
 		return fail("an HTML page arrived instead of JSON: a proxy, firewall or captive portal answered "+
 			"instead of WeChat (check the API base URL and the network)", false)
 	case trimmed[0] != '{':

@@ -201,7 +201,10 @@ func (c *Client) ListPage(ctx context.Context, src archive.Source, offset, count
 // growing the list cannot keep the walk going forever: it ends with an error
 // after twice the pages the first total_count called for, plus some slack.
 //
-// WeChat API docs: see ListPage.
+// WeChat API docs:
+// https://developers.weixin.qq.com/doc/service/api/material/permanent/api_batchgetmaterial,
+// https://developers.weixin.qq.com/doc/service/api/public/api_freepublish_batchget,
+// https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft_list.html
 func (c *Client) Pages(ctx context.Context, src archive.Source, startOffset int) iter.Seq2[*Page, error] {
 	return func(yield func(*Page, error) bool) {
 		offset := startOffset
