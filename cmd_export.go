@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -71,12 +72,18 @@ func (f *fetchFlags) parseSources() ([]archive.Source, error) {
 	return out, nil
 }
 
+// demoHost is the host name of the demo account's URLs. A fixed name, not
+// the loopback port of the moment, keeps the archive identical from one
+// --demo run to the next, so a re-run shows nothing changed.
+const demoHost = "demo.mparchive.invalid"
+
 // client builds the API client. With --demo it first starts the demo
-// account's fake API on loopback; stop shuts it down.
-func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, stop func(), err error) {
+// account's fake API on loopback; stop shuts it down. images is the client
+// for image downloads (nil: the default).
+func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Client, stop func(), err error) {
 	stop = func() {}
 	if f.concurrency < 1 {
-		return nil, stop, usagef("--concurrency must be at least 1")
+		return nil, nil, stop, usagef("--concurrency must be at least 1")
 	}
 	opts := []exporter.Option{
 		exporter.WithRequestTimeout(f.timeout),
@@ -84,30 +91,35 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, stop func(), err
 			rep.notef("retrying in %s: %s: %v", wait.Round(100*time.Millisecond), msg, err)
 		}),
 	}
+	if retrySleep != nil {
+		opts = append(opts, exporter.WithSleep(retrySleep))
+	}
 	switch f.tokenMode {
 	case "stable":
 		opts = append(opts, exporter.WithTokenMode(exporter.TokenStable))
 	case "classic":
 		opts = append(opts, exporter.WithTokenMode(exporter.TokenClassic))
 	default:
-		return nil, stop, usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
+		return nil, nil, stop, usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
 	}
 	if f.demo {
-		srv, err := wechattest.NewServer(wechattest.Options{Demo: true})
+		srv, err := wechattest.NewServer(wechattest.Options{Demo: true, Host: demoHost})
 		if err != nil {
-			return nil, stop, fmt.Errorf("starting the demo API: %w", err)
+			return nil, nil, stop, fmt.Errorf("starting the demo API: %w", err)
 		}
-		opts = append(opts, exporter.WithBaseURL(srv.URL()), exporter.WithCredentials("wxdemo0000000000", "demo-secret"))
+		hc := srv.Client()
+		opts = append(opts, exporter.WithBaseURL(srv.URL()), exporter.WithHTTPClient(hc),
+			exporter.WithCredentials("wxdemo0000000000", "demo-secret"))
 		c, err := exporter.NewClient(opts...)
 		if err != nil {
 			srv.Close()
-			return nil, stop, err
+			return nil, nil, stop, err
 		}
-		return c, srv.Close, nil
+		return c, hc, srv.Close, nil
 	}
 	cred, err := loadCredentials(f.configFile)
 	if err != nil {
-		return nil, stop, err
+		return nil, nil, stop, err
 	}
 	base := f.apiBase
 	if base == "" {
@@ -126,11 +138,11 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, stop func(), err
 	case cred.AppID != "" && cred.Secret != "":
 		opts = append(opts, exporter.WithCredentials(cred.AppID, cred.Secret))
 	default:
-		return nil, stop, errors.New("no credentials: set MPARCHIVE_APPID and MPARCHIVE_SECRET, or write them to a config file (see --config), " +
+		return nil, nil, stop, errors.New("no credentials: set MPARCHIVE_APPID and MPARCHIVE_SECRET, or write them to a config file (see --config), " +
 			"or pass --access-token; to try mparchive without an account use --demo")
 	}
 	c, err = exporter.NewClient(opts...)
-	return c, stop, err
+	return c, nil, stop, err
 }
 
 // buildFlags are the flags of every command that writes an output.
@@ -254,7 +266,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	if err != nil {
 		return nil, 0, err
 	}
-	c, stop, err := ff.client(rep)
+	c, images, stop, err := ff.client(rep)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -265,10 +277,12 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	}
 	prog := rep.fetchProgress()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
-		Sources:     sources,
-		Concurrency: ff.concurrency,
-		Progress:    prog.update,
-		Logf:        rep.notef,
+		Sources:         sources,
+		Concurrency:     ff.concurrency,
+		Progress:        prog.update,
+		Logf:            rep.notef,
+		ImageHTTPClient: images,
+		Sleep:           retrySleep,
 	})
 	prog.done()
 	switch {
@@ -290,25 +304,22 @@ func build(ctx context.Context, archiveDir string, bf *buildFlags, rep *reporter
 		return nil, err
 	}
 	prog := rep.counter("building " + bf.format)
-	w := &output.HugoWriter{
-		Dir:       bf.out,
-		Converter: render.New(),
-		Progress:  prog.set,
-	}
+	w := output.NewHugo(bf.out, output.HugoOptions{Converter: render.New(), Progress: prog.set})
 	res, err := w.Write(ctx, arch)
 	prog.done()
 	return res, err
 }
 
-// codeOf combines the fetch stage's exit code with the build's result.
-func codeOf(fetchCode int, res *output.Result) int {
-	if fetchCode != exitOK {
-		return fetchCode
+// codeOf combines the fetch stage's exit code with the build's result into
+// what the command returns: nil when all is done.
+func codeOf(fetchCode int, res *output.Result) error {
+	if fetchCode == exitOK && res != nil && (len(res.Failed) > 0 || len(res.Missing) > 0) {
+		fetchCode = exitPartial
 	}
-	if res != nil && (len(res.Failed) > 0 || len(res.Missing) > 0) {
-		return exitPartial
+	if fetchCode == exitOK {
+		return nil
 	}
-	return exitOK
+	return exitError{fetchCode}
 }
 
 func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start time.Time) {

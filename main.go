@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Exit codes, documented in the README: scripts and cron jobs branch on them.
@@ -40,6 +41,10 @@ func usagef(format string, args ...any) error {
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// retrySleep, when set, replaces the waits between retries. Tests set it so
+// that retry paths run at once instead of backing off for seconds.
+var retrySleep func(context.Context, time.Duration) error
 
 type command struct {
 	name    string

@@ -62,13 +62,13 @@ func (r *reporter) summary(lines []string, problems bool) {
 
 // counter shows done/total of one stage.
 type counter struct {
-	r      *reporter
-	label  string
-	bar    *progressbar.ProgressBar
-	last   time.Time
+	r          *reporter
+	label      string
+	bar        *progressbar.ProgressBar
+	last       time.Time
 	doneCount  int
 	totalCount int
-	mu     sync.Mutex
+	mu         sync.Mutex
 }
 
 func (r *reporter) counter(label string) *counter {

@@ -83,6 +83,6 @@ func (a *Archive) SaveState(st *State) error {
 	if err != nil {
 		return err
 	}
-	_, err = WriteFileAtomic(filepath.Join(a.dir, stateFile), append(b, '\n'))
+	_, err = WriteFileDurable(filepath.Join(a.dir, stateFile), append(b, '\n'))
 	return err
 }

@@ -202,9 +202,14 @@ func (a *Archive) MediaCount() int {
 	return len(a.media)
 }
 
-// Flush writes the media index if it changed. Callers flush after each page
-// so that a killed run keeps what it downloaded.
+// Flush makes everything written so far durable and writes the media index
+// if it changed. Callers flush after each page so that a killed run keeps
+// what it downloaded. The files go to disk before the index that names
+// them, so after a power cut the index never points at a lost file.
 func (a *Archive) Flush() error {
+	if err := SyncFS(a.dir); err != nil {
+		return err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.mediaDirty {
@@ -215,7 +220,7 @@ func (a *Archive) Flush() error {
 	if err != nil {
 		return err
 	}
-	if _, err := WriteFileAtomic(filepath.Join(a.dir, mediaIndex), append(b, '\n')); err != nil {
+	if _, err := WriteFileDurable(filepath.Join(a.dir, mediaIndex), append(b, '\n')); err != nil {
 		return err
 	}
 	a.mediaDirty = false

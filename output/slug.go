@@ -184,7 +184,7 @@ func saveSlugMap(dir string, slugs map[string]string) error {
 	if err != nil {
 		return err
 	}
-	_, err = archive.WriteFileAtomic(slugMapPath(dir), append(b, '\n'))
+	_, err = archive.WriteFileDurable(slugMapPath(dir), append(b, '\n'))
 	return err
 }
 

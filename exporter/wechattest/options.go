@@ -63,6 +63,12 @@ type Options struct {
 	// timeout.
 	SlowBody time.Duration
 
+	// Host, when set, is the host name NewServer puts in URL() and in every
+	// image URL instead of its loopback address, so that two servers (or two
+	// runs of --demo) serve byte-identical content. Reach such a server with
+	// the client from Client(), which dials it whatever host a URL names.
+	Host string
+
 	// Logf, when set, receives one line per request. Lines never contain
 	// access tokens or secrets.
 	Logf func(format string, args ...any)

@@ -2,6 +2,7 @@ package wechattest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,10 +132,34 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("wechattest: listen: %w", err)
 	}
 	s.listener = ln
-	s.SetBaseURL("http://" + ln.Addr().String())
+	if opts.Host != "" {
+		s.SetBaseURL("http://" + opts.Host)
+	} else {
+		s.SetBaseURL("http://" + ln.Addr().String())
+	}
 	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.httpSrv.Serve(ln) }()
 	return s, nil
+}
+
+// Client returns an HTTP client that sends every request to this server,
+// whatever host its URL names, like httptest.Server.Client. It is how a
+// server started with Options.Host is reached.
+func (s *Server) Client() *http.Client {
+	addr := ""
+	if s.listener != nil {
+		addr = s.listener.Addr().String()
+	}
+	var d net.Dialer
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			if addr == "" {
+				return nil, errors.New("wechattest: Client needs a server started with NewServer")
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+		MaxIdleConnsPerHost: 16,
+	}}
 }
 
 // DemoAccount starts a loopback server with the hand-written demo account.

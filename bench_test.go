@@ -1,0 +1,84 @@
+package main
+
+import (
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mparchive/mparchive/exporter"
+	"github.com/mparchive/mparchive/exporter/wechattest"
+)
+
+// BenchmarkExport2000 exports 2,000 articles from the fake API answering
+// every request (API and images) after 20 ms, as a distant server would,
+// and reports articles/s and the peak heap and RSS.
+//
+//	go test -run '^$' -bench Export2000 -benchtime 1x .
+func BenchmarkExport2000(b *testing.B) {
+	const articles = 2000
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		srv, err := wechattest.NewServer(wechattest.Options{Articles: articles, Drafts: -1, Seed: 1, Latency: 20 * time.Millisecond, Host: fakeHost})
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := b.TempDir()
+		peak := watchHeap()
+		b.StartTimer()
+		start := time.Now()
+		sum, res, err := exportWith(b, srv, dir, "bench-secret", nil, exporter.FetchOptions{})
+		elapsed := time.Since(start)
+		b.StopTimer()
+		heap := peak()
+		srv.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Articles != articles || len(sum.FailedMedia) != 0 {
+			b.Fatalf("exported %d articles with %d failed images", res.Articles, len(sum.FailedMedia))
+		}
+		b.ReportMetric(float64(articles)/elapsed.Seconds(), "articles/s")
+		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			b.ReportMetric(float64(ru.Maxrss)/1024, "max-RSS-MB")
+		}
+		b.ReportMetric(float64(sum.ImagesDownloaded), "images")
+	}
+}
+
+// watchHeap samples the heap in use until the returned func is called,
+// which returns the highest value seen.
+func watchHeap() func() uint64 {
+	var (
+		mu   sync.Mutex
+		max  uint64
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			mu.Lock()
+			if ms.HeapInuse > max {
+				max = ms.HeapInuse
+			}
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max
+	}
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter/wechattest"
+)
+
+func TestMain(m *testing.M) {
+	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	os.Exit(m.Run())
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"export without -o", []string{"export", "--demo"}, "-o DIR is required"},
+		{"unknown source", []string{"export", "--demo", "-o", "x", "--source", "news,mass"}, `unknown source "mass"`},
+		{"unknown format", []string{"export", "--demo", "-o", "x", "--format", "docx"}, `unknown --format "docx"`},
+		{"bad token mode", []string{"export", "--demo", "-o", "x", "--token-mode", "forced"}, "--token-mode"},
+		{"unknown flag", []string{"export", "--colour"}, "flag provided but not defined"},
+		{"fetch without archive", []string{"fetch", "--demo"}, "--archive DIR is required"},
+		{"two files to convert", []string{"convert", "a", "b"}, "one file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr does not say %q:\n%s", tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	for _, c := range commands {
+		code, stdout, stderr := runCLI(t, c.name, "--help")
+		if code != exitOK || !strings.Contains(stdout+stderr, "Usage: mparchive "+c.name) {
+			t.Errorf("%s --help: exit %d\n%s%s", c.name, code, stdout, stderr)
+		}
+	}
+	if code, stdout, _ := runCLI(t, "help"); code != exitOK || !strings.Contains(stdout, "export") {
+		t.Errorf("help: exit %d\n%s", code, stdout)
+	}
+}
+
+// wrapFake serves srv behind handler wrap, to make one endpoint misbehave in
+// a way the fake itself does not offer.
+func wrapFake(t *testing.T, opts wechattest.Options, wrap func(next http.Handler) http.Handler) string {
+	t.Helper()
+	srv, err := wechattest.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(wrap(srv.Handler()))
+	t.Cleanup(ts.Close)
+	srv.SetBaseURL(ts.URL)
+	return ts.URL
+}
+
+func answer(path, body string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			if strings.HasPrefix(body, "<") {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusBadGateway)
+			}
+			w.Write([]byte(body))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestErrorMessages shows, for each error a user can meet, the exit code and
+// the message they read, and checks neither secret nor token leaks into
+// either or into any file.
+func TestErrorMessages(t *testing.T) {
+	const appID, secret = "wx5ecret0appid000", "Very-Secret-AppSecret-123456"
+	const suppliedToken = "SUPPLIED_TOKEN_0123456789_abcdefghijklmnopqrstuvwxyz"
+	fake := func(opts wechattest.Options) string {
+		if opts.Articles == 0 {
+			opts.Articles = 30
+		}
+		opts.Drafts = -1
+		return startFake(t, opts).URL()
+	}
+	tests := []struct {
+		name  string
+		base  func() string
+		extra []string
+		code  int
+		want  []string
+	}{
+		{"ip not whitelisted", func() string { return fake(wechattest.Options{RejectIP: "203.0.113.7"}) }, nil,
+			exitFailed, []string{"203.0.113.7", "IP白名单"}},
+		{"wrong appid", func() string { return fake(wechattest.Options{AppID: "wxother"}) }, nil,
+			exitFailed, []string{"AppID"}},
+		{"wrong secret", func() string { return fake(wechattest.Options{Secret: "other"}) }, nil,
+			exitFailed, []string{"AppSecret"}},
+		{"secret frozen", func() string { return fake(wechattest.Options{SecretFrozen: true}) }, nil,
+			exitFailed, []string{"frozen"}},
+		{"daily quota spent", func() string {
+			return fake(wechattest.Options{Articles: 300, Quotas: map[string]int{"/cgi-bin/material/batchget_material": 1}})
+		}, []string{"--source", "news"}, exitQuota, []string{"quota", "+08:00", "resume"}},
+		{"no permission for published", func() string {
+			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
+				return answer("/cgi-bin/freepublish/batchget", `{"errcode":48001,"errmsg":"api unauthorized rid: 1-2-3"}`, next)
+			})
+		}, nil, exitPartial, []string{"48001", "freepublish"}},
+		{"proxy answers HTML", func() string {
+			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
+				return answer("/cgi-bin/material/batchget_material", "<html><body>502 Bad Gateway</body></html>", next)
+			})
+		}, []string{"--source", "news", "--timeout", "1s"}, exitPartial, []string{"batchget_material", "text/html"}},
+		{"broken JSON", func() string {
+			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
+				return answer("/cgi-bin/material/batchget_material", `{"total_count":3,"item":[{"media_id":`, next)
+			})
+		}, []string{"--source", "news"}, exitPartial, []string{"batchget_material"}},
+		{"supplied token refused", func() string { return fake(wechattest.Options{}) }, []string{"--access-token", suppliedToken},
+			exitFailed, []string{"token"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("MPARCHIVE_APPID", appID)
+			t.Setenv("MPARCHIVE_SECRET", secret)
+			t.Setenv("MPARCHIVE_CONFIG", "")
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"export", "--api-base", tt.base(), "-o", out}, tt.extra...)
+			code, stdout, stderr := runCLI(t, args...)
+			t.Logf("exit %d; the user reads:\n%s", code, stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d", code, tt.code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("message does not say %q", w)
+				}
+			}
+			assertNoSecrets(t, out, stdout+stderr, []string{secret, suppliedToken})
+		})
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	t.Setenv("MPARCHIVE_APPID", "")
+	t.Setenv("MPARCHIVE_SECRET", "")
+	t.Setenv("MPARCHIVE_ACCESS_TOKEN", "")
+	t.Setenv("MPARCHIVE_CONFIG", "")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	code, _, stderr := runCLI(t, "export", "-o", t.TempDir())
+	if code != exitFailed || !strings.Contains(stderr, "MPARCHIVE_APPID") || !strings.Contains(stderr, "--demo") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+}
+
+func TestConfigFileCredentials(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 5, Drafts: -1, AppID: "wxfromfile", Secret: "file-secret"})
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("appid: wxfromfile\nsecret: file-secret\n"), 0o600)
+	t.Setenv("MPARCHIVE_APPID", "")
+	t.Setenv("MPARCHIVE_SECRET", "")
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "export", "--config", cfg, "--api-base", srv.URL(), "-o", out, "--quiet")
+	if code != exitOK || stderr != "" {
+		t.Errorf("exit %d, --quiet printed:\n%s", code, stderr)
+	}
+}
+
+// TestHostileArticlesStayInside exports an account whose titles and ids try
+// to break out of the output folder or the front matter, and checks every
+// file stays inside and every title round-trips.
+func TestHostileArticlesStayInside(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 120, Drafts: 10, Seed: 11})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out, "--source", "news,published,drafts", "--quiet")
+	if code != exitOK && code != exitPartial {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	arch, err := archive.Open(filepath.Join(out, archiveSubdir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTitles := map[string]int{}
+	arch.Walk(func(a *archive.Article) error { wantTitles[a.Title]++; return nil })
+	gotTitles := map[string]int{}
+	for _, p := range bundles(t, out) {
+		b, _ := os.ReadFile(p)
+		parts := bytes.SplitN(b, []byte("---\n"), 3)
+		if len(parts) != 3 {
+			t.Fatalf("%s: no front matter", p)
+		}
+		var fm map[string]any
+		if err := yaml.Unmarshal(parts[1], &fm); err != nil {
+			t.Fatalf("%s: front matter: %v", p, err)
+		}
+		if _, ok := fm["url"]; ok {
+			t.Errorf("%s: front matter has the key url, which overrides Hugo's address", p)
+		}
+		title, _ := fm["title"].(string)
+		gotTitles[title]++
+		if bytes.Contains(parts[2], []byte("<script")) {
+			t.Errorf("%s: a script survived into the Markdown", p)
+		}
+	}
+	for title, n := range wantTitles {
+		if gotTitles[title] != n {
+			t.Errorf("title %q: %d pages, want %d", title, gotTitles[title], n)
+		}
+	}
+	hugoBuild(t, out)
+}

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter"
+	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/output"
+	"github.com/mparchive/mparchive/render"
+)
+
+// runCLI runs one mparchive command line in-process and returns its exit
+// code and what it printed.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(t.Context(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// fakeHost names every fake server in tests that use its Client, so two
+// servers with the same seed serve byte-identical content.
+const fakeHost = "fake.mparchive.invalid"
+
+func startFake(t testing.TB, opts wechattest.Options) *wechattest.Server {
+	t.Helper()
+	srv, err := wechattest.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// bundles lists the page bundles of a Hugo output.
+func bundles(t *testing.T, dir string) []string {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(dir, "content", "posts", "*", "index.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(matches)
+	return matches
+}
+
+// treeDigest maps every file below dir to the SHA-256 of its content, so two
+// runs' outputs can be compared whole.
+func treeDigest(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		sum := sha256.Sum256(b)
+		out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func diffTrees(t *testing.T, want, got map[string]string) {
+	t.Helper()
+	n := 0
+	for k, v := range want {
+		if got[k] != v {
+			if n++; n <= 10 {
+				t.Errorf("file %s differs or is missing (want %.8s, got %.8s)", k, v, got[k])
+			}
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			if n++; n <= 10 {
+				t.Errorf("unexpected file %s", k)
+			}
+		}
+	}
+}
+
+// remoteImage finds Markdown images that still point at a server.
+var remoteImage = regexp.MustCompile(`!\[[^\]]*\]\((https?:)?//[^)]*\)`)
+
+// hugoBuild runs the real hugo on a written site and returns the public dir.
+func hugoBuild(t *testing.T, site string) string {
+	t.Helper()
+	if _, err := exec.LookPath("hugo"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("hugo is not installed; .ci/run installs it")
+		}
+		t.Skip("hugo is not installed (apt-get install hugo)")
+	}
+	public := filepath.Join(t.TempDir(), "public")
+	cmd := exec.Command("hugo", "--source", site, "--destination", public)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("hugo failed: %v\n%s", err, out.String())
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "ERROR") || strings.Contains(line, "WARN") {
+			t.Errorf("hugo: %s", line)
+		}
+	}
+	return public
+}
+
+func TestDemoExportBuildsWithHugo(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(t, "export", "--demo", "-o", out)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	pages := bundles(t, out)
+	if len(pages) < 30 {
+		t.Fatalf("demo export wrote %d pages, want about 40", len(pages))
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := remoteImage.Find(b); m != nil {
+			t.Errorf("%s: image not made local: %s", p, m)
+		}
+	}
+	public := hugoBuild(t, out)
+	html, _ := filepath.Glob(filepath.Join(public, "posts", "*", "index.html"))
+	if len(html) != len(pages) {
+		t.Errorf("hugo made %d article pages from %d bundles", len(html), len(pages))
+	}
+
+	// A second run finds everything archived: it downloads nothing and
+	// rewrites nothing.
+	before := treeDigest(t, out)
+	code, _, stderr = runCLI(t, "export", "--demo", "-o", out)
+	if code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, " 0 downloaded") {
+		t.Errorf("second run downloaded images again:\n%s", stderr)
+	}
+	diffTrees(t, before, treeDigest(t, out))
+}
+
+// countingTransport records every access_token a client sent, so tests can
+// check no token leaked anywhere.
+type countingTransport struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	tokens map[string]bool
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if tok := r.URL.Query().Get("access_token"); tok != "" {
+		c.mu.Lock()
+		if c.tokens == nil {
+			c.tokens = map[string]bool{}
+		}
+		c.tokens[tok] = true
+		c.mu.Unlock()
+	}
+	return c.next.RoundTrip(r)
+}
+
+func instantSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// exportWith fetches from srv into dir/.mparchive/archive and builds the
+// Hugo output into dir, as export does, with instant retries. A non-nil
+// counter sees every request.
+func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *output.Result, error) {
+	t.Helper()
+	var rt http.RoundTripper = srv.Client().Transport
+	if counter != nil {
+		counter.next = rt
+		rt = counter
+	}
+	hc := &http.Client{Transport: rt}
+	c, err := exporter.NewClient(
+		exporter.WithBaseURL(srv.URL()),
+		exporter.WithCredentials("wx0123456789abcdef", secret),
+		exporter.WithHTTPClient(hc),
+		exporter.WithRequestTimeout(400*time.Millisecond),
+		exporter.WithMaxAttempts(12),
+		exporter.WithSleep(instantSleep),
+		exporter.WithClock(srv.Now),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, err := archive.Open(filepath.Join(dir, archiveSubdir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Sleep = instantSleep
+	opts.ImageHTTPClient = &http.Client{Transport: rt, Timeout: 400 * time.Millisecond}
+	sum, err := exporter.Fetch(t.Context(), c, arch, opts)
+	if err != nil {
+		return sum, nil, err
+	}
+	w := output.NewHugo(dir, output.HugoOptions{Converter: render.New()})
+	res, err := w.Write(t.Context(), arch)
+	return sum, res, err
+}
+
+func TestExportThousandArticlesThroughFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long end-to-end test")
+	}
+	const secret = "s3cr3t-AppSecret-never-printed"
+	srv := startFake(t, wechattest.Options{
+		Articles:  1000,
+		Drafts:    -1,
+		Seed:      7,
+		FaultRate: 0.2,
+		SlowBody:  time.Second,
+		Host:      fakeHost,
+	})
+	rt := &countingTransport{}
+	dir := t.TempDir()
+
+	// Expire every token once the run is under way.
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for srv.Calls("/cgi-bin/freepublish/batchget")+srv.Calls("/cgi-bin/material/batchget_material") < 5 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		srv.ExpireTokens()
+	}()
+
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	sum, res, err := exportWith(t, srv, dir, secret, rt, exporter.FetchOptions{
+		Attempts: 12,
+		Logf: func(format string, args ...any) {
+			logMu.Lock()
+			defer logMu.Unlock()
+			logs.WriteString(strings.TrimSpace(fmt.Sprintf(format, args...)) + "\n")
+		},
+	})
+	if err != nil {
+		t.Fatalf("export failed: %v\n%s", err, logs.String())
+	}
+	articles := 0
+	for src, ss := range sum.Sources {
+		if !ss.Complete {
+			t.Errorf("%s incomplete: %v", src, ss.Err)
+		}
+		articles += ss.Articles
+	}
+	if articles != 1000 {
+		t.Errorf("listed %d articles, want 1000", articles)
+	}
+	if len(sum.FailedMedia) != 0 {
+		t.Errorf("%d images failed: %v", len(sum.FailedMedia), sum.FailedMedia)
+	}
+	if got := len(bundles(t, dir)); got != 1000 || res.Articles != 1000 {
+		t.Errorf("wrote %d bundles for %d articles, want 1000 each", got, res.Articles)
+	}
+	if st := srv.Stats(); st["/cgi-bin/material/batchget_material"].Faults == 0 {
+		t.Errorf("no fault was injected: %+v", st)
+	}
+	if len(rt.tokens) < 2 {
+		t.Errorf("the token was never renewed after expiry (saw %d tokens)", len(rt.tokens))
+	}
+	assertNoSecrets(t, dir, logs.String(), append(tokenList(rt), secret))
+}
+
+func tokenList(rt *countingTransport) []string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var out []string
+	for tok := range rt.tokens {
+		out = append(out, tok)
+	}
+	return out
+}
+
+// assertNoSecrets fails if any secret appears in text or in any file below dir.
+func assertNoSecrets(t *testing.T, dir, text string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("a secret appears in the output: %.6s…", s)
+		}
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("a secret appears in %s", p)
+			}
+		}
+		return nil
+	})
+}
+
+func TestQuotaStopResumesToSameTree(t *testing.T) {
+	opts := wechattest.Options{
+		Articles: 200,
+		Drafts:   -1,
+		Seed:     3,
+		Host:     fakeHost,
+		Quotas:   map[string]int{"/cgi-bin/freepublish/batchget": 2, "/cgi-bin/material/batchget_material": 3},
+	}
+	// The uninterrupted run, with no quota in the way.
+	clean := t.TempDir()
+	unlimited := opts
+	unlimited.Quotas = nil
+	if _, _, err := exportWith(t, startFake(t, unlimited), clean, "x", nil, exporter.FetchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startFake(t, opts)
+	dir := t.TempDir()
+	for day := 1; ; day++ {
+		sum, _, err := exportWith(t, srv, dir, "x", nil, exporter.FetchOptions{})
+		if err != nil {
+			t.Fatalf("day %d: %v", day, err)
+		}
+		if sum.Quota == nil {
+			if day == 1 {
+				t.Fatal("the quota never ran out: the test tests nothing")
+			}
+			break
+		}
+		if day > 10 {
+			t.Fatal("no progress across 10 days")
+		}
+		if !sum.Quota.ResetAt.After(srv.Now()) {
+			t.Errorf("reset time %v is not in the future", sum.Quota.ResetAt)
+		}
+		srv.AdvanceDay()
+	}
+	diffTrees(t, treeDigest(t, clean), treeDigest(t, dir))
+}
