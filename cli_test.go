@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -231,4 +233,125 @@ func TestHostileArticlesStayInside(t *testing.T) {
 		}
 	}
 	hugoBuild(t, out)
+}
+
+// TestFailedImageIsRetried breaks one image for the first run: that run
+// finishes with exit 3, names the image and keeps its remote URL; the next
+// run downloads it and the page links the local file.
+func TestFailedImageIsRetried(t *testing.T) {
+	var broken atomic.Bool
+	broken.Store(true)
+	var (
+		mu         sync.Mutex
+		brokenPath string
+	)
+	base := wrapFake(t, wechattest.Options{Articles: 10, Drafts: -1, Seed: 5}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hit := broken.Load() && strings.Contains(r.URL.Path, "/mmbiz") && (brokenPath == "" || brokenPath == r.URL.Path)
+			if hit {
+				brokenPath = r.URL.Path
+			}
+			mu.Unlock()
+			if hit {
+				http.Error(w, "gone for now", http.StatusNotFound)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "export", "--api-base", base, "-o", out, "--concurrency", "1")
+	mu.Lock()
+	path := brokenPath
+	mu.Unlock()
+	if code != exitPartial || !strings.Contains(stderr, path) || !strings.Contains(stderr, "HTTP 404") {
+		t.Fatalf("first run: exit %d, want %d naming %s:\n%s", code, exitPartial, path, stderr)
+	}
+	if !pagesMention(t, out, path) {
+		t.Fatal("no page keeps the failed image's remote URL")
+	}
+	broken.Store(false)
+	code, _, stderr = runCLI(t, "export", "--api-base", base, "-o", out)
+	if code != exitOK || !strings.Contains(stderr, "retrying 1 media downloads") {
+		t.Fatalf("second run: exit %d:\n%s", code, stderr)
+	}
+	if pagesMention(t, out, path) {
+		t.Error("a page still links the image remotely after it was downloaded")
+	}
+}
+
+func pagesMention(t *testing.T, dir, s string) bool {
+	for _, p := range bundles(t, dir) {
+		b, _ := os.ReadFile(p)
+		if strings.Contains(string(b), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestInterruptKeepsProgress cancels a run after its first page, as Ctrl-C
+// does: the command exits 130 after printing what it did, and the next run
+// resumes and completes.
+func TestInterruptKeepsProgress(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 200, Drafts: -1, Seed: 9})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		for srv.Calls("/cgi-bin/material/batchget_material") < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"export", "--api-base", srv.URL(), "-o", out}, &stdout, &stderr)
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "news") {
+		t.Fatalf("exit %d, want %d with a summary:\n%s", code, exitInterrupted, stderr.String())
+	}
+	code, _, errs := runCLI(t, "export", "--api-base", srv.URL(), "-o", out)
+	if code != exitOK || !strings.Contains(errs, "resuming at offset") {
+		t.Fatalf("second run: exit %d:\n%s", code, errs)
+	}
+	if got, want := len(bundles(t, out)), 200; got != want {
+		t.Errorf("%d pages after resuming, want %d", got, want)
+	}
+}
+
+// TestPlainProgressLines checks that without a terminal progress comes as
+// plain lines (for cron and CI logs), and that --quiet silences it.
+func TestPlainProgressLines(t *testing.T) {
+	old := plainInterval
+	plainInterval = 0
+	defer func() { plainInterval = old }()
+	out := t.TempDir()
+	_, _, stderr := runCLI(t, "export", "--demo", "-o", out)
+	for _, want := range []string{"fetching news: ", "fetching published: ", "building hugo: "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("no %q line:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "\r") || strings.Contains(stderr, "\x1b[") {
+		t.Error("terminal control characters in plain output")
+	}
+	if _, _, stderr := runCLI(t, "export", "--demo", "-o", out, "--quiet"); stderr != "" {
+		t.Errorf("--quiet printed:\n%s", stderr)
+	}
+}
+
+func TestConvertCommand(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "body.html")
+	os.WriteFile(in, []byte(`<section style="color:red"><p><span leaf="">你好，<strong>世界</strong></span></p><script>alert(1)</script></section>`), 0o644)
+	code, stdout, stderr := runCLI(t, "convert", in)
+	if code != exitOK || stdout != "你好，**世界**\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "convert", filepath.Join(t.TempDir(), "missing.html")); code != exitFailed || stderr == "" {
+		t.Errorf("missing file: exit %d %q", code, stderr)
+	}
 }

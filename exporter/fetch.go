@@ -12,9 +12,6 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// pageSize is the most the list endpoints return per call.
-const pageSize = 20
-
 // FetchOptions tune a fetch run.
 type FetchOptions struct {
 	Sources []archive.Source
@@ -243,7 +240,7 @@ func (f *fetcher) plan(ctx context.Context) {
 			f.opts.Logf("%s: %d of %d daily calls left on %s", src, q.Remain, q.DailyLimit, path)
 			continue
 		}
-		need := (max(total-start, 0) + pageSize - 1) / pageSize
+		need := (max(total-start, 0) + MaxPageSize - 1) / MaxPageSize
 		if need > q.Remain {
 			f.opts.Logf("%s: %d items need %d calls to %s but only %d of today's %d are left; this run stops when they run out and the next run resumes from there",
 				src, total-start, need, path, q.Remain, q.DailyLimit)
@@ -260,14 +257,9 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		f.opts.Logf("%s: resuming at offset %d, where an earlier run stopped", src, offset)
 	}
 	seen := map[string]bool{}
-	// maxPages guards against a server whose total_count keeps growing or
-	// whose offsets never advance: no account has more pages than this.
-	const maxPages = 100000
-	for pages := 0; pages < maxPages; pages++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		page, err := f.client.ListPage(ctx, src, offset, pageSize)
+	// Pages stops by itself at the end of the list, and when a list that
+	// keeps growing would have it page forever.
+	for page, err := range f.client.Pages(ctx, src, offset) {
 		if err != nil {
 			cur.Offset, cur.Incomplete = offset, true
 			return err
@@ -315,7 +307,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			cur.Offset, cur.Incomplete = offset, true
 			return err
 		}
-		offset += len(page.Items)
+		offset = page.Offset + page.ItemCount
 		cur.Offset, cur.Incomplete = offset, true
 		f.report(func(p *Progress) {
 			p.Source, p.Pages, p.Items, p.TotalItems = src, ss.Pages, ss.Items, page.TotalCount
@@ -323,12 +315,9 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		if err := f.checkpoint(); err != nil {
 			return err
 		}
-		if len(page.Items) == 0 || offset >= page.TotalCount {
-			cur.Offset, cur.Incomplete = 0, false
-			return nil
-		}
 	}
-	return fmt.Errorf("%s: gave up after %d pages: the server keeps reporting more items", src, maxPages)
+	cur.Offset, cur.Incomplete = 0, false
+	return nil
 }
 
 // mediaKeys lists the media an article needs: its images and its cover.

@@ -30,14 +30,11 @@ const browserUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 
 // placeholderHashes are SHA-256 sums of known "此图片来自微信公众平台 未经允许不可引用"
 // hot-link placeholder images. The CDN answers a foreign Referer with one of
 // them (status 200), so a download that yields one failed, however it looks.
-// The fake API's placeholder is listed so the whole path is tested.
-var placeholderHashes = map[string]bool{}
-
-// RegisterPlaceholder adds the SHA-256 (hex) of an image the CDN sends
-// instead of the real one. Saving it would silently replace the owner's
-// picture with a warning sign, so such downloads count as failures.
-func RegisterPlaceholder(sha256Hex string) {
-	placeholderHashes[strings.ToLower(sha256Hex)] = true
+// The first is the fake API's (wechattest.PlaceholderSHA256; a test keeps
+// the two in step), so the whole path is tested; add real ones as they are
+// collected.
+var placeholderHashes = map[string]bool{
+	"b74570ed8b08bc2a9652a6d0ed1db0f2bd97d4fd2587a17103419fbb706b9744": true,
 }
 
 // ErrPlaceholder reports a hot-link placeholder in place of the image.
