@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -147,24 +148,85 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 
 // buildFlags are the flags of every command that writes an output.
 type buildFlags struct {
-	out    string
-	format string
+	out        string
+	format     string
+	baseURL    string
+	theme      string
+	themeDir   string
+	removed    string
+	since      string
+	until      string
+	author     string
+	titleMatch string
 }
 
 func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.out, "o", "", "output folder (required)")
 	fs.StringVar(&b.out, "out", "", "same as -o")
-	fs.StringVar(&b.format, "format", "hugo", "output format: hugo")
+	fs.StringVar(&b.format, "format", "hugo", "output format: "+strings.Join(output.Formats(), ", "))
+	fs.StringVar(&b.baseURL, "base-url", "", "the site's public address, for absolute links in feeds and sitemaps (default: relative links)")
+	fs.StringVar(&b.theme, "theme", "", "theme of the site output")
+	fs.StringVar(&b.themeDir, "theme-dir", "", "folder of templates that override the theme's")
+	fs.StringVar(&b.removed, "removed", "keep", "articles removed upstream: keep, mark or drop")
+	fs.StringVar(&b.since, "since", "", "only articles published on or after this date (2006-01-02, Beijing time)")
+	fs.StringVar(&b.until, "until", "", "only articles published before this date (2006-01-02, Beijing time)")
+	fs.StringVar(&b.author, "author", "", "only articles by this author")
+	fs.StringVar(&b.titleMatch, "title-match", "", "only articles whose title matches this regular expression")
 }
 
-func (b *buildFlags) check() error {
+// options checks the flags and turns them into writer options.
+func (b *buildFlags) options() (output.Options, error) {
+	var opts output.Options
 	if b.out == "" {
-		return usagef("-o DIR is required")
+		return opts, usagef("-o DIR is required")
 	}
-	if b.format != "hugo" {
-		return usagef("unknown --format %q (this version writes: hugo)", b.format)
+	known := false
+	for _, f := range output.Formats() {
+		known = known || f == b.format
 	}
-	return nil
+	if !known {
+		return opts, usagef("unknown --format %q (known: %s)", b.format, strings.Join(output.Formats(), ", "))
+	}
+	switch p := output.RemovedPolicy(b.removed); p {
+	case output.RemovedKeep, output.RemovedMark, output.RemovedDrop:
+		opts.Removed = p
+	default:
+		return opts, usagef("--removed must be keep, mark or drop, not %q", b.removed)
+	}
+	opts.BaseURL, opts.Theme, opts.ThemeDir = b.baseURL, b.theme, b.themeDir
+	var f output.Filter
+	var err error
+	if f.Since, err = parseDay("--since", b.since); err != nil {
+		return opts, err
+	}
+	if f.Until, err = parseDay("--until", b.until); err != nil {
+		return opts, err
+	}
+	f.Author = b.author
+	if b.titleMatch != "" {
+		if f.TitleMatch, err = regexp.Compile(b.titleMatch); err != nil {
+			return opts, usagef("--title-match: %v", err)
+		}
+	}
+	if f != (output.Filter{}) {
+		opts.Filter = &f
+	}
+	return opts, nil
+}
+
+// parseDay reads a date as the start of that day in Beijing time (the day
+// an owner sees in the MP console), or a full RFC 3339 time.
+func parseDay(flagName, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, archive.ChinaTime); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("%s wants a date like 2024-01-31, not %q", flagName, s)
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -180,7 +242,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := bf.check(); err != nil {
+	opts, err := bf.options()
+	if err != nil {
 		return err
 	}
 	if archiveDir == "" {
@@ -196,7 +259,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		printSummary(rep, fsum, nil, start)
 		return exitError{code}
 	}
-	bsum, err := build(ctx, archiveDir, &bf, rep)
+	bsum, err := build(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if err != nil {
 		return err
 	}
@@ -239,7 +302,8 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := bf.check(); err != nil {
+	opts, err := bf.options()
+	if err != nil {
 		return err
 	}
 	if archiveDir == "" {
@@ -250,7 +314,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rep := newReporter(stderr, quiet)
 	start := time.Now()
-	bsum, err := build(ctx, archiveDir, &bf, rep)
+	bsum, err := build(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if err != nil {
 		return err
 	}
@@ -298,13 +362,18 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	return sum, exitOK, nil
 }
 
-func build(ctx context.Context, archiveDir string, bf *buildFlags, rep *reporter) (*output.Result, error) {
+func build(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
 	arch, err := archive.Open(archiveDir)
 	if err != nil {
 		return nil, err
 	}
-	prog := rep.counter("building " + bf.format)
-	w := output.NewHugo(bf.out, output.HugoOptions{Converter: render.New(), Progress: prog.set})
+	prog := rep.counter("building " + format)
+	opts.Converter = render.New()
+	opts.Progress = prog.set
+	w, err := output.New(format, out, opts)
+	if err != nil {
+		return nil, err
+	}
 	res, err := w.Write(ctx, arch)
 	prog.done()
 	return res, err

@@ -222,7 +222,7 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 	if err != nil {
 		return sum, nil, err
 	}
-	w := output.NewHugo(dir, output.HugoOptions{Converter: render.New()})
+	w := output.NewHugo(dir, output.Options{Converter: render.New()})
 	res, err := w.Write(t.Context(), arch)
 	return sum, res, err
 }

@@ -96,7 +96,7 @@ func BenchmarkHugoWrite(b *testing.B) {
 	runs := 0
 	for b.Loop() {
 		out := filepath.Join(root, fmt.Sprint(runs))
-		res, err := NewHugo(out, HugoOptions{Converter: conv}).Write(b.Context(), a)
+		res, err := NewHugo(out, Options{Converter: conv}).Write(b.Context(), a)
 		if err != nil || res.Written != articles {
 			b.Fatalf("%+v %v", res, err)
 		}
@@ -110,7 +110,7 @@ func BenchmarkHugoWrite(b *testing.B) {
 func BenchmarkHugoRewrite(b *testing.B) {
 	const articles = 200
 	a := syntheticArchive(b, articles)
-	w := NewHugo(b.TempDir(), HugoOptions{Converter: render.New()})
+	w := NewHugo(b.TempDir(), Options{Converter: render.New()})
 	if _, err := w.Write(b.Context(), a); err != nil {
 		b.Fatal(err)
 	}

@@ -15,19 +15,6 @@ import (
 	"github.com/mparchive/mparchive/render"
 )
 
-// HugoOptions tune a HugoWriter. The zero value is ready to use.
-type HugoOptions struct {
-	// Progress, when set, is told after each article.
-	Progress Progress
-	// Converter turns bodies into Markdown; nil means render.New().
-	Converter Converter
-	// Workers is how many articles are converted at once; 0 means
-	// runtime.GOMAXPROCS(0).
-	Workers int
-	// SiteTitle is the title put into a new hugo.toml; "" means "公众号存档".
-	SiteTitle string
-}
-
 // HugoWriter writes the archive as the content of a Hugo site: one page
 // bundle per article,
 //
@@ -39,13 +26,13 @@ type HugoOptions struct {
 // `hugo --source DIR` build a browsable site.
 type HugoWriter struct {
 	dir  string
-	opts HugoOptions
+	opts Options
 }
 
 var _ Writer = (*HugoWriter)(nil)
 
 // NewHugo returns a writer into the Hugo site folder dir.
-func NewHugo(dir string, opts HugoOptions) *HugoWriter {
+func NewHugo(dir string, opts Options) *HugoWriter {
 	if opts.Converter == nil {
 		opts.Converter = render.New()
 	}
@@ -80,7 +67,7 @@ func (w *HugoWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	// First pass: slugs need the whole list (collisions are resolved in
 	// walk order), but not the bodies, which are dropped as Walk goes on.
 	var reqs []slugRequest
-	err := a.Walk(func(art *archive.Article) error {
+	err := walk(a, w.opts, func(art *archive.Article) error {
 		reqs = append(reqs, newSlugRequest(art))
 		return ctx.Err()
 	})
@@ -133,7 +120,7 @@ func (w *HugoWriter) writeArticles(ctx context.Context, a *archive.Archive, slug
 	go func() {
 		defer close(jobs)
 		seq := 0
-		walkErr = a.Walk(func(art *archive.Article) error {
+		walkErr = walk(a, w.opts, func(art *archive.Article) error {
 			select {
 			case jobs <- articleJob{seq: seq, art: *art}:
 				seq++

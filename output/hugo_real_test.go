@@ -36,7 +36,7 @@ func TestHugoBuildsSite(t *testing.T) {
 	hugo := hugoBinary(t)
 	a := testArchive(t)
 	site := t.TempDir()
-	res, err := NewHugo(site, HugoOptions{Converter: render.New()}).Write(t.Context(), a)
+	res, err := NewHugo(site, Options{Converter: render.New()}).Write(t.Context(), a)
 	if err != nil {
 		t.Fatal(err)
 	}

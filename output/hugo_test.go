@@ -169,7 +169,7 @@ func checkGolden(t *testing.T, name, dir string) {
 func TestHugoGolden(t *testing.T) {
 	a := testArchive(t)
 	out := t.TempDir()
-	res, err := NewHugo(out, HugoOptions{Converter: listingConverter{}}).Write(t.Context(), a)
+	res, err := NewHugo(out, Options{Converter: listingConverter{}}).Write(t.Context(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestHugoGolden(t *testing.T) {
 func TestHugoRerunWritesNothing(t *testing.T) {
 	a := testArchive(t)
 	out := t.TempDir()
-	w := NewHugo(out, HugoOptions{Converter: listingConverter{}})
+	w := NewHugo(out, Options{Converter: listingConverter{}})
 	if _, err := w.Write(t.Context(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestHugoUserSitePreserved(t *testing.T) {
 	}
 	run := func(t *testing.T, dir string) {
 		t.Helper()
-		if _, err := NewHugo(dir, HugoOptions{Converter: listingConverter{}}).Write(t.Context(), a); err != nil {
+		if _, err := NewHugo(dir, Options{Converter: listingConverter{}}).Write(t.Context(), a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -329,7 +329,7 @@ func TestHugoUserSitePreserved(t *testing.T) {
 func TestHugoArticleFailureIsolated(t *testing.T) {
 	a := testArchive(t)
 	out := t.TempDir()
-	res, err := NewHugo(out, HugoOptions{Converter: listingConverter{failOn: "Hostile title."}}).Write(t.Context(), a)
+	res, err := NewHugo(out, Options{Converter: listingConverter{failOn: "Hostile title."}}).Write(t.Context(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestHugoArticleFailureIsolated(t *testing.T) {
 func TestHugoProgressAndCancel(t *testing.T) {
 	a := testArchive(t)
 	var calls []int
-	res, err := NewHugo(t.TempDir(), HugoOptions{
+	res, err := NewHugo(t.TempDir(), Options{
 		Converter: listingConverter{},
 		Progress: func(done, total int) {
 			if total != 15 {
@@ -366,14 +366,14 @@ func TestHugoProgressAndCancel(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := NewHugo(t.TempDir(), HugoOptions{Converter: listingConverter{}}).Write(ctx, a); !errors.Is(err, context.Canceled) {
+	if _, err := NewHugo(t.TempDir(), Options{Converter: listingConverter{}}).Write(ctx, a); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled write: err = %v, want context.Canceled", err)
 	}
 
 	// Cancel half-way: the write stops with the error and what was done.
 	ctx, cancel = context.WithCancel(t.Context())
 	defer cancel()
-	res, err = NewHugo(t.TempDir(), HugoOptions{
+	res, err = NewHugo(t.TempDir(), Options{
 		Converter: listingConverter{},
 		Workers:   1,
 		Progress: func(done, total int) {

@@ -181,7 +181,7 @@ func TestHugoSlugsStableWhenEarlierArticleArrives(t *testing.T) {
 		}
 	}
 	out := t.TempDir()
-	w := NewHugo(out, HugoOptions{Converter: listingConverter{}})
+	w := NewHugo(out, Options{Converter: listingConverter{}})
 	put(archive.Published, "ART_pub_01.json")
 	if _, err := w.Write(t.Context(), a); err != nil {
 		t.Fatal(err)
@@ -218,10 +218,10 @@ func TestHugoSlugsStableWhenEarlierArticleArrives(t *testing.T) {
 func TestHugoDeterministic(t *testing.T) {
 	a := testArchive(t)
 	one, many := t.TempDir(), t.TempDir()
-	if _, err := NewHugo(one, HugoOptions{Converter: listingConverter{}, Workers: 1}).Write(t.Context(), a); err != nil {
+	if _, err := NewHugo(one, Options{Converter: listingConverter{}, Workers: 1}).Write(t.Context(), a); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewHugo(many, HugoOptions{Converter: listingConverter{}, Workers: 8}).Write(t.Context(), a); err != nil {
+	if _, err := NewHugo(many, Options{Converter: listingConverter{}, Workers: 8}).Write(t.Context(), a); err != nil {
 		t.Fatal(err)
 	}
 	x, y := treeTxtar(t, one), treeTxtar(t, many)

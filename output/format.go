@@ -1,0 +1,121 @@
+package output
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// Options tune a writer. The zero value is ready to use; each writer reads
+// the fields that concern it.
+type Options struct {
+	// Progress, when set, is told after each article.
+	Progress Progress
+	// Converter turns bodies into Markdown; nil means render.New().
+	Converter Converter
+	// Workers is how many articles are converted at once; 0 means
+	// runtime.GOMAXPROCS(0).
+	Workers int
+	// SiteTitle is the site's title; "" means "公众号存档".
+	SiteTitle string
+	// BaseURL makes links absolute (feeds, sitemaps, canonical links);
+	// "" keeps them relative, so a site works from file:// and any sub-path.
+	BaseURL string
+	// Theme names an embedded theme of the site output; ThemeDir is a folder
+	// whose templates override the theme's.
+	Theme    string
+	ThemeDir string
+	// Removed says what to do with articles that disappeared upstream.
+	Removed RemovedPolicy
+	// Filter, when set, keeps only the articles it accepts.
+	Filter *Filter
+}
+
+// RemovedPolicy says how outputs treat an article that WeChat no longer
+// lists (or marks deleted): it stays in the archive either way.
+type RemovedPolicy string
+
+// The policies of --removed.
+const (
+	RemovedKeep RemovedPolicy = "keep" // show it like any other
+	RemovedMark RemovedPolicy = "mark" // show it, marked as removed
+	RemovedDrop RemovedPolicy = "drop" // leave it out
+)
+
+// Filter selects articles for a partial export. Zero fields match all.
+type Filter struct {
+	Since, Until time.Time // by Article.Date(); Until is exclusive
+	Author       string    // exact author name
+	TitleMatch   *regexp.Regexp
+}
+
+// Match reports whether the filter keeps a.
+func (f *Filter) Match(a *archive.Article) bool {
+	if f == nil {
+		return true
+	}
+	d := a.Date()
+	switch {
+	case !f.Since.IsZero() && d.Before(f.Since):
+		return false
+	case !f.Until.IsZero() && !d.Before(f.Until):
+		return false
+	case f.Author != "" && strings.TrimSpace(a.Author) != f.Author:
+		return false
+	case f.TitleMatch != nil && !f.TitleMatch.MatchString(a.Title):
+		return false
+	}
+	return true
+}
+
+// factories maps a --format name to its writer. Each writer registers
+// itself from its own file, so formats can be added without touching a
+// shared switch.
+var factories = map[string]func(dir string, opts Options) Writer{}
+
+// register makes a format available to New; called from init functions.
+func register(name string, newWriter func(dir string, opts Options) Writer) {
+	if _, dup := factories[name]; dup {
+		panic("output: format " + name + " registered twice")
+	}
+	factories[name] = newWriter
+}
+
+// New returns the writer of a format, writing into dir.
+func New(format, dir string, opts Options) (Writer, error) {
+	f, ok := factories[format]
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(Formats(), ", "))
+	}
+	return f(dir, opts), nil
+}
+
+// Formats lists the known format names, sorted.
+func Formats() []string {
+	names := make([]string, 0, len(factories))
+	for n := range factories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func init() {
+	register("hugo", func(dir string, opts Options) Writer { return NewHugo(dir, opts) })
+}
+
+// walk calls fn for the articles of the archive that opts select, in the
+// archive's order. Every writer walks through here, so a filter or policy
+// means the same in every format.
+func walk(a *archive.Archive, opts Options, fn func(*archive.Article) error) error {
+	return a.Walk(func(art *archive.Article) error {
+		if !opts.Filter.Match(art) {
+			return nil
+		}
+		return fn(art)
+	})
+}
