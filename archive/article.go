@@ -20,10 +20,14 @@ const (
 	News      Source = "news"      // permanent news materials (material/batchget_material)
 	Published Source = "published" // free-published articles (freepublish/batchget)
 	Drafts    Source = "drafts"    // the draft box (draft/batchget)
+	// URLs are article pages fetched by their address, for what no list
+	// API reaches (mass-sent articles since the draft-box switch). Their
+	// items are stored in the list APIs' shape, so one decoder serves all.
+	URLs Source = "urls"
 )
 
 // Sources lists every source in the order runs visit them.
-var Sources = []Source{News, Published, Drafts}
+var Sources = []Source{News, Published, Drafts, URLs}
 
 // ParseSource checks a source name given by a user.
 func ParseSource(s string) (Source, error) {
@@ -32,7 +36,7 @@ func ParseSource(s string) (Source, error) {
 			return src, nil
 		}
 	}
-	return "", fmt.Errorf("unknown source %q (want news, published or drafts)", s)
+	return "", fmt.Errorf("unknown source %q (want news, published, drafts or urls)", s)
 }
 
 // ChinaTime is the zone WeChat shows its times in. A fixed offset rather than

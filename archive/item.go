@@ -78,7 +78,8 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ItemID reads the id of a raw list item: article_id for published items,
+// ItemID reads the id of a raw list item: article_id for published items
+// (and URL items, stored in their shape),
 // media_id for the others.
 func ItemID(src Source, raw []byte) (string, error) {
 	var it struct {
@@ -89,7 +90,7 @@ func ItemID(src Source, raw []byte) (string, error) {
 		return "", fmt.Errorf("%s item: %w", src, err)
 	}
 	id := it.MediaID
-	if src == Published {
+	if src == Published || src == URLs {
 		id = it.ArticleID
 	}
 	if id == "" {
