@@ -2,6 +2,7 @@ package render
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -9,57 +10,537 @@ import (
 	"golang.org/x/net/html"
 )
 
-// embedElements are the custom elements and players WeChat stores in an
-// article body. Each becomes a labelled blockquote: the player cannot run in
-// Markdown, but the reader sees what was there and every identifier needed
-// to fetch it later (video vid, voice file id, __biz, mini program AppID)
-// survives. Labels follow the placeholders readers know from WeChat's own
-// previews ([视频], [语音], [音乐], [小程序]).
-var embedElements = []string{
-	"iframe", "video",
-	"mpvoice", "mp-common-mpaudio",
-	"qqmusic", "mp-common-qqmusic",
-	"mp-miniprogram", "mp-weapp", "mp-common-miniprogram",
-	"mp-common-profile", "mpprofile",
-	"mp-common-channels_video",
+// embedTag is the element the clean-up pass puts in place of every embed.
+// It carries the Embed as attributes, so the renderer needs no state shared
+// between passes and every conversion stays independent.
+const embedTag = "mparchive-embed"
+
+// embedKinds maps the custom elements WeChat stores in article bodies to
+// embed kinds. iframe, video and audio are decided by their attributes.
+var embedKinds = map[string]string{
+	"mpvoice":                  EmbedVoice,
+	"mp-common-mpaudio":        EmbedVoice,
+	"qqmusic":                  EmbedMusic,
+	"mp-common-qqmusic":        EmbedMusic,
+	"mp-common-music":          EmbedMusic,
+	"mp-miniprogram":           EmbedMiniProgram,
+	"mp-weapp":                 EmbedMiniProgram,
+	"mp-common-miniprogram":    EmbedMiniProgram,
+	"mp-common-profile":        EmbedProfile,
+	"mpprofile":                EmbedProfile,
+	"mp-common-videosnap":      EmbedChannels,
+	"mpvideosnap":              EmbedChannels,
+	"mp-common-channels_video": EmbedChannels,
+	"mp-common-channels":       EmbedChannels,
+	"mp-common-product":        EmbedProduct,
+	"mpproduct":                EmbedProduct,
+	"mpcps":                    EmbedProduct,
+	"mp-common-cpsad":          EmbedProduct,
+	"mpshop":                   EmbedShop,
+	"mp-common-shopprofile":    EmbedShop,
+	"mpvote":                   EmbedVote,
+	"mp-common-vote":           EmbedVote,
+	"mp-common-redpacket":      EmbedRedPacket,
 }
 
-func isEmbed(n *html.Node) bool {
+// isCustomEmbedElement reports elements that are neither HTML nor known to
+// us but look like WeChat widgets (mp-common-search, mpgongyi…). Empty ones
+// become "other" embeds that list their attributes; ones with content are
+// unwrapped so their text survives.
+func isCustomEmbedElement(n *html.Node) bool {
+	name := n.Data
+	if name == "mp-style-type" || name == embedTag {
+		return false
+	}
+	return strings.HasPrefix(name, "mp-") || strings.HasPrefix(name, "mp") && len(name) > 4 && !strings.ContainsAny(name, ":")
+}
+
+// isEmbedCandidate reports the elements embedOf looks at.
+func isEmbedCandidate(n *html.Node) bool {
 	if n.Type != html.ElementNode {
 		return false
 	}
-	for _, name := range embedElements {
-		if n.Data == name {
+	switch n.Data {
+	case "iframe", "video", "audio":
+		return true
+	}
+	_, known := embedKinds[n.Data]
+	return known || isCustomEmbedElement(n)
+}
+
+// replaceEmbeds swaps every embed in doc for an embedTag element, and
+// unwraps unknown custom elements that hold content.
+func replaceEmbeds(doc *html.Node) {
+	var found []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
 			return true
 		}
+		if isEmbedCandidate(n) {
+			found = append(found, n)
+			return false
+		}
+		return true
+	})
+	for _, n := range found {
+		e, ok := embedOf(n)
+		if !ok {
+			if n.Data == "iframe" || n.Data == "video" || n.Data == "audio" || childrenBlank(n) {
+				n.Parent.RemoveChild(n)
+			} else {
+				unwrap(n)
+			}
+			continue
+		}
+		n.Parent.InsertBefore(embedNode(e), n)
+		n.Parent.RemoveChild(n)
 	}
-	return false
+}
+
+func childrenBlank(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func unwrap(n *html.Node) {
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		n.RemoveChild(c)
+		n.Parent.InsertBefore(c, n)
+		c = next
+	}
+	n.Parent.RemoveChild(n)
+}
+
+func embedNode(e Embed) *html.Node {
+	n := &html.Node{Type: html.ElementNode, Data: embedTag}
+	n.Attr = []html.Attribute{
+		{Key: "kind", Val: e.Kind}, {Key: "id", Val: e.ID}, {Key: "title", Val: e.Title},
+		{Key: "url", Val: e.URL}, {Key: "cover", Val: e.Cover},
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		n.Attr = append(n.Attr, html.Attribute{Namespace: "f", Key: k, Val: e.Fields[k]})
+	}
+	return n
+}
+
+func embedFromNode(n *html.Node) Embed {
+	e := Embed{Fields: map[string]string{}}
+	for _, a := range n.Attr {
+		if a.Namespace == "f" {
+			e.Fields[a.Key] = a.Val
+			continue
+		}
+		switch a.Key {
+		case "kind":
+			e.Kind = a.Val
+		case "id":
+			e.ID = a.Val
+		case "title":
+			e.Title = a.Val
+		case "url":
+			e.URL = a.Val
+		case "cover":
+			e.Cover = a.Val
+		}
+	}
+	return e
+}
+
+func isEmbed(n *html.Node) bool {
+	return n.Type == html.ElementNode && n.Data == embedTag
+}
+
+const (
+	mpVideoPlayer      = "https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid="
+	tencentVideoPlayer = "https://v.qq.com/txp/iframe/player.html?vid="
+	voiceDownload      = "https://res.wx.qq.com/voice/getvoice?mediaid="
+	profileHome        = "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz="
+	qqMusicSong        = "https://y.qq.com/n/ryqq/songDetail/"
+	mpOrigin           = "https://mp.weixin.qq.com"
+)
+
+// embedOf reads the embed an element stands for. It reports false for
+// elements with nothing to keep (an iframe without any address or id).
+func embedOf(n *html.Node) (Embed, bool) {
+	if n.Type != html.ElementNode {
+		return Embed{}, false
+	}
+	e := Embed{Fields: embedFields(n)}
+	switch n.Data {
+	case "iframe":
+		iframeEmbed(n, &e)
+	case "video", "audio":
+		e.Kind = EmbedVideoFile
+		if n.Data == "audio" {
+			e.Kind = EmbedAudioFile
+		}
+		e.URL = attr(n, "src")
+		for c := n.FirstChild; c != nil && e.URL == ""; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.Data == "source" {
+				e.URL = attr(c, "src")
+			}
+		}
+		if !isWebURL(e.URL) {
+			e.URL = ""
+		}
+		e.Title = attr(n, "title")
+		e.Cover = attr(n, "poster")
+	default:
+		kind, known := embedKinds[n.Data]
+		if !known {
+			if !childrenBlank(n) {
+				return Embed{}, false
+			}
+			kind = EmbedOther
+		}
+		e.Kind = kind
+		customEmbed(n, &e)
+	}
+	if e.Kind == "" {
+		return Embed{}, false
+	}
+	if !isWebURL(e.Cover) {
+		e.Cover = ""
+	}
+	if e.Kind == EmbedIframe && e.URL == "" && e.ID == "" {
+		return Embed{}, false
+	}
+	if (e.Kind == EmbedVideoFile || e.Kind == EmbedAudioFile) && e.URL == "" && e.Cover == "" {
+		return Embed{}, false
+	}
+	e.Fields["element"] = n.Data
+	return e, true
+}
+
+// embedFields keeps the attributes that carry data. Presentation attributes
+// (styles, classes, sizes, dark-mode colours) say nothing about the media.
+func embedFields(n *html.Node) map[string]string {
+	fields := map[string]string{}
+	for _, a := range n.Attr {
+		key := strings.ToLower(a.Key)
+		switch key {
+		case "style", "class", "frameborder", "allowfullscreen", "width", "height", "data-ratio",
+			"data-w", "data-style", "nodeleaf", "leaf", "contenteditable", "scrolling", "id":
+			continue
+		}
+		if strings.HasPrefix(key, "data-darkmode") || strings.HasPrefix(key, "_") {
+			continue
+		}
+		if v := strings.TrimSpace(a.Val); v != "" {
+			fields[key] = v
+		}
+	}
+	return fields
+}
+
+// firstAttr returns the first non-empty attribute among keys; WeChat spells
+// the same field with and without a data- prefix across editor versions.
+func firstAttr(n *html.Node, keys ...string) string {
+	for _, k := range keys {
+		if v := attr(n, k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// absoluteMP resolves the site-relative addresses WeChat stores in embeds
+// ("/cgi-bin/readtemplate?…") against mp.weixin.qq.com.
+func absoluteMP(u string) string {
+	if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") {
+		return mpOrigin + u
+	}
+	if strings.HasPrefix(u, "//") {
+		return "https:" + u
+	}
+	return u
+}
+
+func queryValue(u string, keys ...string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	q := parsed.Query()
+	for _, k := range keys {
+		if v := strings.TrimSpace(q.Get(k)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func iframeEmbed(n *html.Node, e *Embed) {
+	src := absoluteMP(firstAttr(n, "data-src", "src"))
+	display := absoluteMP(attr(n, "data-display-src"))
+	class := " " + attr(n, "class") + " "
+	e.Title = firstAttr(n, "data-title", "title")
+
+	switch {
+	case strings.Contains(class, "vote") || strings.Contains(src, "/vote") || strings.Contains(display, "/vote"):
+		e.Kind = EmbedVote
+		e.ID = firstAttr(n, "data-supervoteid", "supervoteid", "data-voteid", "voteid")
+		if e.ID == "" {
+			e.ID = queryValue(display, "supervoteid", "voteid")
+		}
+		if e.ID == "" {
+			e.ID = queryValue(src, "supervoteid", "voteid")
+		}
+		e.URL = firstWebURL(display, src)
+		return
+	case strings.Contains(class, "js_editor_card") || strings.Contains(class, "card_iframe"):
+		e.Kind = EmbedCard
+		e.ID = firstAttr(n, "data-cardid", "cardid", "card_id")
+		if e.ID == "" {
+			e.ID = queryValue(firstWebURL(display, src), "card_id", "cardid")
+		}
+		e.URL = firstWebURL(display, src)
+		return
+	}
+
+	vid := attr(n, "data-mpvid")
+	if vid == "" {
+		vid = queryValue(src, "vid")
+	}
+	if vid != "" {
+		e.ID = vid
+		e.Kind = EmbedVideo
+		e.URL = mpVideoPlayer + url.QueryEscape(vid)
+		if host := urlHost(src); host == "v.qq.com" || strings.HasSuffix(host, ".v.qq.com") || attr(n, "data-vidtype") == "1" && !strings.HasPrefix(vid, "wxv_") {
+			e.Kind = EmbedTencentVideo
+			e.URL = tencentVideoPlayer + url.QueryEscape(vid)
+		}
+		e.Cover = decodeCover(attr(n, "data-cover"))
+		return
+	}
+	e.Kind = EmbedIframe
+	if isWebURL(src) {
+		e.URL = absoluteMP(src)
+	}
+}
+
+func urlHost(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(parsed.Hostname())
+}
+
+func firstWebURL(urls ...string) string {
+	for _, u := range urls {
+		if isWebURL(u) {
+			return absoluteMP(u)
+		}
+	}
+	return ""
+}
+
+// decodeCover undoes the URL encoding WeChat applies to data-cover.
+func decodeCover(cover string) string {
+	if strings.Contains(cover, "%3A") || strings.Contains(cover, "%3a") || strings.Contains(cover, "%2F") {
+		if decoded, err := url.QueryUnescape(cover); err == nil {
+			cover = decoded
+		}
+	}
+	return strings.TrimSpace(cover)
+}
+
+func customEmbed(n *html.Node, e *Embed) {
+	switch e.Kind {
+	case EmbedVoice:
+		e.ID = firstAttr(n, "voice_encode_fileid", "data-voice_encode_fileid", "data-voiceid")
+		e.Title = firstAttr(n, "name", "data-name", "title")
+		e.Cover = firstAttr(n, "cover", "data-cover")
+		if e.ID != "" {
+			e.URL = voiceDownload + url.QueryEscape(e.ID)
+		}
+	case EmbedMusic:
+		mid := firstAttr(n, "mid", "data-mid", "data-songmid")
+		e.ID = mid
+		if e.ID == "" {
+			e.ID = firstAttr(n, "musicid", "data-musicid")
+		}
+		e.Title = firstAttr(n, "music_name", "data-music_name", "musicname", "data-musicname", "title")
+		e.Cover = firstAttr(n, "albumurl", "data-albumurl", "cover")
+		if mid != "" {
+			e.URL = qqMusicSong + url.PathEscape(mid)
+		} else if audio := firstAttr(n, "audiourl", "data-audiourl"); isWebURL(audio) {
+			e.URL = audio
+		}
+	case EmbedMiniProgram:
+		e.ID = firstAttr(n, "data-miniprogram-appid", "data-weappid", "weappid", "appid", "data-appid")
+		e.Title = firstAttr(n, "data-miniprogram-title", "data-weappname", "data-title", "title")
+		e.Cover = firstAttr(n, "data-miniprogram-imageurl", "data-imageurl", "data-weappimageurl", "imageurl")
+	case EmbedProfile:
+		e.ID = firstAttr(n, "data-id", "data-biz", "biz")
+		e.Title = firstAttr(n, "data-nickname", "nickname")
+		e.Cover = firstAttr(n, "data-headimg", "headimg")
+		if e.ID != "" {
+			e.URL = profileHome + e.ID + "#wechat_redirect"
+		}
+	case EmbedChannels:
+		e.ID = firstAttr(n, "data-id", "data-object_id", "data-objectid", "data-feedid", "data-nonceid")
+		e.Title = firstAttr(n, "data-desc", "data-title", "data-nickname")
+		e.Cover = firstAttr(n, "data-url", "data-coverurl", "data-cover", "data-headimgurl")
+	default:
+		e.ID = firstAttr(n, "data-pid", "data-productid", "data-product_id", "data-supervoteid", "data-voteid",
+			"data-id", "data-appid", "data-shopid", "data-coverid", "data-cover_id", "data-key", "id")
+		e.Title = firstAttr(n, "data-title", "data-product_name", "data-name", "data-nickname", "title", "name")
+		e.Cover = firstAttr(n, "data-img_url", "data-imageurl", "data-image", "data-cover", "data-headimg",
+			"data-receive_img", "cover")
+		if u := firstWebURL(attr(n, "data-url"), attr(n, "data-link"), attr(n, "href"), attr(n, "src")); u != "" && u != absoluteMP(e.Cover) {
+			e.URL = u
+		}
+	}
+}
+
+// embedDetail is one "label value" part of the line under an embed.
+type embedDetail struct{ label, key string }
+
+// embedDetails are the fields readers care about, per kind, in the order
+// shown; the id is shown separately. Kinds without a list show all fields.
+var embedDetails = map[string][]embedDetail{
+	EmbedVideo:        {},
+	EmbedTencentVideo: {},
+	EmbedVideoFile:    {},
+	EmbedAudioFile:    {},
+	EmbedIframe:       {},
+	EmbedVoice:        {{"作者", "author"}, {"作者", "data-author"}, {"时长", "play_length"}, {"时长", "data-play_length"}},
+	EmbedMusic:        {{"歌手", "singer"}, {"歌手", "data-singer"}, {"musicid", "musicid"}, {"musicid", "data-musicid"}},
+	EmbedMiniProgram: {{"名称", "data-miniprogram-nickname"}, {"名称", "data-nickname"},
+		{"路径", "data-miniprogram-path"}, {"路径", "data-weapppath"}, {"路径", "weapppath"}, {"路径", "data-path"}, {"路径", "path"}},
+	EmbedProfile:  {{"微信号", "data-alias"}, {"微信号", "alias"}},
+	EmbedChannels: {{"视频号", "data-nickname"}, {"username", "data-username"}, {"类型", "data-type"}},
+}
+
+var embedIDLabels = map[string]string{
+	EmbedVideo: "vid", EmbedTencentVideo: "vid", EmbedVoice: "fileid", EmbedMusic: "mid",
+	EmbedMiniProgram: "AppID", EmbedProfile: "biz", EmbedVote: "voteid", EmbedCard: "cardid",
 }
 
 func renderEmbed(ctx converter.Context, w converter.Writer, n *html.Node) converter.RenderStatus {
-	if !isEmbed(n) {
-		return converter.RenderTryNext
-	}
-	opts := optionsFrom(ctx)
-	var paragraphs []string
-	switch n.Data {
-	case "iframe":
-		paragraphs = iframeEmbed(n, opts)
-	case "video":
-		paragraphs = videoEmbed(n, opts)
-	case "mpvoice", "mp-common-mpaudio":
-		paragraphs = voiceEmbed(n, opts)
-	case "qqmusic", "mp-common-qqmusic":
-		paragraphs = musicEmbed(n, opts)
-	case "mp-miniprogram", "mp-weapp", "mp-common-miniprogram":
-		paragraphs = miniProgramEmbed(n, opts)
-	case "mp-common-profile", "mpprofile":
-		paragraphs = profileEmbed(n, opts)
-	case "mp-common-channels_video":
-		paragraphs = channelsEmbed(n, opts)
-	}
-	writeBlockquote(w, paragraphs)
+	e := embedFromNode(n)
+	writeBlockquote(w, embedMarkdown(e, optionsFrom(ctx)))
 	return converter.RenderSuccess
+}
+
+// embedMarkdown is the blockquote content documented on Embed.
+func embedMarkdown(e Embed, opts Options) []string {
+	label := "[" + EmbedLabel(e.Kind) + "]"
+	if e.Kind == EmbedOther {
+		label = "[" + EmbedLabel(e.Kind) + " " + codeSpan(e.Fields["element"]) + "]"
+	}
+	dest := e.URL
+	if dest == "" {
+		dest = "#"
+	}
+	titled := func(text string) string {
+		return "[" + text + "](" + markdownDestination(dest) + ` "` + e.LinkTitle() + `")`
+	}
+
+	var paragraphs []string
+	var line strings.Builder
+	line.WriteString(label)
+	name := escapeText(e.Title)
+	idShown := false
+	if name == "" && e.ID != "" {
+		name = codeSpan(e.ID)
+		idShown = true
+	}
+	if e.Cover != "" {
+		alt := EmbedLabel(e.Kind) + "封面"
+		if e.Kind == EmbedProfile {
+			alt = e.Title
+		}
+		paragraphs = append(paragraphs, titled(markdownImage(alt, opts.mapImage(e.Cover))))
+		if name != "" {
+			line.WriteString(" " + name)
+		}
+	} else {
+		text := name
+		if text == "" {
+			text = EmbedLabel(e.Kind)
+			if e.URL != "" {
+				text = escapeText(e.URL)
+			}
+		}
+		line.WriteString(" " + titled(text))
+	}
+
+	var details []string
+	if e.ID != "" && !idShown {
+		idLabel := embedIDLabels[e.Kind]
+		if idLabel == "" {
+			idLabel = "id"
+		}
+		details = append(details, escapeText(idLabel)+" "+codeSpan(e.ID))
+	}
+	shown, known := embedDetails[e.Kind]
+	seen := map[string]bool{}
+	for _, d := range shown {
+		v := e.Fields[d.key]
+		if v == "" || seen[d.label] {
+			continue
+		}
+		seen[d.label] = true
+		if d.label == "时长" {
+			v = formatDuration(v)
+			if v != "" {
+				details = append(details, "时长 "+v)
+			}
+			continue
+		}
+		if d.label == "路径" || d.label == "musicid" || d.label == "username" || d.label == "微信号" {
+			details = append(details, d.label+" "+codeSpan(v))
+			continue
+		}
+		details = append(details, d.label+" "+escapeText(v))
+	}
+	if !known {
+		// An embed we only partly understand lists every attribute, so
+		// nothing the markup said is lost.
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			if k != "element" {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			details = append(details, codeSpan(k)+" "+codeSpan(e.Fields[k]))
+		}
+	}
+	if len(details) > 0 {
+		line.WriteString("（" + strings.Join(details, "，") + "）")
+	}
+	paragraphs = append(paragraphs, line.String())
+
+	if e.Kind == EmbedProfile {
+		if sig := firstNonEmpty(e.Fields["data-signature"], e.Fields["signature"]); sig != "" {
+			paragraphs = append(paragraphs, "简介："+escapeText(sig))
+		}
+	}
+	return paragraphs
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func writeBlockquote(w converter.Writer, paragraphs []string) {
@@ -81,115 +562,6 @@ func writeBlockquote(w converter.Writer, paragraphs []string) {
 	}
 }
 
-// firstAttr returns the first non-empty attribute among keys; WeChat spells
-// the same field with and without a data- prefix across editor versions.
-func firstAttr(n *html.Node, keys ...string) string {
-	for _, k := range keys {
-		if v := attr(n, k); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-const (
-	mpVideoPlayer      = "https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid="
-	tencentVideoPlayer = "https://v.qq.com/txp/iframe/player.html?vid="
-	voiceDownload      = "https://res.wx.qq.com/voice/getvoice?mediaid="
-	profileHome        = "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz="
-	qqMusicSong        = "https://y.qq.com/n/ryqq/songDetail/"
-)
-
-func iframeEmbed(n *html.Node, opts Options) []string {
-	src := firstAttr(n, "data-src", "src")
-	vid := attr(n, "data-mpvid")
-	srcURL, _ := url.Parse(src)
-	if vid == "" && srcURL != nil {
-		vid = srcURL.Query().Get("vid")
-	}
-	title := firstAttr(n, "data-title", "title")
-
-	if vid != "" {
-		player := mpVideoPlayer + vid
-		if srcURL != nil && (srcURL.Host == "v.qq.com" || strings.HasSuffix(srcURL.Host, ".v.qq.com")) {
-			player = tencentVideoPlayer + url.QueryEscape(vid)
-		}
-		name := codeSpan(vid)
-		if title != "" {
-			name = escapeText(title) + "（" + codeSpan(vid) + "）"
-		}
-		return []string{
-			"[视频] " + name + " — " + autolink(player),
-			linkedImage("视频封面", decodeCover(attr(n, "data-cover")), player, opts),
-		}
-	}
-	if !isWebURL(src) {
-		return nil
-	}
-	label := "[嵌入] "
-	if hasClassPrefix(n, "video_iframe") {
-		label = "[视频] "
-	}
-	if title != "" {
-		label += escapeText(title) + " — "
-	}
-	return []string{label + autolink(src)}
-}
-
-// decodeCover undoes the URL encoding WeChat applies to data-cover.
-func decodeCover(cover string) string {
-	if decoded, err := url.QueryUnescape(cover); err == nil {
-		cover = decoded
-	}
-	return strings.TrimSpace(cover)
-}
-
-func videoEmbed(n *html.Node, opts Options) []string {
-	src := attr(n, "src")
-	for c := n.FirstChild; c != nil && src == ""; c = c.NextSibling {
-		if c.Type == html.ElementNode && c.Data == "source" {
-			src = attr(c, "src")
-		}
-	}
-	if !isWebURL(src) {
-		return nil
-	}
-	label := "[视频] "
-	if title := attr(n, "title"); title != "" {
-		label += escapeText(title) + " — "
-	}
-	return []string{
-		label + autolink(src),
-		linkedImage("视频封面", attr(n, "poster"), src, opts),
-	}
-}
-
-func voiceEmbed(n *html.Node, opts Options) []string {
-	fileID := firstAttr(n, "voice_encode_fileid", "data-voice_encode_fileid")
-	name := firstAttr(n, "name", "data-name", "title")
-	author := firstAttr(n, "author", "data-author")
-
-	line := "[语音]"
-	if name != "" {
-		line += " " + escapeText(name)
-	}
-	if author != "" {
-		line += " — " + escapeText(author)
-	}
-	if d := formatDuration(firstAttr(n, "play_length", "data-play_length")); d != "" {
-		line += "（" + d + "）"
-	}
-	if fileID != "" {
-		line += " — " + autolink(voiceDownload+url.QueryEscape(fileID))
-	}
-	cover := firstAttr(n, "cover", "data-cover")
-	var image string
-	if isWebURL(cover) {
-		image = markdownImage("语音封面", opts.mapImage(cover))
-	}
-	return []string{line, image}
-}
-
 // formatDuration turns WeChat's play_length (milliseconds) into m:ss or
 // h:mm:ss; values that are already formatted pass through.
 func formatDuration(ms string) string {
@@ -198,7 +570,7 @@ func formatDuration(ms string) string {
 	}
 	v, err := strconv.ParseFloat(ms, 64)
 	if err != nil || v <= 0 || v > 1e10 {
-		return ""
+		return escapeText(ms)
 	}
 	total := int64(v/1000 + 0.5)
 	h, m, s := total/3600, total/60%60, total%60
@@ -215,148 +587,18 @@ func pad2(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
 
-func musicEmbed(n *html.Node, opts Options) []string {
-	name := firstAttr(n, "music_name", "data-music_name", "musicname", "title")
-	singer := firstAttr(n, "singer", "data-singer")
-	mid := firstAttr(n, "mid", "data-mid")
-	musicID := firstAttr(n, "musicid", "data-musicid")
-	audio := firstAttr(n, "audiourl", "data-audiourl")
-
-	line := "[音乐]"
-	if name != "" {
-		line += " " + escapeText(name)
-	}
-	if singer != "" {
-		line += " — " + escapeText(singer)
-	}
-	switch {
-	case mid != "":
-		line += " — " + autolink(qqMusicSong+url.PathEscape(mid))
-	case isWebURL(audio):
-		line += " — " + autolink(audio)
-	}
-	if musicID != "" {
-		line += "（musicid " + codeSpan(musicID) + "）"
-	}
-	var image string
-	if album := firstAttr(n, "albumurl", "data-albumurl"); isWebURL(album) {
-		image = markdownImage("专辑封面", opts.mapImage(album))
-	}
-	return []string{line, image}
-}
-
-func miniProgramEmbed(n *html.Node, opts Options) []string {
-	appID := firstAttr(n, "data-miniprogram-appid", "data-weappid", "weappid", "appid")
-	path := firstAttr(n, "data-miniprogram-path", "data-weapppath", "weapppath", "path")
-	title := firstAttr(n, "data-miniprogram-title", "data-weappname", "title")
-	nickname := firstAttr(n, "data-miniprogram-nickname", "data-nickname")
-
-	line := "[小程序]"
-	if title != "" {
-		line += " " + escapeText(title)
-	}
-	if nickname != "" {
-		line += "（" + escapeText(nickname) + "）"
-	}
-	var ids []string
-	if appID != "" {
-		ids = append(ids, "AppID "+codeSpan(appID))
-	}
-	if path != "" {
-		ids = append(ids, "路径 "+codeSpan(path))
-	}
-	var image string
-	if img := firstAttr(n, "data-miniprogram-imageurl", "data-imageurl"); isWebURL(img) {
-		image = markdownImage("小程序封面", opts.mapImage(img))
-	}
-	return []string{line, strings.Join(ids, "，"), image}
-}
-
-func profileEmbed(n *html.Node, opts Options) []string {
-	biz := firstAttr(n, "data-id", "data-biz")
-	nickname := firstAttr(n, "data-nickname", "nickname")
-	alias := firstAttr(n, "data-alias", "alias")
-	signature := firstAttr(n, "data-signature", "signature")
-	headImg := firstAttr(n, "data-headimg", "headimg")
-
-	name := escapeText(nickname)
-	if name == "" {
-		name = "公众号"
-	}
-	var home string
-	if biz != "" {
-		home = profileHome + biz + "#wechat_redirect"
-		name = markdownLink(name, home)
-	}
-	line := "[公众号] " + name
-	if alias != "" {
-		line += "（微信号 " + codeSpan(alias) + "）"
-	}
-	var intro string
-	if signature != "" {
-		intro = "简介：" + escapeText(signature)
-	}
-	var image string
-	if isWebURL(headImg) {
-		if home != "" {
-			image = linkedImage(nickname, headImg, home, opts)
-		} else {
-			image = markdownImage(nickname, opts.mapImage(headImg))
-		}
-	}
-	return []string{line, intro, image}
-}
-
-func channelsEmbed(n *html.Node, opts Options) []string {
-	nickname := firstAttr(n, "data-nickname")
-	desc := firstAttr(n, "data-desc")
-	objectID := firstAttr(n, "data-object_id", "data-objectid")
-	line := "[视频号]"
-	if nickname != "" {
-		line += " " + escapeText(nickname)
-	}
-	if desc != "" {
-		line += "：" + escapeText(desc)
-	}
-	if objectID != "" {
-		line += "（object_id " + codeSpan(objectID) + "）"
-	}
-	var image string
-	if cover := firstAttr(n, "data-url", "data-headimgurl"); isWebURL(cover) {
-		image = markdownImage("视频号封面", opts.mapImage(cover))
-	}
-	return []string{line, image}
-}
-
-// linkedImage is a cover image that links to what it stands for.
-func linkedImage(alt, remote, href string, opts Options) string {
-	if !isWebURL(remote) {
-		return ""
-	}
-	return markdownLink(markdownImage(alt, opts.mapImage(remote)), href)
-}
-
 func isWebURL(u string) bool {
 	lower := strings.ToLower(u)
 	return strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "//")
-}
-
-// autolink writes a URL as <…>, which CommonMark links without escaping;
-// URLs that cannot be autolinks become ordinary links.
-func autolink(u string) string {
-	if strings.HasPrefix(u, "//") {
-		u = "https:" + u
-	}
-	if strings.ContainsAny(u, " <>\t\r\n") {
-		return markdownLink("链接", u)
-	}
-	return "<" + u + ">"
 }
 
 // codeSpan shows an identifier literally: ids such as wxv_… contain
 // underscores that would otherwise need escaping.
 func codeSpan(s string) string {
 	s = strings.Join(strings.Fields(normalizeText(s)), " ")
+	if s == "" {
+		return ""
+	}
 	if strings.Contains(s, "`") {
 		return escapeText(s)
 	}

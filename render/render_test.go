@@ -134,29 +134,6 @@ func TestCodeBlocks(t *testing.T) {
 	})
 }
 
-func TestEmbeds(t *testing.T) {
-	runRuleCases(t, []ruleCase{
-		{"wechat video", `<iframe class="video_iframe" data-mpvid="wxv_42" data-cover="http%3A%2F%2Fm%2Fc.jpg"></iframe>`,
-			"> [视频] `wxv_42` — <https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid=wxv_42>\n>\n" +
-				"> [![视频封面](http://m/c.jpg)](https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid=wxv_42)\n"},
-		{"vid from data-src", `<iframe class="video_iframe" data-src="https://mp.weixin.qq.com/mp/readtemplate?t=x&amp;vid=wxv_7"></iframe>`,
-			"> [视频] `wxv_7` — <https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid=wxv_7>\n"},
-		{"tencent video", `<iframe class="video_iframe" data-src="https://v.qq.com/iframe/preview.html?vid=x00&amp;auto=0"></iframe>`,
-			"> [视频] `x00` — <https://v.qq.com/txp/iframe/player.html?vid=x00>\n"},
-		{"other iframe", `<iframe src="https://e.com/w"></iframe>`, "> [嵌入] <https://e.com/w>\n"},
-		{"video element", `<video><source src="https://e.com/v.mp4"></video>`, "> [视频] <https://e.com/v.mp4>\n"},
-		{"voice", `<mpvoice name="名" play_length="61000" voice_encode_fileid="ab=="></mpvoice>`,
-			"> [语音] 名（1:01） — <https://res.wx.qq.com/voice/getvoice?mediaid=ab%3D%3D>\n"},
-		{"voice without id keeps its name", `<mpvoice name="名"></mpvoice>`, "> [语音] 名\n"},
-		{"mini program", `<mp-miniprogram data-miniprogram-appid="wxa" data-miniprogram-path="p/q" data-miniprogram-title="T"></mp-miniprogram>`,
-			"> [小程序] T\n>\n> AppID `wxa`，路径 `p/q`\n"},
-		{"profile", `<mp-common-profile data-id="QQ==" data-nickname="号" data-signature="签名"></mp-common-profile>`,
-			"> [公众号] [号](https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=QQ==#wechat_redirect)\n>\n> 简介：签名\n"},
-		{"qqmusic", `<qqmusic mid="m1" music_name="歌" singer="人"></qqmusic>`, "> [音乐] 歌 — 人 — <https://y.qq.com/n/ryqq/songDetail/m1>\n"},
-		{"embed inside a paragraph splits it", `<p>前<mpvoice name="n"></mpvoice>后</p>`, "前\n\n> [语音] n\n\n后\n"},
-	})
-}
-
 func TestEmphasisNextToCJKPunctuation(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{"closing after punctuation before a letter", `<p><strong>注意：</strong>正文</p>`, "**注意**：正文\n"},

@@ -20,11 +20,9 @@ func (*wechatPlugin) Name() string { return "wechat" }
 func (*wechatPlugin) Init(conv *converter.Converter) error {
 	conv.Register.TagType("mp-style-type", converter.TagTypeRemove, converter.PriorityEarly)
 
-	// The base plugin removes every iframe; ours carry videos, so they are
-	// claimed as blocks (an earlier priority wins) and rendered below.
-	for _, name := range embedElements {
-		conv.Register.TagType(name, converter.TagTypeBlock, converter.PriorityEarly)
-	}
+	// The clean-up pass replaces every embed (the base plugin would remove
+	// iframes) with one element of our own, rendered as a block.
+	conv.Register.TagType(embedTag, converter.TagTypeBlock, converter.PriorityEarly)
 
 	// The clean-up must see the DOM before the base plugin removes nodes and
 	// collapses whitespace, so it runs before PriorityEarly.
@@ -33,7 +31,7 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// then are the characters around each delimiter final.
 	conv.Register.PreRenderer(fixEmphasisFlanking, converter.PriorityLate+10)
 
-	conv.Register.Renderer(renderEmbed, converter.PriorityEarly)
+	conv.Register.RendererFor(embedTag, converter.TagTypeBlock, renderEmbed, converter.PriorityEarly)
 	conv.Register.RendererFor("img", converter.TagTypeInline, renderImage, converter.PriorityEarly)
 	conv.Register.RendererFor("pre", converter.TagTypeBlock, renderCodeBlock, converter.PriorityEarly)
 	conv.Register.RendererFor("blockquote", converter.TagTypeBlock, renderBlockquote, converter.PriorityEarly)
@@ -92,6 +90,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	for _, n := range scriptLinks {
 		dom.UnwrapNode(n)
 	}
+	replaceEmbeds(doc)
 	for _, n := range images {
 		resolveImage(n, opts)
 	}

@@ -1,0 +1,97 @@
+package render
+
+import (
+	"maps"
+	"strings"
+	"testing"
+)
+
+func TestEmbeds(t *testing.T) {
+	const player = "https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid="
+	runRuleCases(t, []ruleCase{
+		{"wechat video with cover", `<iframe class="video_iframe" data-mpvid="wxv_42" data-cover="http%3A%2F%2Fm%2Fc.jpg"></iframe>`,
+			"> [![视频封面](http://m/c.jpg)](" + player + "wxv_42 \"mparchive:video wxv_42\")\n>\n> [视频] `wxv_42`\n"},
+		{"vid from data-src", `<iframe class="video_iframe" data-src="https://mp.weixin.qq.com/mp/readtemplate?t=x&amp;vid=wxv_7"></iframe>`,
+			"> [视频] [`wxv_7`](" + player + "wxv_7 \"mparchive:video wxv_7\")\n"},
+		{"tencent video", `<iframe class="video_iframe" data-src="https://v.qq.com/iframe/preview.html?vid=x00&amp;auto=0"></iframe>`,
+			"> [视频] [`x00`](https://v.qq.com/txp/iframe/player.html?vid=x00 \"mparchive:tencent-video x00\")\n"},
+		{"other iframe", `<iframe src="https://e.com/w"></iframe>`, "> [嵌入] [https://e.com/w](https://e.com/w \"mparchive:iframe\")\n"},
+		{"iframe without address dropped", `<p>a</p><iframe></iframe>`, "a\n"},
+		{"video element", `<video><source src="https://e.com/v.mp4"></video>`, "> [视频] [https://e.com/v.mp4](https://e.com/v.mp4 \"mparchive:video-file\")\n"},
+		{"voice", `<mpvoice name="名" play_length="61000" voice_encode_fileid="ab=="></mpvoice>`,
+			"> [语音] [名](https://res.wx.qq.com/voice/getvoice?mediaid=ab%3D%3D \"mparchive:voice ab==\")（fileid `ab==`，时长 1:01）\n"},
+		{"voice without id keeps its name", `<mpvoice name="名"></mpvoice>`, "> [语音] [名](# \"mparchive:voice\")\n"},
+		{"mini program", `<mp-miniprogram data-miniprogram-appid="wxa" data-miniprogram-path="p/q" data-miniprogram-title="T"></mp-miniprogram>`,
+			"> [小程序] [T](# \"mparchive:miniprogram wxa\")（AppID `wxa`，路径 `p/q`）\n"},
+		{"profile", `<mp-common-profile data-id="QQ==" data-nickname="号" data-signature="签名"></mp-common-profile>`,
+			"> [公众号] [号](https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=QQ==#wechat_redirect \"mparchive:profile QQ==\")（biz `QQ==`）\n>\n> 简介：签名\n"},
+		{"qqmusic", `<qqmusic mid="m1" music_name="歌" singer="人"></qqmusic>`,
+			"> [音乐] [歌](https://y.qq.com/n/ryqq/songDetail/m1 \"mparchive:music m1\")（mid `m1`，歌手 人）\n"},
+		{"channels", `<mp-common-videosnap class="js_uneditable" data-pluginname="videosnap" data-id="export/abc" data-nickname="号" data-username="v2_x@finder" data-desc="描述" data-url="https://m/c.jpg"></mp-common-videosnap>`,
+			"> [![视频号封面](https://m/c.jpg)](# \"mparchive:channels export/abc\")\n>\n> [视频号] 描述（id `export/abc`，视频号 号，username `v2_x@finder`）\n"},
+		{"vote iframe", `<iframe class="vote_iframe js_editor_vote_card" data-display-src="/cgi-bin/readtemplate?t=vote/vote-new_tmpl&amp;__biz=QQ==&amp;supervoteid=123" data-supervoteid="123"></iframe>`,
+			"> [投票] [`123`](https://mp.weixin.qq.com/cgi-bin/readtemplate?t=vote/vote-new_tmpl&__biz=QQ==&supervoteid=123 \"mparchive:vote 123\")（`data-display-src` `/cgi-bin/readtemplate?t=vote/vote-new_tmpl&__biz=QQ==&supervoteid=123`，`data-supervoteid` `123`）\n"},
+		{"product", `<mp-common-product data-pid="p9" data-title="书" data-img_url="https://m/p.jpg"></mp-common-product>`,
+			"> [![商品封面](https://m/p.jpg)](# \"mparchive:product p9\")\n>\n> [商品] 书（id `p9`，`data-img_url` `https://m/p.jpg`，`data-pid` `p9`，`data-title` `书`）\n"},
+		{"unknown empty widget lists its attributes", `<mp-common-search data-query="关键词"></mp-common-search>`,
+			"> [嵌入 `mp-common-search`] [嵌入](# \"mparchive:other\")（`data-query` `关键词`）\n"},
+		{"unknown widget with text is unwrapped", `<mp-common-blockquote><p>引用的话</p></mp-common-blockquote>`, "引用的话\n"},
+		{"hidden embed dropped", `<p>a</p><mpvoice style="display:none" name="n" voice_encode_fileid="x"></mpvoice>`, "a\n"},
+		{"embed inside a paragraph splits it", `<p>前<mpvoice name="n"></mpvoice>后</p>`, "前\n\n> [语音] [n](# \"mparchive:voice\")\n\n后\n"},
+	})
+}
+
+func TestEmbedTitleRoundTrip(t *testing.T) {
+	cases := []Embed{
+		{Kind: EmbedVideo, ID: "wxv_123"},
+		{Kind: EmbedProfile, ID: "MzA5MDE3MTE1NA=="},
+		{Kind: EmbedChannels, ID: `export/a b"c\d%e(f)`},
+		{Kind: EmbedOther},
+	}
+	for _, e := range cases {
+		title := e.LinkTitle()
+		kind, id, ok := ParseEmbedTitle(title)
+		if !ok || kind != e.Kind || id != e.ID {
+			t.Errorf("ParseEmbedTitle(%q) = %q, %q, %v; want %q, %q", title, kind, id, ok, e.Kind, e.ID)
+		}
+	}
+	for _, bad := range []string{"", "video wxv_1", "mparchive:", "mparchive: x", "Mparchive:video x"} {
+		if _, _, ok := ParseEmbedTitle(bad); ok {
+			t.Errorf("ParseEmbedTitle(%q) accepted", bad)
+		}
+	}
+}
+
+// TestEmbedLinkSurvivesGoldmark checks the contract outputs rely on: the
+// embed's main link reaches goldmark's AST with its title intact.
+func TestEmbedLinkSurvivesGoldmark(t *testing.T) {
+	md := convert(t, `<iframe class="video_iframe" data-mpvid="wxv_9" data-cover="https%3A%2F%2Fm%2Fc.jpg"></iframe>`, Options{})
+	html, err := sharedConverter.ToHTML([]byte(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `title="mparchive:video wxv_9"`
+	if !strings.Contains(string(html), want) {
+		t.Errorf("rendered HTML lacks %s:\n%s", want, html)
+	}
+}
+
+func TestExtractEmbeds(t *testing.T) {
+	in := `<p>x</p><iframe class="video_iframe" data-mpvid="wxv_1" data-cover="https%3A%2F%2Fm%2Fc.jpg" style="width:1px"></iframe>` +
+		`<section style="display:none"><mpvoice voice_encode_fileid="hidden"></mpvoice></section>` +
+		`<mpvoice name="n" play_length="1000" voice_encode_fileid="v=="></mpvoice>`
+	got, err := ExtractEmbeds(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d embeds, want 2: %+v", len(got), got)
+	}
+	if got[0].Kind != EmbedVideo || got[0].ID != "wxv_1" || got[0].Cover != "https://m/c.jpg" {
+		t.Errorf("video = %+v", got[0])
+	}
+	wantFields := map[string]string{"element": "mpvoice", "name": "n", "play_length": "1000", "voice_encode_fileid": "v=="}
+	if got[1].Kind != EmbedVoice || got[1].URL != "https://res.wx.qq.com/voice/getvoice?mediaid=v%3D%3D" || !maps.Equal(got[1].Fields, wantFields) {
+		t.Errorf("voice = %+v", got[1])
+	}
+}
