@@ -30,6 +30,13 @@ type Options struct {
 	// data-src, src or a CSS url(), entity-decoded and trimmed) to the link
 	// the Markdown should carry. It returns "" to keep the remote URL.
 	ImageURL func(remote string) string
+	// LinkURL maps a link target exactly as found in the HTML (the href,
+	// entity-decoded and trimmed, e.g. an article link
+	// "https://mp.weixin.qq.com/s?__biz=…==&mid=…&idx=…") to the link the
+	// Markdown should carry, typically a local page of an archived article.
+	// It returns "" to keep the link as it was. javascript: links never
+	// reach it: they are dropped and their text kept.
+	LinkURL func(href string) string
 }
 
 // Converter converts article bodies. One Converter is safe for concurrent use.
