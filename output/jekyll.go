@@ -1,0 +1,224 @@
+package output
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/url"
+	"strings"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// JekyllWriter writes the archive as the posts of a Jekyll site:
+//
+//	DIR/_posts/YYYY-MM-DD-<title>.md          Jekyll front matter + body
+//	DIR/assets/posts/<slug>/<hash12><ext>     its images, cover included
+//	DIR/.mparchive/slugs.json                 article key → slug, kept stable
+//
+// Jekyll takes a post's date and URL title from its file name, so the file
+// is named after the slug, which already starts with the article's
+// Beijing-time day. Jekyll does not publish files put beside a post, hence
+// the images under assets/. In a folder without a Jekyll config it also
+// writes a _config.yml, two layouts and a home page listing the posts.
+type JekyllWriter struct {
+	dir  string
+	opts Options
+}
+
+var _ Writer = (*JekyllWriter)(nil)
+
+// NewJekyll returns a writer into the Jekyll site folder dir.
+func NewJekyll(dir string, opts Options) *JekyllWriter {
+	return &JekyllWriter{dir: dir, opts: withDefaults(opts)}
+}
+
+func init() {
+	register("jekyll", func(dir string, opts Options) Writer { return NewJekyll(dir, opts) })
+}
+
+// Write builds or updates the site from the archive; see writePosts for
+// what is written when, and what a failure leaves.
+func (w *JekyllWriter) Write(ctx context.Context, a *archive.Archive) (*Result, error) {
+	res := &Result{}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if err := writeSiteSkeleton(w.dir, jekyllConfigNames, generatedMarker, jekyllConfig(w.opts), jekyllTemplates); err != nil {
+		return res, fmt.Errorf("jekyll: %w", err)
+	}
+	_, err := writePosts(ctx, a, w.dir, w.opts, "jekyll", jekyllLayout{baseURL: baseURLPath(w.opts.BaseURL)}, res)
+	return res, err
+}
+
+// baseURLPath is the path part of a site address without its trailing
+// slash: "" for a site at the root.
+func baseURLPath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.EscapedPath(), "/")
+}
+
+type jekyllLayout struct {
+	baseURL string // the site's path, "" at the root
+}
+
+// jekyllPostName is the post's file name without ".md": the slug when it
+// starts with the article's day (always, unless slugs.json was edited),
+// the day and the slug otherwise. An undated article gets 1970-01-01, the
+// name Jekyll needs to take the file as a post at all.
+func jekyllPostName(art *archive.Article, slug string) string {
+	day := beijingDay(art.Date())
+	if day == "" {
+		day = "1970-01-01"
+	}
+	if strings.HasPrefix(slug, day+"-") {
+		return slug
+	}
+	return day + "-" + slug
+}
+
+func (jekyllLayout) paths(art *archive.Article, slug string) (string, string) {
+	return "_posts/" + jekyllPostName(art, slug) + ".md", "assets/posts/" + slug
+}
+
+// imageLink is absolute from the site's root: a post's URL is
+// /YYYY/MM/DD/title/, far from assets/. Liquid's relative_url cannot be
+// used, since the body is not read as Liquid (see render_with_liquid).
+func (l jekyllLayout) imageLink(_ *archive.Article, slug, name string) string {
+	return l.baseURL + "/assets/posts/" + linkPath(slug) + "/" + name
+}
+
+// jekyllFrontMatter holds the keys Jekyll, jekyll-seo-tag and common themes
+// read.
+type jekyllFrontMatter struct {
+	Layout string `yaml:"layout"`
+	Title  string `yaml:"title"`
+	// Date is Beijing time with its offset, as Jekyll's docs write it.
+	Date           string `yaml:"date,omitempty"`
+	LastModifiedAt string `yaml:"last_modified_at,omitempty"`
+	Author         string `yaml:"author,omitempty"`
+	// Excerpt replaces the post's first paragraph, and themes print it
+	// unescaped, as HTML, so the digest goes in escaped; Description is
+	// plain text for meta tags.
+	Excerpt     string   `yaml:"excerpt,omitempty"`
+	Description string   `yaml:"description,omitempty"`
+	Image       string   `yaml:"image,omitempty"`
+	Images      []string `yaml:"images,omitempty"`
+	SourceURL   string   `yaml:"source_url,omitempty"`
+	WeChatURL   string   `yaml:"wechat_url,omitempty"`
+	MediaID     string   `yaml:"media_id"`
+	ItemIndex   int      `yaml:"item_index"`
+	Deleted     bool     `yaml:"deleted,omitempty"`
+	// RenderWithLiquid off keeps {{ }} and {% %} in an article's text as
+	// text: Jekyll would otherwise run them as Liquid, failing the build
+	// or dropping words.
+	RenderWithLiquid bool `yaml:"render_with_liquid"`
+}
+
+func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, body string) ([]byte, error) {
+	imgs = imgs.link(func(name string) string { return l.imageLink(art, slug, name) })
+	fm := jekyllFrontMatter{
+		Layout:      "post",
+		Title:       art.Title,
+		Author:      art.Author,
+		Excerpt:     html.EscapeString(art.Digest),
+		Description: art.Digest,
+		Image:       imgs.Cover,
+		Images:      imgs.Images,
+		SourceURL:   art.ContentSourceURL,
+		WeChatURL:   art.URL,
+		MediaID:     art.ItemID,
+		ItemIndex:   art.Index,
+		Deleted:     art.Deleted,
+	}
+	if d := art.Date(); !d.IsZero() {
+		fm.Date = d.In(archive.ChinaTime).Format("2006-01-02 15:04:05 -0700")
+	}
+	if u := art.UpdateTime; !u.IsZero() {
+		fm.LastModifiedAt = u.In(archive.ChinaTime).Format("2006-01-02 15:04:05 -0700")
+	}
+	head, err := marshalYAMLFrontMatter(fm)
+	if err != nil {
+		return nil, err
+	}
+	return joinPage(head, body), nil
+}
+
+var jekyllConfigNames = []string{"_config.yml", "_config.yaml", "_config.toml"}
+
+func jekyllConfig(opts Options) skeletonFile {
+	siteURL := ""
+	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
+		siteURL = u.Scheme + "://" + u.Host
+	}
+	return skeletonFile{path: "_config.yml", content: generatedMarker + ` for the WeChat archive; edit freely, it is never overwritten.
+title: ` + yamlString(opts.SiteTitle) + `
+lang: zh-CN
+timezone: Asia/Shanghai
+url: ` + yamlString(siteURL) + `
+baseurl: ` + yamlString(baseURLPath(opts.BaseURL)) + `
+permalink: /:year/:month/:day/:title/
+future: true
+markdown: kramdown
+kramdown:
+  input: GFM
+  hard_wrap: false
+  syntax_highlighter_opts:
+    disable: true
+exclude:
+  - .mparchive
+  - Gemfile
+  - Gemfile.lock
+  - vendor
+`}
+}
+
+// jekyllTemplates are a bare theme with the no-referrer policy that remote
+// WeChat images need. Titles go through Liquid's escape filter.
+var jekyllTemplates = []skeletonFile{
+	{"_layouts/default.html", `<!DOCTYPE html>
+<html lang="{{ site.lang | default: "zh-CN" }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{% if page.title %}{{ page.title | escape }} · {% endif %}{{ site.title | escape }}</title>
+{% if page.description %}<meta name="description" content="{{ page.description | escape }}">
+{% endif %}<style>
+body { max-width: 46rem; margin: 0 auto; padding: 1rem; font: 17px/1.75 -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; color: #222; }
+img { max-width: 100%; height: auto; }
+.meta { color: #888; font-size: 0.9em; }
+</style>
+</head>
+<body>
+<header><a href="{{ "/" | relative_url }}">{{ site.title | escape }}</a></header>
+<main>
+{{ content }}
+</main>
+</body>
+</html>
+`},
+	{"_layouts/post.html", `---
+layout: default
+---
+<article>
+<h1>{{ page.title | default: "（无标题）" | escape }}</h1>
+<p class="meta"><time datetime="{{ page.date | date_to_xmlschema }}">{{ page.date | date: "%Y-%m-%d %H:%M" }}</time>{% if page.author %} · {{ page.author | escape }}{% endif %}{% if page.deleted %} · 已从公众号删除{% endif %}</p>
+{% if page.image %}<p><img src="{{ page.image | escape }}" alt=""></p>
+{% endif %}{{ content }}
+{% if page.source_url %}<p><a href="{{ page.source_url | escape }}">阅读原文</a></p>
+{% endif %}{% if page.wechat_url %}<p class="meta"><a href="{{ page.wechat_url | escape }}">在微信中查看</a></p>
+{% endif %}</article>
+`},
+	{"index.html", `---
+layout: default
+---
+<h1>{{ site.title | escape }}</h1>
+<ul class="posts">
+{% for post in site.posts %}<li><time datetime="{{ post.date | date_to_xmlschema }}">{{ post.date | date: "%Y-%m-%d" }}</time> <a href="{{ post.url | relative_url }}">{{ post.title | default: "（无标题）" | escape }}</a></li>
+{% endfor %}</ul>
+`},
+}
