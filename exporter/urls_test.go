@@ -1,0 +1,248 @@
+package exporter
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// The page fixtures in testdata/pages are real article bodies (from the
+// converter corpus) wrapped in page shells written for these tests after
+// WeChat's layout: a current one reached by its long link (a1, a3, a4) and
+// an older one reached by a short /s/… link with fewer meta tags (a2). Each
+// *.body.html is the body as it went in, which the parser must give back
+// byte for byte.
+func TestParseArticlePage_Fixtures(t *testing.T) {
+	tests := []struct {
+		file, url string
+		want      ArticlePage
+	}{
+		{
+			file: "a1-r-expression.html",
+			url:  "https://mp.weixin.qq.com/s?__biz=MzU4NjU4ODQ2MQ==&mid=2247484512&idx=1&sn=6a1f0f2c9e6c4b1e8d1e44b0c8a0a001",
+			want: ArticlePage{
+				Title: "R语言中的表达式expression", Author: "小知", AccountName: "生信小知识",
+				Digest:      "字符串如何变成可以求值的表达式：parse、eval 与 substitute 的用法。",
+				Cover:       "http://mmbiz.qpic.cn/mmbiz_jpg/CoverRexprFixture0a1/0?wx_fmt=jpeg",
+				PublishTime: time.Date(2021, 6, 8, 21, 30, 0, 0, archive.ChinaTime),
+				Biz:         "MzU4NjU4ODQ2MQ==", Mid: "2247484512", Idx: "1", Sn: "6a1f0f2c9e6c4b1e8d1e44b0c8a0a001",
+			},
+		},
+		{
+			// Short link: the permalink comes from the page's variables, the
+			// title from #activity-name, the author from var author, the time
+			// from create_time in its date form.
+			file: "a2-limma-short.html",
+			url:  "https://mp.weixin.qq.com/s/Xk3b9QeW0aLimmaShort2",
+			want: ArticlePage{
+				Title: "limma 包：差异分析的老朋友", Author: "白菜", AccountName: "生信益站",
+				Cover:       "https://mmbiz.qpic.cn/sz_mmbiz_jpg/CoverLimmaFixture0a2/0?wx_fmt=jpeg",
+				PublishTime: time.Date(2024, 3, 15, 7, 45, 0, 0, archive.ChinaTime),
+				Biz:         "MzkyNTIzMzYyMA==", Mid: "2247492301", Idx: "2", Sn: "0b3c5e7a9d1f2e4c6a8b0d2f4e6a8c0e",
+			},
+		},
+		{
+			// Entities and JS escapes in the title, a 阅读原文 link.
+			file: "a3-xinhua-source.html",
+			url:  "https://mp.weixin.qq.com/s?__biz=MzA4NDI3NjcyNA==&mid=2652961234&idx=3&sn=f0e1d2c3b4a5968778695a4b3c2d1e0f",
+			want: ArticlePage{
+				Title: "“春耕”进行时 & 农机上新：记者<一线>观察", Author: "新华社记者", AccountName: "新华社",
+				Digest:      "从南到北，春耕春播有序推进。",
+				Cover:       "http://mmbiz.qpic.cn/mmbiz_jpg/CoverXinhuaFixture0a3/0?wx_fmt=jpeg&from=appmsg",
+				SourceURL:   "https://www.news.cn/politics/2023-03/20/c_1129446588.htm?a=1&b=2",
+				PublishTime: time.Date(2023, 3, 20, 18, 2, 0, 0, archive.ChinaTime),
+				Biz:         "MzA4NDI3NjcyNA==", Mid: "2652961234", Idx: "3", Sn: "f0e1d2c3b4a5968778695a4b3c2d1e0f",
+			},
+		},
+		{
+			file: "a4-medical-video.html",
+			url:  "https://mp.weixin.qq.com/s?__biz=MzI1MzQ0NjAxMQ==&mid=2247510007&idx=1&sn=11223344556677889900aabbccddeeff",
+			want: ArticlePage{
+				Title: "医疗队的一天", AccountName: "市人民医院",
+				Cover:       "http://mmbiz.qpic.cn/mmbiz_jpg/CoverMedicalFixture0a4/0?wx_fmt=jpeg",
+				PublishTime: time.Date(2020, 2, 11, 12, 0, 0, 0, archive.ChinaTime),
+				Biz:         "MzI1MzQ0NjAxMQ==", Mid: "2247510007", Idx: "1", Sn: "11223344556677889900aabbccddeeff",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			page := readFixture(t, tt.file)
+			body := strings.TrimSpace(string(readFixture(t, strings.TrimSuffix(tt.file, ".html")+".body.html")))
+			got, err := ParseArticlePage(tt.url, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind != PageArticle {
+				t.Fatalf("Kind = %v, want article", got.Kind)
+			}
+			if got.Body != body {
+				t.Errorf("Body differs from the body that went in:\n got %.200q…\nwant %.200q…", got.Body, body)
+			}
+			want := tt.want
+			want.Body = body
+			if !got.PublishTime.Equal(want.PublishTime) {
+				t.Errorf("PublishTime = %v, want %v", got.PublishTime, want.PublishTime)
+			}
+			got.PublishTime, want.PublishTime = time.Time{}, time.Time{}
+			if *got != want {
+				t.Errorf("parsed\n%+v\nwant\n%+v", *got, want)
+			}
+			// The images of the body are found for download, lazy ones included.
+			if imgs := archive.ContentImages(got.Body); len(imgs) == 0 && strings.Contains(body, "<img") {
+				t.Error("ContentImages finds no image in the parsed body")
+			}
+		})
+	}
+}
+
+func TestParseArticlePage_MessagePages(t *testing.T) {
+	tests := []struct {
+		file, finalURL string
+		kind           PageKind
+		message        string
+	}{
+		{"deleted.html", "", PageDeleted, "该内容已被发布者删除"},
+		{"removed.html", "", PageRemoved, "此内容因违规无法查看"},
+		{"complained.html", "", PageRemoved, "此内容被多人投诉，相关的内容无法进行查看。"},
+		{"banned.html", "", PageBanned, "该公众号已被封禁 此帐号已被封禁，内容无法查看"},
+		{"verify.html", "", PageVerify, "环境异常 当前环境异常，完成验证后即可继续访问。"},
+		// WeChat redirects to its captcha page; the address alone tells.
+		{"param-error.html", "https://mp.weixin.qq.com/mp/wappoc_appmsgcaptcha?poc_token=x&target_url=y", PageVerify, "参数错误"},
+		{"param-error.html", "", PageUnknown, "参数错误"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+tt.finalURL, func(t *testing.T) {
+			u := tt.finalURL
+			if u == "" {
+				u = "https://mp.weixin.qq.com/s/AbCdEf"
+			}
+			got, err := ParseArticlePage(u, readFixture(t, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind != tt.kind || got.Message != tt.message {
+				t.Errorf("got %v %q, want %v %q", got.Kind, got.Message, tt.kind, tt.message)
+			}
+			if got.Body != "" || got.Title != "" {
+				t.Errorf("a message page gave an article: %+v", got)
+			}
+		})
+	}
+}
+
+// An article that quotes WeChat's messages is still an article.
+func TestParseArticlePage_QuotedMessageIsArticle(t *testing.T) {
+	page := `<html><body><h1 id="activity-name">删帖那些事</h1><div id="js_content" style="visibility: hidden;">` +
+		`<p>打开链接只看到“该内容已被发布者删除”或者“环境异常”？</p><div><div>x</div></div></div>` +
+		`<script>var ct = "1700000000";</script></body></html>`
+	got, err := ParseArticlePage("https://mp.weixin.qq.com/s/x", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != PageArticle || got.Title != "删帖那些事" {
+		t.Fatalf("got %v %q", got.Kind, got.Title)
+	}
+	if want := `<p>打开链接只看到“该内容已被发布者删除”或者“环境异常”？</p><div><div>x</div></div>`; got.Body != want {
+		t.Errorf("Body = %q, want %q", got.Body, want)
+	}
+}
+
+func TestParseArticlePage_NotHTML(t *testing.T) {
+	if _, err := ParseArticlePage("https://mp.weixin.qq.com/s/x", []byte{0xff, 0xfe, 0x00, 0x80, 0x81}); err == nil {
+		t.Error("binary bytes parsed as a page")
+	}
+}
+
+func TestInnerHTML_Unbalanced(t *testing.T) {
+	// The article's own </div> is missing: the parser's tree is used.
+	page := `<html><body><div id="js_content"><p>a<div>b</p></body></html>`
+	got, err := ParseArticlePage("https://mp.weixin.qq.com/s/x", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Body != `<p>a</p><div>b<p></p></div>` {
+		t.Errorf("Body = %q", got.Body)
+	}
+}
+
+func TestJSVar(t *testing.T) {
+	scripts := `var msg_title_x = "wrong"; var msg_title = 'a\x26amp;b \u4e2d\'q\''.html(false);
+	window.var nick = "no"; var nickname = htmlDecode("N&quot;1");
+	var ct = "1700000000" * 1; var ct = "2";
+	var biz = ""||""; var empty = "";
+	var broken = "no end`
+	tests := map[string]string{
+		"msg_title": "a&b 中'q'",
+		"nickname":  `N"1`,
+		"ct":        "1700000000",
+		"biz":       "",
+		"missing":   "",
+		"broken":    "",
+	}
+	for name, want := range tests {
+		if got := jsVar(scripts, name); got != want {
+			t.Errorf("jsVar(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestNormalizeArticleURL(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"http://mp.weixin.qq.com/s?__biz=MzA5MDE3MTE1NA==&mid=2247490230&idx=2&sn=ab12&chksm=ff&scene=21#wechat_redirect",
+			"https://mp.weixin.qq.com/s?__biz=MzA5MDE3MTE1NA%3D%3D&mid=2247490230&idx=2&sn=ab12", ""},
+		{"https://mp.weixin.qq.com/s?__biz=MzA5&amp;mid=1&amp;idx=1&amp;sn=s", "https://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1&sn=s", ""},
+		{"  https://mp.weixin.qq.com/s/Xk3b9QeW0a?from=timeline ", "https://mp.weixin.qq.com/s/Xk3b9QeW0a", ""},
+		{"http://mp.weixin.qq.com/mp/appmsg/show?__biz=MjM5&appmsgid=10000012&itemidx=1&sign=x", "https://mp.weixin.qq.com/s?__biz=MjM5&mid=10000012&idx=1", ""},
+		{"https://mp.weixin.qq.com/s?__biz=MzA5&mid=1", "https://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1", ""},
+		{"https://example.com/s/abc", "", "not on mp.weixin.qq.com"},
+		{"mp.weixin.qq.com/s/abc", "", "not a web link"},
+		{"https://mp.weixin.qq.com/cgi-bin/home", "", "not an article link"},
+		{"https://mp.weixin.qq.com/s?mid=1", "", "lacks __biz"},
+		{"https://mp.weixin.qq.com/s/", "", "not an article link"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeArticleURL(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: err = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%q = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestReadURLList(t *testing.T) {
+	in := "\ufeff# articles mass-sent in 2023\n\n" +
+		"https://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1&sn=s\n" +
+		"http://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1&sn=s&chksm=x#rd\n" + // the same article again
+		"https://mp.weixin.qq.com/s/short1\n"
+	got, err := ReadURLList(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1&sn=s", "https://mp.weixin.qq.com/s/short1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	_, err = ReadURLList(strings.NewReader("https://mp.weixin.qq.com/s/ok\nhttps://example.com/x\nnot a url\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2:") || !strings.Contains(err.Error(), "line 3:") {
+		t.Errorf("bad lines not all named: %v", err)
+	}
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "pages", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
