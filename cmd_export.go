@@ -37,6 +37,7 @@ type fetchFlags struct {
 	configFile  string
 	concurrency int
 	timeout     time.Duration
+	full        bool
 }
 
 func (f *fetchFlags) register(fs *flag.FlagSet) {
@@ -48,6 +49,7 @@ func (f *fetchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.configFile, "config", "", "YAML file with appid and secret (default: $MPARCHIVE_CONFIG, then the user config dir's mparchive/config.yaml)")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "parallel image downloads")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one API request")
+	fs.BoolVar(&f.full, "full", false, "list every page of every source (default: stop at the first page with nothing new); only a full listing notices articles deleted upstream")
 }
 
 func (f *fetchFlags) parseSources() ([]archive.Source, error) {
@@ -167,7 +169,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.baseURL, "base-url", "", "the site's public address, for absolute links in feeds and sitemaps (default: relative links)")
 	fs.StringVar(&b.theme, "theme", "", "theme of the site output")
 	fs.StringVar(&b.themeDir, "theme-dir", "", "folder of templates that override the theme's")
-	fs.StringVar(&b.removed, "removed", "keep", "articles removed upstream: keep, mark or drop")
+	fs.StringVar(&b.removed, "removed", "mark", "articles removed or deleted upstream: keep (show like others), mark (show, marked removed/deleted in front matter) or drop")
 	fs.StringVar(&b.since, "since", "", "only articles published on or after this date (2006-01-02, Beijing time)")
 	fs.StringVar(&b.until, "until", "", "only articles published before this date (2006-01-02, Beijing time)")
 	fs.StringVar(&b.author, "author", "", "only articles by this author")
@@ -239,6 +241,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	bf.register(fs)
 	fs.StringVar(&archiveDir, "archive", "", "archive folder (default DIR/"+archiveSubdir+")")
 	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	useGit := fs.Bool("git", false, "after the run, commit the output folder (archive included) to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -264,6 +267,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	printSummary(rep, fsum, bsum, start)
+	if *useGit {
+		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
+			return err
+		}
+	}
 	return codeOf(code, bsum)
 }
 
@@ -275,6 +283,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ff.register(fs)
 	fs.StringVar(&archiveDir, "archive", "", "archive folder (required)")
 	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	useGit := fs.Bool("git", false, "after the run, commit the archive folder to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -288,6 +297,11 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	printSummary(rep, fsum, nil, start)
+	if *useGit && code != exitInterrupted {
+		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
+			return err
+		}
+	}
 	return codeOf(code, nil)
 }
 
@@ -299,6 +313,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bf.register(fs)
 	fs.StringVar(&archiveDir, "archive", "", "archive folder (default OUT/"+archiveSubdir+")")
 	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	useGit := fs.Bool("git", false, "after the build, commit the output folder to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -319,6 +334,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	printSummary(rep, nil, bsum, start)
+	if *useGit {
+		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
+			return err
+		}
+	}
 	return codeOf(exitOK, bsum)
 }
 
@@ -335,10 +355,11 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		return nil, 0, err
 	}
 	defer stop()
-	arch, err := archive.Open(archiveDir)
+	arch, unlock, err := openLocked(archiveDir)
 	if err != nil {
 		return nil, 0, err
 	}
+	defer unlock()
 	prog := rep.fetchProgress()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
 		Sources:         sources,
@@ -347,6 +368,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		Logf:            rep.notef,
 		ImageHTTPClient: images,
 		Sleep:           retrySleep,
+		Full:            ff.full,
 	})
 	prog.done()
 	switch {
@@ -363,8 +385,14 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 }
 
 func build(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
-	arch, err := archive.Open(archiveDir)
+	arch, unlock, err := openLocked(archiveDir)
 	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// A build killed half-way leaves temp files beside the pages it was
+	// writing; they must not end up in the site.
+	if err := archive.RemoveTempFiles(out); err != nil {
 		return nil, err
 	}
 	prog := rep.counter("building " + format)
@@ -377,6 +405,33 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	res, err := w.Write(ctx, arch)
 	prog.done()
 	return res, err
+}
+
+// openLocked opens an archive and takes its lock for the run.
+func openLocked(dir string) (*archive.Archive, func(), error) {
+	arch, err := archive.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	release, err := arch.Lock()
+	if err != nil {
+		return nil, nil, err
+	}
+	return arch, func() { release() }, nil
+}
+
+// commitRun runs gitCommit and tells the user what it did.
+func commitRun(ctx context.Context, dir string, sum *exporter.Summary, rep *reporter) error {
+	committed, err := gitCommit(ctx, dir, sum)
+	if err != nil {
+		return err
+	}
+	if committed {
+		rep.notef("git: committed the changes in %s", dir)
+	} else {
+		rep.notef("git: nothing changed, no commit")
+	}
+	return nil
 }
 
 // codeOf combines the fetch stage's exit code with the build's result into

@@ -3,6 +3,7 @@ module github.com/mparchive/mparchive
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/JohannesKaufmann/dom v0.3.1 // indirect
 	github.com/JohannesKaufmann/html-to-markdown/v2 v2.5.2 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect

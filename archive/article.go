@@ -66,6 +66,9 @@ type Article struct {
 	OnlyFansCanComment int
 	// Deleted is true when the API reports the published article deleted.
 	Deleted bool
+	// Removed is set when upstream stopped listing the article's message;
+	// the archive keeps it (see State.Removed).
+	Removed *Removal
 
 	CreateTime time.Time // zero when the API gives none (published, drafts)
 	UpdateTime time.Time

@@ -11,11 +11,19 @@ import (
 )
 
 // State is what a later run needs to carry on where this one stopped. It
-// holds no wall-clock time of its own, so that a run that changes nothing
-// leaves state.json byte-identical.
+// changes only when the archive does: times in it are days, and are set
+// only by runs that change something, so a run that finds nothing new
+// leaves state.json byte-identical, and a killed run that is run again ends
+// with the state an uninterrupted run would have written the same day.
 type State struct {
 	// Sources holds the paging cursor of each source.
 	Sources map[Source]*Cursor `json:"sources,omitempty"`
+	// Items maps each stored item ("source/id") to its update_time, so a
+	// run knows what is new or changed without reading the item files.
+	Items map[string]int64 `json:"items,omitempty"`
+	// Removed maps items ("source/id") that upstream no longer lists to
+	// when that was noticed. They stay in the archive.
+	Removed map[string]Removal `json:"removed,omitempty"`
 	// FailedMedia maps the key of each download that failed to its last
 	// error; the next run retries them.
 	FailedMedia map[string]string `json:"failed_media,omitempty"`
@@ -33,7 +41,23 @@ type Cursor struct {
 	Incomplete bool `json:"incomplete,omitempty"`
 	// TotalCount is total_count as last seen.
 	TotalCount int `json:"total_count"`
+	// ListedOn is the day (Beijing time, 2006-01-02) of the last complete
+	// listing that changed something in this source: the best record of
+	// when its items were last seen upstream that does not make every
+	// no-change run rewrite the state.
+	ListedOn string `json:"listed_on,omitempty"`
 }
+
+// Removal records an item that upstream stopped listing.
+type Removal struct {
+	// LastSeen is the day of the last recorded listing that still had it.
+	LastSeen string `json:"last_seen"`
+	// Noticed is the day the first complete listing without it ran.
+	Noticed string `json:"noticed"`
+}
+
+// Day formats t as the Beijing-time day used in the state.
+func Day(t time.Time) string { return t.In(ChinaTime).Format("2006-01-02") }
 
 // QuotaStop records that an endpoint's daily quota ran out.
 type QuotaStop struct {
@@ -64,6 +88,12 @@ func (st *State) init() *State {
 	if st.FailedMedia == nil {
 		st.FailedMedia = map[string]string{}
 	}
+	if st.Items == nil {
+		st.Items = map[string]int64{}
+	}
+	if st.Removed == nil {
+		st.Removed = map[string]Removal{}
+	}
 	return st
 }
 
@@ -76,6 +106,9 @@ func (st *State) Cursor(src Source) *Cursor {
 	}
 	return c
 }
+
+// ItemKey is the key of an item in State.Items and State.Removed.
+func ItemKey(src Source, id string) string { return string(src) + "/" + id }
 
 // SaveState writes the state atomically.
 func (a *Archive) SaveState(st *State) error {

@@ -19,14 +19,16 @@ import (
 // Layout of an archive folder (documented in the README):
 //
 //	items/<source>/<id>.json   each list item as the API sent it, pretty-printed
+//	versions/<source>/<id>/    earlier versions of items that changed upstream
 //	media/<ab>/<sha256>.<ext>  each image once, named by its content hash
 //	media/index.json           media key (URL) → file, hash, type, size
 //	state.json                 what a later run resumes from
 const (
-	itemsDir   = "items"
-	mediaDir   = "media"
-	mediaIndex = "media/index.json"
-	stateFile  = "state.json"
+	itemsDir    = "items"
+	versionsDir = "versions"
+	mediaDir    = "media"
+	mediaIndex  = "media/index.json"
+	stateFile   = "state.json"
 )
 
 // Archive is an on-disk archive. Its methods are safe for concurrent use.
@@ -85,7 +87,11 @@ func itemFileName(id string) string {
 }
 
 // PutItem stores one list item as received, pretty-printed with its keys in
-// the order the API sent them. It reports whether the file changed.
+// the order the API sent them. It reports whether the file changed. When an
+// item changes, the version it replaces is kept under
+// versions/<source>/<id>/<update_time>-<hash>.json first: WeChat lets an
+// owner edit a published article, and the backup must not lose the text
+// readers saw before.
 func (a *Archive) PutItem(src Source, raw []byte) (changed bool, err error) {
 	id, err := ItemID(src, raw)
 	if err != nil {
@@ -96,7 +102,57 @@ func (a *Archive) PutItem(src Source, raw []byte) (changed bool, err error) {
 		return false, fmt.Errorf("%s item %s: %w", src, id, err)
 	}
 	buf.WriteByte('\n')
-	return WriteFileAtomic(filepath.Join(a.dir, itemsDir, string(src), itemFileName(id)), buf.Bytes())
+	path := filepath.Join(a.dir, itemsDir, string(src), itemFileName(id))
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && bytes.Equal(old, buf.Bytes()):
+		return false, nil
+	case err == nil:
+		if err := a.keepVersion(src, id, old); err != nil {
+			return false, err
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// keepVersion stores a replaced item under a name made of its update_time
+// and content hash, so repeating it after a crash writes the same file.
+func (a *Archive) keepVersion(src Source, id string, old []byte) error {
+	ut, _ := ItemUpdateTime(old)
+	sum := sha256.Sum256(old)
+	name := fmt.Sprintf("%d-%s.json", ut, hex.EncodeToString(sum[:4]))
+	dir := strings.TrimSuffix(itemFileName(id), ".json")
+	_, err := WriteFileAtomic(filepath.Join(a.dir, versionsDir, string(src), dir, name), old)
+	return err
+}
+
+// Versions lists the earlier versions kept of an item, oldest first, as
+// paths relative to the archive.
+func (a *Archive) Versions(src Source, id string) ([]string, error) {
+	rel := filepath.Join(versionsDir, string(src), strings.TrimSuffix(itemFileName(id), ".json"))
+	entries, err := os.ReadDir(filepath.Join(a.dir, rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, filepath.ToSlash(filepath.Join(rel, e.Name())))
+		}
+	}
+	// Names start with the update_time; equal lengths sort numerically.
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i]) != len(out[j]) {
+			return len(out[i]) < len(out[j])
+		}
+		return out[i] < out[j]
+	})
+	return out, nil
 }
 
 // ItemRef names one stored item.
@@ -141,6 +197,10 @@ func (a *Archive) Walk(fn func(*Article) error) error {
 	if err != nil {
 		return err
 	}
+	st, err := a.LoadState()
+	if err != nil {
+		return err
+	}
 	for _, ref := range refs {
 		raw, err := a.ReadItem(ref)
 		if err != nil {
@@ -151,12 +211,24 @@ func (a *Archive) Walk(fn func(*Article) error) error {
 			return fmt.Errorf("%s: %w", filepath.Join(itemsDir, string(ref.Source), ref.File), err)
 		}
 		for i := range arts {
+			if r, ok := st.Removed[ItemKey(ref.Source, arts[i].ItemID)]; ok {
+				arts[i].Removed = &r
+			}
 			if err := fn(&arts[i]); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// LoadItem decodes the stored item src/id.
+func (a *Archive) LoadItem(src Source, id string) ([]Article, error) {
+	raw, err := a.ReadItem(ItemRef{Source: src, File: itemFileName(id)})
+	if err != nil {
+		return nil, err
+	}
+	return DecodeItem(src, raw)
 }
 
 // Media looks up a stored media file by its key (the URL it was found under).

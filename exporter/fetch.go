@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,14 @@ type FetchOptions struct {
 	Logf func(format string, args ...any)
 	// Sleep waits between image retries; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
+	// Full lists every page of every source. Without it a listing stops at
+	// the first page that holds nothing new or changed: the lists come
+	// newest first, so the rest is known. Only a full listing can notice
+	// articles that disappeared upstream.
+	Full bool
+	// Now is the clock for the days recorded in the state (default
+	// time.Now).
+	Now func() time.Time
 }
 
 // Progress is a snapshot of a run, sent after each page and download.
@@ -46,8 +55,17 @@ type SourceSummary struct {
 	Articles int // articles in them
 	New      int // items stored for the first time
 	Changed  int // items whose stored JSON changed
+	Removed  int // items no longer listed upstream, noticed in this run
 	Complete bool
-	Err      error // why the source stopped early, if it did
+	// Early is true when paging stopped at a page with nothing new.
+	Early bool
+	Err   error // why the source stopped before the end, if it did
+}
+
+// Change names an article that a run added, changed or found removed.
+type Change struct {
+	Key   string // archive.Article.Key()
+	Title string
 }
 
 // Summary tells what a fetch run did.
@@ -61,6 +79,9 @@ type Summary struct {
 	FailedMedia map[string]string
 	// Quota is set when a daily quota stopped the run.
 	Quota *archive.QuotaStop
+	// Added, Changed and Removed list the articles concerned, in the order
+	// the run met them, for commit messages and reports.
+	Added, Changed, Removed []Change
 }
 
 // Partial reports whether something was left undone that a re-run can
@@ -106,6 +127,9 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 	}
 	if opts.ImageHTTPClient == nil {
 		opts.ImageHTTPClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	st, err := arch.LoadState()
 	if err != nil {
@@ -156,7 +180,9 @@ func (f *fetcher) run(ctx context.Context) error {
 	// A quota stop from an earlier run is history once this run starts: the
 	// run itself finds out soon enough if the quota is still spent.
 	f.state.Quota = nil
-	f.plan(ctx)
+	if f.needsPlan() {
+		f.plan(ctx)
+	}
 
 	// Images that failed last time belong to items this run may not list
 	// again (it resumes past them), so retry them first.
@@ -201,6 +227,21 @@ func (f *fetcher) run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// needsPlan tells whether this run may be long: a source never listed to
+// the end, a listing to resume, or --full. An incremental run reads a page
+// per source and needs no quota check (nor spends calls on one).
+func (f *fetcher) needsPlan() bool {
+	if f.opts.Full {
+		return true
+	}
+	for _, src := range f.opts.Sources {
+		if c := f.state.Cursor(src); c.Incomplete || c.ListedOn == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // plan asks each list endpoint's remaining daily quota and warns up front
@@ -252,10 +293,14 @@ func (f *fetcher) plan(ctx context.Context) {
 func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *SourceSummary) error {
 	cur := f.state.Cursor(src)
 	offset := 0
-	if cur.Incomplete {
+	resumed := cur.Incomplete
+	if resumed {
 		offset = cur.Offset
 		f.opts.Logf("%s: resuming at offset %d, where an earlier run stopped", src, offset)
 	}
+	// A resumed listing goes to the end: the pages before its cursor were
+	// stored by a run that may have stopped before the pages after it.
+	mayStopEarly := !f.opts.Full && !resumed
 	seen := map[string]bool{}
 	// Pages stops by itself at the end of the list, and when a list that
 	// keeps growing would have it page forever.
@@ -266,6 +311,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		}
 		ss.Pages++
 		cur.TotalCount = page.TotalCount
+		nothingNew := true
 		var keys []string
 		for _, raw := range page.Items {
 			id, err := archive.ItemID(src, raw)
@@ -284,19 +330,25 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 				f.opts.Logf("%s: skipping item %s: %v", src, id, err)
 				continue
 			}
-			isNew := !f.arch.HasItem(src, id)
-			changed, err := f.arch.PutItem(src, raw)
+			isNew, changed, err := f.store(src, id, raw)
 			if err != nil {
-				return fmt.Errorf("storing %s item %s: %w", src, id, err)
+				return err
 			}
 			ss.Items++
 			ss.Articles += len(arts)
 			switch {
 			case isNew:
 				ss.New++
+				f.note(&f.sum.Added, arts)
 			case changed:
 				ss.Changed++
+				f.note(&f.sum.Changed, arts)
 			}
+			if isNew || changed {
+				nothingNew = false
+			}
+			// Every item's media are checked, changed or not: a run killed
+			// after storing an item may not have stored its images.
 			for i := range arts {
 				keys = append(keys, mediaKeys(&arts[i])...)
 			}
@@ -312,12 +364,94 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		f.report(func(p *Progress) {
 			p.Source, p.Pages, p.Items, p.TotalItems = src, ss.Pages, ss.Items, page.TotalCount
 		})
+		if mayStopEarly && nothingNew && offset < page.TotalCount {
+			ss.Early = true
+			break
+		}
 		if err := f.checkpoint(); err != nil {
 			return err
 		}
 	}
 	cur.Offset, cur.Incomplete = 0, false
+	if !resumed && !ss.Early {
+		// Only a listing from the first page to the last saw everything
+		// that is still there.
+		f.noticeRemovals(src, seen, ss)
+	}
+	if ss.New+ss.Changed+ss.Removed > 0 || cur.ListedOn == "" {
+		cur.ListedOn = archive.Day(f.opts.Now())
+	}
 	return nil
+}
+
+// store writes one item and tells whether it is new or changed since the
+// state's last checkpoint. The state, not the item files, is the measure:
+// an item written by a run killed before its checkpoint still counts as
+// new, so the page that holds it is not mistaken for old news.
+func (f *fetcher) store(src archive.Source, id string, raw []byte) (isNew, changed bool, err error) {
+	ut, err := archive.ItemUpdateTime(raw)
+	if err != nil {
+		return false, false, fmt.Errorf("%s item %s: %w", src, id, err)
+	}
+	wrote, err := f.arch.PutItem(src, raw)
+	if err != nil {
+		return false, false, fmt.Errorf("storing %s item %s: %w", src, id, err)
+	}
+	key := archive.ItemKey(src, id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	prev, known := f.state.Items[key]
+	f.state.Items[key] = ut
+	if _, wasRemoved := f.state.Removed[key]; wasRemoved {
+		// Back upstream (an undone deletion, or a listing glitch).
+		delete(f.state.Removed, key)
+		changed = true
+	}
+	return !known, known && (wrote || prev != ut) || changed, nil
+}
+
+// noticeRemovals marks the items of src that a complete listing did not
+// show as removed upstream. They stay in the archive.
+func (f *fetcher) noticeRemovals(src archive.Source, seen map[string]bool, ss *SourceSummary) {
+	prefix := string(src) + "/"
+	var gone []string
+	f.mu.Lock()
+	for key := range f.state.Items {
+		id, ok := strings.CutPrefix(key, prefix)
+		if !ok || seen[id] {
+			continue
+		}
+		if _, already := f.state.Removed[key]; already {
+			continue
+		}
+		gone = append(gone, key)
+	}
+	sort.Strings(gone)
+	today := archive.Day(f.opts.Now())
+	lastSeen := f.state.Cursor(src).ListedOn
+	if lastSeen == "" {
+		lastSeen = today
+	}
+	for _, key := range gone {
+		f.state.Removed[key] = archive.Removal{LastSeen: lastSeen, Noticed: today}
+	}
+	f.mu.Unlock()
+	for _, key := range gone {
+		ss.Removed++
+		id := strings.TrimPrefix(key, prefix)
+		arts, err := f.arch.LoadItem(src, id)
+		if err != nil || len(arts) == 0 {
+			f.sum.Removed = append(f.sum.Removed, Change{Key: key})
+			continue
+		}
+		f.note(&f.sum.Removed, arts)
+	}
+}
+
+func (f *fetcher) note(list *[]Change, arts []archive.Article) {
+	for i := range arts {
+		*list = append(*list, Change{Key: arts[i].Key(), Title: arts[i].Title})
+	}
 }
 
 // mediaKeys lists the media an article needs: its images and its cover.

@@ -29,7 +29,8 @@ type Options struct {
 	// whose templates override the theme's.
 	Theme    string
 	ThemeDir string
-	// Removed says what to do with articles that disappeared upstream.
+	// Removed says what to do with articles that disappeared upstream or
+	// that WeChat marks deleted; "" means RemovedMark.
 	Removed RemovedPolicy
 	// Filter, when set, keeps only the articles it accepts.
 	Filter *Filter
@@ -42,7 +43,7 @@ type RemovedPolicy string
 // The policies of --removed.
 const (
 	RemovedKeep RemovedPolicy = "keep" // show it like any other
-	RemovedMark RemovedPolicy = "mark" // show it, marked as removed
+	RemovedMark RemovedPolicy = "mark" // show it, marked as removed (the default)
 	RemovedDrop RemovedPolicy = "drop" // leave it out
 )
 
@@ -115,6 +116,14 @@ func walk(a *archive.Archive, opts Options, fn func(*archive.Article) error) err
 	return a.Walk(func(art *archive.Article) error {
 		if !opts.Filter.Match(art) {
 			return nil
+		}
+		gone := art.Removed != nil || art.Deleted
+		switch {
+		case gone && opts.Removed == RemovedDrop:
+			return nil
+		case opts.Removed == RemovedKeep:
+			// Shown like any other: the marks stay in the archive only.
+			art.Removed, art.Deleted = nil, false
 		}
 		return fn(art)
 	})

@@ -36,6 +36,11 @@ type FrontMatter struct {
 	ItemIndex int      `yaml:"item_index"`
 	Draft     bool     `yaml:"draft"`
 	Deleted   bool     `yaml:"deleted,omitempty"`
+	// Removed is the day the archive noticed that WeChat no longer lists
+	// the article, and LastSeen the day it was last recorded there; both
+	// only with --removed mark.
+	Removed  string `yaml:"removed,omitempty"`
+	LastSeen string `yaml:"last_seen,omitempty"`
 }
 
 // NewFrontMatter fills the fields that come from the article itself; the
@@ -53,7 +58,23 @@ func NewFrontMatter(a *archive.Article) FrontMatter {
 		MediaID:     a.ItemID,
 		ItemIndex:   a.Index,
 		Deleted:     a.Deleted,
+		Removed:     removedOn(a),
+		LastSeen:    lastSeen(a),
 	}
+}
+
+func removedOn(a *archive.Article) string {
+	if a.Removed == nil {
+		return ""
+	}
+	return a.Removed.Noticed
+}
+
+func lastSeen(a *archive.Article) string {
+	if a.Removed == nil {
+		return ""
+	}
+	return a.Removed.LastSeen
 }
 
 // chinaTime pins the offset to +08:00 so that the output does not depend on

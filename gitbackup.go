@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter"
+)
+
+// gitIgnore keeps what must not be versioned out of a backup repository:
+// the lock of a run in progress, temp files of an interrupted write, and
+// the site Hugo builds from the content.
+const gitIgnore = `# written by mparchive --git
+/lock
+/.mparchive/archive/lock
+.*.tmp-*
+/public/
+/resources/
+.hugo_build.lock
+`
+
+// gitCommit commits everything in dir to the git repository there,
+// creating it if needed, with a message listing what the run changed. It
+// makes no commit when nothing changed, so the history holds only real
+// changes. It reports whether it committed.
+func gitCommit(ctx context.Context, dir string, sum *exporter.Summary) (bool, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return false, errors.New("--git needs the git command, which is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git")); errors.Is(err, os.ErrNotExist) {
+		if _, err := runGit(ctx, dir, "init", "-q"); err != nil {
+			return false, err
+		}
+	}
+	ignore := filepath.Join(dir, ".gitignore")
+	if _, err := os.Stat(ignore); errors.Is(err, os.ErrNotExist) {
+		if _, err := archive.WriteFileAtomic(ignore, []byte(gitIgnore)); err != nil {
+			return false, err
+		}
+	}
+	if _, err := runGit(ctx, dir, "add", "-A"); err != nil {
+		return false, err
+	}
+	status, err := runGit(ctx, dir, "status", "--porcelain")
+	if err != nil {
+		return false, err
+	}
+	if strings.TrimSpace(status) == "" {
+		return false, nil
+	}
+	args := []string{"commit", "-q", "-F", "-"}
+	// A backup machine (cron, CI) often has no git identity; give one
+	// rather than fail after the work is done.
+	if out, err := runGit(ctx, dir, "config", "user.email"); err != nil || strings.TrimSpace(out) == "" {
+		args = append([]string{"-c", "user.name=mparchive", "-c", "user.email=mparchive@localhost"}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(commitMessage(sum))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return false, fmt.Errorf("git commit in %s: %v: %s", dir, err, strings.TrimSpace(out.String()))
+	}
+	return true, nil
+}
+
+func runGit(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("git %s in %s: %v: %s", args[0], dir, err, strings.TrimSpace(errb.String()))
+	}
+	return out.String(), nil
+}
+
+// commitMessage summarises a run: a subject with the counts, then the
+// titles, so `git log` reads as the account's history.
+func commitMessage(sum *exporter.Summary) string {
+	if sum == nil {
+		return "mparchive: rebuild the output\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "mparchive: %d added, %d changed, %d removed\n", len(sum.Added), len(sum.Changed), len(sum.Removed))
+	section := func(name string, list []exporter.Change) {
+		if len(list) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n%s:\n", name)
+		for i, c := range list {
+			if i == 200 {
+				fmt.Fprintf(&b, "- … and %d more\n", len(list)-200)
+				break
+			}
+			title := strings.Join(strings.Fields(c.Title), " ")
+			if title == "" {
+				title = "(untitled)"
+			}
+			fmt.Fprintf(&b, "- %s (%s)\n", title, c.Key)
+		}
+	}
+	section("Added", sum.Added)
+	section("Changed", sum.Changed)
+	section("Removed upstream", sum.Removed)
+	if sum.Quota != nil {
+		fmt.Fprintf(&b, "\nStopped by the daily quota of %s; the next run resumes.\n", sum.Quota.Endpoint)
+	}
+	return b.String()
+}

@@ -1,0 +1,293 @@
+package output
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// SiteWriter writes the archive as a self-contained static site that needs
+// no server, no CDN and no build step:
+//
+//	DIR/index.html, page/<n>/index.html  newest first, paginated
+//	DIR/posts/<slug>/index.html          one article, its images beside it
+//	DIR/archive/…                        by year and month
+//	DIR/authors/…                        by author
+//	DIR/search/index.html + search/…     full-text search in the browser
+//	DIR/assets/…                         the theme's CSS, script and icon
+//	DIR/feed.xml, sitemap.xml, robots.txt
+//	DIR/.mparchive/slugs.json            article key → slug, kept stable
+//
+// Every link is relative (and names index.html), so the folder works from
+// file:// and under any sub-path; with Options.BaseURL the canonical, Open
+// Graph, feed and sitemap addresses are absolute.
+type SiteWriter struct {
+	dir  string
+	opts Options
+}
+
+var _ Writer = (*SiteWriter)(nil)
+
+func init() {
+	register("site", func(dir string, opts Options) Writer { return NewSite(dir, opts) })
+}
+
+// NewSite returns a writer into the site folder dir.
+func NewSite(dir string, opts Options) *SiteWriter {
+	opts = withDefaults(opts)
+	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {
+		opts.BaseURL += "/"
+	}
+	return &SiteWriter{dir: dir, opts: opts}
+}
+
+// sitePerPage is how many articles a page of the home list shows.
+const sitePerPage = 20
+
+// siteFeedEntries is how many of the newest articles the feed carries.
+const siteFeedEntries = 20
+
+// sitePost is what the site needs of one article beyond its own page.
+type sitePost struct {
+	Key, Slug                 string
+	Title, Author, Digest     string
+	Date, Updated             time.Time
+	WeChatURL, SourceURL      string
+	Removed                   bool
+	AuthorSlug                string
+	// Set by the article's worker.
+	Cover  string // file name beside the page, or a remote URL
+	Remote bool   // the page shows a remote image
+	Text   string // plain text, for the search index
+	HTML   []byte // the rendered body, kept for the newest (the feed)
+	Failed bool
+}
+
+func (p *sitePost) path() string { return "posts/" + p.Slug + "/" }
+
+// Write builds or updates the site. Articles are converted in parallel;
+// every file depends only on the archive, the slug table and the theme, so
+// runs are byte-identical and a run with nothing new writes nothing. A
+// failing article is recorded in the Result and left out of the lists.
+func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, error) {
+	res := &Result{}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	theme, err := loadSiteTheme(w.opts.Theme, w.opts.ThemeDir)
+	if err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	if w.opts.BaseURL != "" {
+		if u, err := url.Parse(w.opts.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return res, fmt.Errorf("site: --base-url %q is not an http(s) address", w.opts.BaseURL)
+		}
+	}
+
+	// First pass: slugs and the order of the lists need every article,
+	// but not the bodies, which are dropped as the walk goes on.
+	var reqs []slugRequest
+	var posts []*sitePost
+	err = walk(a, w.opts, func(art *archive.Article) error {
+		reqs = append(reqs, newSlugRequest(art))
+		posts = append(posts, &sitePost{
+			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
+			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
+			WeChatURL: art.URL, SourceURL: art.ContentSourceURL, Removed: isRemoved(art, w.opts),
+		})
+		return ctx.Err()
+	})
+	if err != nil {
+		return res, err
+	}
+	known, err := loadSlugMap(w.dir)
+	if err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	slugs := assignSlugs(reqs, known)
+	if err := saveSlugMap(w.dir, known); err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	res.Articles = len(reqs)
+	for _, p := range posts {
+		p.Slug = slugs[p.Key]
+	}
+	// Newest first; the key breaks ties so that the order never depends
+	// on the walk.
+	slices.SortStableFunc(posts, func(x, y *sitePost) int {
+		if c := y.Date.Compare(x.Date); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Key, y.Key)
+	})
+	authorSlugs(posts)
+
+	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts))}
+	for i, p := range posts {
+		s.byKey[p.Key] = i
+	}
+	failed, err := writeArticles(ctx, a, w.dir, w.opts, s, slugs, res)
+	if err != nil {
+		return res, err
+	}
+	live := posts[:0:0]
+	for _, p := range posts {
+		p.Failed = failed[p.Key]
+		if !p.Failed {
+			live = append(live, p)
+		}
+	}
+	s.live = live
+	if err := s.writeIndexes(ctx); err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	return res, nil
+}
+
+func displayTitle(t string) string {
+	if t = strings.TrimSpace(t); t == "" {
+		return "（无标题）"
+	}
+	return t
+}
+
+// isRemoved tells whether the article shows as removed upstream: walk has
+// already dropped it or cleared the marks for the other policies.
+func isRemoved(art *archive.Article, opts Options) bool {
+	return art.Deleted && opts.Removed != RemovedKeep
+}
+
+// authorSlugs gives each author a folder name: the letters of the name,
+// or a short hash when it has none, made unique in name order.
+func authorSlugs(posts []*sitePost) {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range posts {
+		if p.Author != "" && !seen[p.Author] {
+			seen[p.Author] = true
+			names = append(names, p.Author)
+		}
+	}
+	slices.Sort(names)
+	bySlug := map[string]bool{}
+	byName := map[string]string{}
+	for _, n := range names {
+		base := slugWords(n, 40, 120)
+		if base == "" || isReservedName(base) {
+			sum := sha256.Sum256([]byte(n))
+			base = "author-" + hex.EncodeToString(sum[:4])
+		}
+		s := base
+		for i := 2; bySlug[strings.ToLower(s)]; i++ {
+			s = base + "-" + strconv.Itoa(i)
+		}
+		bySlug[strings.ToLower(s)] = true
+		byName[n] = s
+	}
+	for _, p := range posts {
+		p.AuthorSlug = byName[p.Author]
+	}
+}
+
+// siteBuild is one run of the site writer; as the postLayout of
+// writeArticles it renders the article pages.
+type siteBuild struct {
+	w     *SiteWriter
+	theme *siteTheme
+	posts []*sitePost    // every selected article, newest first
+	byKey map[string]int // key → index in posts
+	live  []*sitePost    // posts whose page exists, after the articles pass
+}
+
+func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
+	return "posts/" + slug + "/index.html", "posts/" + slug
+}
+
+func (s *siteBuild) imageLink(_ *archive.Article, _, name string) string { return linkPath(name) }
+
+// page renders an article page. Workers call it for different articles at
+// once: it writes only the fields of its own post, and reads of the others
+// only what the first pass set.
+func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+	i, ok := s.byKey[art.Key()]
+	if !ok {
+		return nil, fmt.Errorf("article %s was not in the first pass", art.Key())
+	}
+	p := s.posts[i]
+	html, err := markdownToHTML(body)
+	if err != nil {
+		return nil, err
+	}
+	p.Cover = imgs.Cover
+	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover)
+	p.Text = plainText(html)
+	if i < 2*siteFeedEntries {
+		p.HTML = html
+	}
+
+	const root = "../../"
+	v := s.newPage("article", "", root, p.path())
+	v.Title = p.Title
+	v.Description = p.Digest
+	v.OGType = "article"
+	v.OGImage = s.absImage(p)
+	v.RemoteImages = p.Remote
+	pv := s.postView(p, root)
+	pv.URL = "index.html"
+	if p.Cover != "" && !isRemoteURL(p.Cover) {
+		pv.Cover = linkPath(p.Cover)
+	}
+	v.Post = &pv
+	// The converter's Markdown is escaped and goldmark runs without raw
+	// HTML, so its output is trusted here.
+	v.Body = template.HTML(html)
+	if i > 0 {
+		prev := s.postView(s.posts[i-1], root)
+		v.Prev = &prev
+	}
+	if i+1 < len(s.posts) {
+		next := s.postView(s.posts[i+1], root)
+		v.Next = &next
+	}
+	return s.theme.render("article", v)
+}
+
+// absURL is the public address of a site path, or "" without a base URL.
+func (s *siteBuild) absURL(p string) string {
+	if s.w.opts.BaseURL == "" {
+		return ""
+	}
+	return s.w.opts.BaseURL + (&url.URL{Path: p}).EscapedPath()
+}
+
+// absImage is the Open Graph image of a post, which must be absolute.
+func (s *siteBuild) absImage(p *sitePost) string {
+	switch {
+	case p.Cover == "":
+		return ""
+	case isRemoteURL(p.Cover):
+		return p.Cover
+	default:
+		return s.absURL(p.path() + p.Cover)
+	}
+}
+
+// writePage renders a page and writes it to rel (slash-separated).
+func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
+	page, err := s.theme.render(kind, v)
+	if err != nil {
+		return err
+	}
+	_, err = archive.WriteFileAtomic(filepath.Join(s.w.dir, filepath.FromSlash(rel)), page)
+	return err
+}

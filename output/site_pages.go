@@ -1,0 +1,301 @@
+package output
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// The values the templates see. URLs in them are relative to the page
+// being rendered (pageView.Root leads to the site's root), except
+// Canonical and OGImage, which are absolute or empty.
+type (
+	siteView struct {
+		Title   string
+		BaseURL string
+		Count   int // articles on the site
+	}
+	pageView struct {
+		Site         *siteView
+		Kind         string // the template: home, article, archive, authors, author, search
+		Section      string // the navigation entry to highlight
+		Root         string // "", "../", "../../"…
+		Title        string // "" on the home page
+		Description  string
+		Canonical    string
+		OGType       string
+		OGImage      string
+		RemoteImages bool // a remote image is shown: send no Referer
+		Heading      string
+		Posts        []postView
+		Pager        *pagerView
+		Post         *postView
+		Body         template.HTML
+		Prev, Next   *postView
+		Groups       []groupView
+		Authors      []linkView
+	}
+	postView struct {
+		URL       string
+		Title     string
+		Author    string
+		AuthorURL string
+		Digest    string
+		Cover     string
+		WeChatURL string
+		SourceURL string
+		Date      *time.Time
+		Removed   bool
+	}
+	pagerView struct {
+		Page, Pages      int
+		PrevURL, NextURL string
+	}
+	groupView struct {
+		Name     string
+		URL      string
+		Count    int
+		Children []groupView
+		Posts    []postView
+	}
+	linkView struct {
+		Name  string
+		URL   string
+		Count int
+	}
+)
+
+func (s *siteBuild) newPage(kind, section, root, path string) *pageView {
+	return &pageView{
+		Site:      &siteView{Title: s.w.opts.SiteTitle, BaseURL: s.w.opts.BaseURL, Count: len(s.posts)},
+		Kind:      kind,
+		Section:   section,
+		Root:      root,
+		Canonical: s.absURL(path),
+		OGType:    "website",
+	}
+}
+
+// postView shows p on a page whose way back to the root is root.
+func (s *siteBuild) postView(p *sitePost, root string) postView {
+	v := postView{
+		URL:       root + linkPath(p.path()) + "index.html",
+		Title:     p.Title,
+		Author:    p.Author,
+		Digest:    p.Digest,
+		WeChatURL: p.WeChatURL,
+		SourceURL: p.SourceURL,
+		Removed:   p.Removed,
+	}
+	if !p.Date.IsZero() {
+		d := p.Date
+		v.Date = &d
+	}
+	if p.AuthorSlug != "" {
+		v.AuthorURL = root + "authors/" + linkPath(p.AuthorSlug) + "/index.html"
+	}
+	switch {
+	case p.Cover == "":
+	case isRemoteURL(p.Cover):
+		v.Cover = p.Cover
+	default:
+		v.Cover = root + linkPath(p.path()+p.Cover)
+	}
+	return v
+}
+
+func (s *siteBuild) postViews(posts []*sitePost, root string) ([]postView, bool) {
+	out := make([]postView, len(posts))
+	remote := false
+	for i, p := range posts {
+		out[i] = s.postView(p, root)
+		remote = remote || isRemoteURL(p.Cover)
+	}
+	return out, remote
+}
+
+// rootOf is the way back to the site's root from the folder of a page.
+func rootOf(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return strings.Repeat("../", strings.Count(strings.Trim(dir, "/"), "/")+1)
+}
+
+// writeIndexes writes everything but the article pages: lists, archive,
+// authors, search, assets, feed, sitemap and robots.txt.
+func (s *siteBuild) writeIndexes(ctx context.Context) error {
+	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots}
+	for _, step := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *siteBuild) writeHome() error {
+	pages := max(1, (len(s.live)+sitePerPage-1)/sitePerPage)
+	pageDir := func(n int) string {
+		if n == 1 {
+			return ""
+		}
+		return "page/" + strconv.Itoa(n) + "/"
+	}
+	for n := 1; n <= pages; n++ {
+		dir := pageDir(n)
+		root := rootOf(dir)
+		v := s.newPage("home", "home", root, dir)
+		v.Description = s.w.opts.SiteTitle
+		if n > 1 {
+			v.Title = fmt.Sprintf("第 %d 页", n)
+		}
+		chunk := s.live[(n-1)*sitePerPage : min(n*sitePerPage, len(s.live))]
+		v.Posts, v.RemoteImages = s.postViews(chunk, root)
+		v.Pager = &pagerView{Page: n, Pages: pages}
+		if n > 1 {
+			v.Pager.PrevURL = root + pageDir(n-1) + "index.html"
+		}
+		if n < pages {
+			v.Pager.NextURL = root + pageDir(n+1) + "index.html"
+		}
+		if err := s.writePage("home", dir+"index.html", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type monthKey struct{ year, month int }
+
+func (s *siteBuild) writeArchive() error {
+	byMonth := map[monthKey][]*sitePost{}
+	var months []monthKey
+	var undated []*sitePost
+	for _, p := range s.live {
+		if p.Date.IsZero() {
+			undated = append(undated, p)
+			continue
+		}
+		d := p.Date.In(archive.ChinaTime)
+		k := monthKey{d.Year(), int(d.Month())}
+		if _, ok := byMonth[k]; !ok {
+			months = append(months, k)
+		}
+		byMonth[k] = append(byMonth[k], p)
+	}
+	// s.live is newest first, so months are too.
+	monthDir := func(k monthKey) string { return fmt.Sprintf("archive/%04d/%02d/", k.year, k.month) }
+	yearDir := func(y int) string { return fmt.Sprintf("archive/%04d/", y) }
+
+	// The overview: years with their months.
+	v := s.newPage("archive", "archive", "../", "archive/")
+	v.Title, v.Heading = "归档", "归档"
+	for _, k := range months {
+		if n := len(v.Groups); n == 0 || v.Groups[n-1].Name != strconv.Itoa(k.year)+" 年" {
+			v.Groups = append(v.Groups, groupView{Name: strconv.Itoa(k.year) + " 年", URL: "../" + yearDir(k.year) + "index.html"})
+		}
+		g := &v.Groups[len(v.Groups)-1]
+		g.Count += len(byMonth[k])
+		g.Children = append(g.Children, groupView{Name: strconv.Itoa(k.month) + " 月", URL: "../" + monthDir(k) + "index.html", Count: len(byMonth[k])})
+	}
+	if len(undated) > 0 {
+		posts, remote := s.postViews(undated, "../")
+		v.Groups = append(v.Groups, groupView{Name: "未注明日期", Count: len(undated), Posts: posts})
+		v.RemoteImages = remote
+	}
+	if err := s.writePage("archive", "archive/index.html", v); err != nil {
+		return err
+	}
+
+	// One page per year listing its months' titles, one per month.
+	for i := 0; i < len(months); {
+		year := months[i].year
+		dir := yearDir(year)
+		root := rootOf(dir)
+		yv := s.newPage("archive", "archive", root, dir)
+		yv.Title = strconv.Itoa(year) + " 年"
+		yv.Heading = yv.Title
+		for ; i < len(months) && months[i].year == year; i++ {
+			k := months[i]
+			posts, _ := s.postViews(byMonth[k], root)
+			yv.Groups = append(yv.Groups, groupView{Name: strconv.Itoa(k.month) + " 月", URL: root + monthDir(k) + "index.html", Count: len(posts), Posts: posts})
+
+			mdir := monthDir(k)
+			mroot := rootOf(mdir)
+			mv := s.newPage("archive", "archive", mroot, mdir)
+			mv.Title = fmt.Sprintf("%d 年 %d 月", k.year, k.month)
+			mv.Heading = mv.Title
+			mv.Posts, _ = s.postViews(byMonth[k], mroot)
+			if err := s.writePage("archive", mdir+"index.html", mv); err != nil {
+				return err
+			}
+		}
+		if err := s.writePage("archive", dir+"index.html", yv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *siteBuild) writeAuthors() error {
+	byAuthor := map[string][]*sitePost{}
+	var names []string
+	for _, p := range s.live {
+		if p.AuthorSlug == "" {
+			continue
+		}
+		if _, ok := byAuthor[p.Author]; !ok {
+			names = append(names, p.Author)
+		}
+		byAuthor[p.Author] = append(byAuthor[p.Author], p)
+	}
+	slices.SortFunc(names, func(x, y string) int {
+		if c := len(byAuthor[y]) - len(byAuthor[x]); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	})
+	v := s.newPage("authors", "authors", "../", "authors/")
+	v.Title, v.Heading = "作者", "作者"
+	for _, n := range names {
+		slug := byAuthor[n][0].AuthorSlug
+		v.Authors = append(v.Authors, linkView{Name: n, URL: linkPath(slug) + "/index.html", Count: len(byAuthor[n])})
+
+		dir := "authors/" + slug + "/"
+		root := rootOf(dir)
+		av := s.newPage("author", "authors", root, dir)
+		av.Title = n
+		av.Heading = n + " 的文章"
+		av.Posts, av.RemoteImages = s.postViews(byAuthor[n], root)
+		if err := s.writePage("author", dir+"index.html", av); err != nil {
+			return err
+		}
+	}
+	return s.writePage("authors", "authors/index.html", v)
+}
+
+func (s *siteBuild) writeSearchPage() error {
+	v := s.newPage("search", "search", "../", "search/")
+	v.Title = "搜索"
+	return s.writePage("search", "search/index.html", v)
+}
+
+func (s *siteBuild) writeAssets() error {
+	for _, p := range s.theme.assetPaths() {
+		if _, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "assets", filepath.FromSlash(p)), s.theme.assets[p]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package output
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/themes"
+)
+
+// siteTheme is a theme ready to execute: a template set per page kind and
+// the asset files to publish.
+type siteTheme struct {
+	pages  map[string]*template.Template // page kind → set whose "base" renders it
+	assets map[string][]byte             // path below assets/ → content
+}
+
+// sitePageKinds are the page templates (layouts/<kind>.html) a theme must
+// provide, on top of layouts/base.html and layouts/partials/*.html.
+var sitePageKinds = []string{"home", "article", "archive", "authors", "author", "search"}
+
+var siteFuncs = template.FuncMap{
+	"date":      func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006年1月2日") },
+	"shortDate": func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006-01-02") },
+	"isoDate":   func(t time.Time) string { return t.In(archive.ChinaTime).Format(time.RFC3339) },
+}
+
+// loadSiteTheme layers the files of the named embedded theme over the
+// common ones, and the files of dir (--theme-dir) over both, then parses
+// the templates. Every error names the file at fault.
+func loadSiteTheme(name, dir string) (*siteTheme, error) {
+	theme, err := themes.SiteTheme(name)
+	if err != nil {
+		return nil, err
+	}
+	layers := []fs.FS{themes.SiteCommon(), theme}
+	if dir != "" {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("--theme-dir: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("--theme-dir %s is not a folder", dir)
+		}
+		layers = append(layers, os.DirFS(dir))
+	}
+	files := map[string][]byte{}
+	origin := map[string]string{}
+	for i, layer := range layers {
+		err := fs.WalkDir(layer, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+				return nil
+			}
+			data, err := fs.ReadFile(layer, p)
+			if err != nil {
+				return err
+			}
+			files[p] = data
+			if i == 2 {
+				origin[p] = dir + string(os.PathSeparator) + p
+			} else {
+				origin[p] = "theme file " + p
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("theme: %w", err)
+		}
+	}
+
+	base := template.New("").Funcs(siteFuncs)
+	var partials []string
+	for p := range files {
+		if strings.HasPrefix(p, "layouts/partials/") && strings.HasSuffix(p, ".html") {
+			partials = append(partials, p)
+		}
+	}
+	slices.Sort(partials)
+	for _, p := range append([]string{"layouts/base.html"}, partials...) {
+		src, ok := files[p]
+		if !ok {
+			return nil, fmt.Errorf("theme: %s is missing", p)
+		}
+		if _, err := base.New(p).Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("%s: %w", origin[p], err)
+		}
+	}
+	t := &siteTheme{pages: map[string]*template.Template{}, assets: map[string][]byte{}}
+	for _, kind := range sitePageKinds {
+		p := "layouts/" + kind + ".html"
+		src, ok := files[p]
+		if !ok {
+			return nil, fmt.Errorf("theme: %s is missing", p)
+		}
+		set, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := set.New(p).Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("%s: %w", origin[p], err)
+		}
+		if set.Lookup("main") == nil {
+			return nil, fmt.Errorf("%s: defines no \"main\" template", origin[p])
+		}
+		t.pages[kind] = set
+	}
+	for p, data := range files {
+		if rest, ok := strings.CutPrefix(p, "assets/"); ok {
+			t.assets[rest] = data
+		}
+	}
+	return t, nil
+}
+
+// render executes the page template of kind with v.
+func (t *siteTheme) render(kind string, v *pageView) ([]byte, error) {
+	set, ok := t.pages[kind]
+	if !ok {
+		return nil, errors.New("no template for " + kind)
+	}
+	var buf bytes.Buffer
+	if err := set.ExecuteTemplate(&buf, "base", v); err != nil {
+		return nil, fmt.Errorf("template %s: %w", kind, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// assetPaths lists the assets in path order.
+func (t *siteTheme) assetPaths() []string {
+	out := make([]string, 0, len(t.assets))
+	for p := range t.assets {
+		if path.Clean(p) == p && !strings.HasPrefix(p, "../") {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
