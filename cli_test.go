@@ -20,6 +20,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		runAsMain()
+	}
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	os.Exit(m.Run())
 }
