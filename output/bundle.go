@@ -405,3 +405,14 @@ func yamlString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// validText returns a copy of the article whose front matter strings are
+// valid UTF-8: YAML encoders write anything else as !!binary, which
+// generators read as bytes, not as the title.
+func validText(art *archive.Article) *archive.Article {
+	c := *art
+	for _, s := range []*string{&c.Title, &c.Author, &c.Digest, &c.ContentSourceURL, &c.URL, &c.ItemID} {
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
+	}
+	return &c
+}

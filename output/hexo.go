@@ -108,6 +108,7 @@ func (t hexoTime) MarshalYAML() (any, error) {
 }
 
 func (hexoLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+	art = validText(art)
 	fm := hexoFrontMatter{
 		Title:           art.Title,
 		Date:            hexoTime{art.Date()},

@@ -119,6 +119,7 @@ type jekyllFrontMatter struct {
 }
 
 func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, body string) ([]byte, error) {
+	art = validText(art)
 	imgs = imgs.link(func(name string) string { return l.imageLink(art, slug, name) })
 	fm := jekyllFrontMatter{
 		Layout:      "post",

@@ -80,6 +80,7 @@ func (markdownLayout) imageLink(_ *archive.Article, slug, name string) string {
 }
 
 func (l markdownLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+	art = validText(art)
 	fm := NewFrontMatter(art)
 	fm.Cover, fm.Images = imgs.Cover, imgs.Images
 	head, err := fm.Marshal()
