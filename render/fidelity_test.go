@@ -335,7 +335,7 @@ func inventoryOf(doc *html.Node) articleInventory {
 			}
 		case "pre":
 			for _, line := range codeLines(n) {
-				if line = strings.TrimSpace(line); line != "" {
+				if line = strings.TrimSpace(normalizeText(line)); line != "" {
 					add(&inv.codeLines, line)
 				}
 			}

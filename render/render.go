@@ -22,6 +22,8 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 )
 
 // Options tune one conversion.
@@ -61,7 +63,10 @@ func New() *Converter {
 			&wechatPlugin{},
 		),
 	)
-	toHTML := goldmark.New(goldmark.WithExtensions(extension.GFM, extension.CJK))
+	toHTML := goldmark.New(
+		goldmark.WithExtensions(extension.GFM, extension.CJK),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(lineBreakHTML{}, 100))),
+	)
 	return &Converter{toMarkdown: toMarkdown, toHTML: toHTML}
 }
 
@@ -117,7 +122,8 @@ func finishMarkdown(md []byte) string {
 
 // ToHTML renders Markdown written by Convert as an HTML fragment, with GFM
 // (tables, strikethrough, autolinks) and goldmark's CJK line-break rules.
-// Raw HTML in the Markdown is not passed through.
+// Raw HTML in the Markdown is not passed through, except <br>, which
+// Convert writes for line breaks inside table cells.
 func (c *Converter) ToHTML(markdown []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := c.toHTML.Convert(markdown, &buf); err != nil {

@@ -215,7 +215,7 @@ func TestHostileInput(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
 			got := convert(t, in, Options{})
-			if d := time.Since(start); d > 3*time.Second {
+			if d := time.Since(start); d > 30*time.Second { // a hang, not a speed check: -race on a busy machine is slow
 				t.Errorf("took %v", d)
 			}
 			if strings.Contains(got, "while(1)") {

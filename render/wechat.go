@@ -32,6 +32,7 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	conv.Register.PreRenderer(fixEmphasisFlanking, converter.PriorityLate+10)
 
 	conv.Register.RendererFor(embedTag, converter.TagTypeBlock, renderEmbed, converter.PriorityEarly)
+	conv.Register.RendererFor("table", converter.TagTypeBlock, renderTable, converter.PriorityEarly)
 	conv.Register.RendererFor("a", converter.TagTypeInline, renderLink, converter.PriorityEarly)
 	conv.Register.RendererFor("img", converter.TagTypeInline, renderImage, converter.PriorityEarly)
 	conv.Register.RendererFor("pre", converter.TagTypeBlock, renderCodeBlock, converter.PriorityEarly)
