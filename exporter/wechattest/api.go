@@ -54,6 +54,8 @@ func (s *Server) routes() http.Handler {
 	for path, ep := range endpoints {
 		mux.Handle(path, s.api(path, ep))
 	}
+	s.pageRoutes(mux)
+	s.materialRoutes(mux)
 	mux.HandleFunc("/", s.serveImage)
 	return mux
 }
@@ -383,12 +385,13 @@ type listResponse[T any] struct {
 // --- material (§2, §3) ---
 
 func (s *Server) materialCount(request) (any, *apiError) {
+	voices, videos := s.mediaMaterialCounts()
 	return struct {
 		Voice int `json:"voice_count"`
 		Video int `json:"video_count"`
 		Image int `json:"image_count"`
 		News  int `json:"news_count"`
-	}{0, 0, len(s.acct.thumbs), len(s.acct.news)}, nil
+	}{voices, videos, len(s.acct.thumbs), len(s.acct.news)}, nil
 }
 
 type imageItem struct {
@@ -427,10 +430,7 @@ func (s *Server) batchGetMaterial(req request) (any, *apiError) {
 		}
 		return out, nil
 	case "video", "voice":
-		if _, e := page([]int{}, in.Offset, in.Count); e != nil {
-			return nil, e
-		}
-		return listResponse[imageItem]{Item: []imageItem{}}, nil
+		return s.listMediaMaterials(in.Type, in.Offset, in.Count)
 	}
 	return nil, errf(40004, "invalid media type")
 }
@@ -448,6 +448,9 @@ func (s *Server) getMaterial(req request) (any, *apiError) {
 		return struct {
 			NewsItem []newsItemJSON `json:"news_item"`
 		}{newsItems(m, true)}, nil
+	}
+	if m := s.getMediaMaterial(in.MediaID); m != nil {
+		return m, nil
 	}
 	if t := s.acct.thumbByID[in.MediaID]; t != nil {
 		return &rawResponse{contentType: "image/jpeg", filename: t.name, body: s.images.get(t.imageID, formatJPEG)}, nil

@@ -69,6 +69,18 @@ type Options struct {
 	// the client from Client(), which dials it whatever host a URL names.
 	Host string
 
+	// MediaMaterials is how many voice and how many video materials the
+	// account has: 0 means 3 (none for an account without articles), a
+	// negative number none (materials.go).
+	MediaMaterials int
+	// MassSent is how many articles have only a web page: mass-sent after
+	// the draft-box switch, listed by no API (pages.go).
+	MassSent int
+	// PageMinInterval, when set, sends every page request to the
+	// verification page once two came closer together than this, as
+	// WeChat does with robots (until PassVerification).
+	PageMinInterval time.Duration
+
 	// Logf, when set, receives one line per request. Lines never contain
 	// access tokens or secrets.
 	Logf func(format string, args ...any)

@@ -51,6 +51,8 @@ type Server struct {
 	base     string
 	replacer *strings.Replacer
 	images   imageCache
+	pages    pageState      // article pages (pages.go)
+	media    mediaMaterials // voice and video materials (materials.go)
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -116,6 +118,8 @@ func New(opts Options) (*Server, error) {
 	} else {
 		s.acct = generate(opts)
 	}
+	s.pages.massSent = generateMassSent(s.acct, opts)
+	s.media = generateMediaMaterials(s.acct, opts)
 	s.handler = s.routes()
 	return s, nil
 }
