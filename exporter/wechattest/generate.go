@@ -151,7 +151,11 @@ func generate(opts Options) *account {
 	g.acct.registerImages(mdniceDots)
 
 	total := max(opts.Articles, 0)
-	newsArticles := total * 55 / 100
+	newsPercent := 55
+	if opts.NewsPercent > 0 {
+		newsPercent = min(opts.NewsPercent, 100)
+	}
+	newsArticles := total * newsPercent / 100
 	drafts := opts.Drafts
 	if drafts == 0 {
 		drafts = total / 10

@@ -24,6 +24,10 @@ type Options struct {
 	// MissingImages is how many content images of a generated account point
 	// at URLs the image host answers with 404, for download-failure tests.
 	MissingImages int
+	// NewsPercent is the share of Articles that are news materials, the
+	// rest being published items (default 55). Tests of one source's
+	// quota make it small to pile the articles into freepublish.
+	NewsPercent int
 
 	// AppID and Secret, when set, are the only credentials the token
 	// endpoints accept. Empty means any value is accepted.

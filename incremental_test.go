@@ -1,0 +1,256 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter"
+	"github.com/mparchive/mparchive/exporter/wechattest"
+)
+
+// fileStamp is what a no-change run must leave alone: content and mtime.
+type fileStamp struct {
+	size  int64
+	mtime time.Time
+}
+
+func stamps(t *testing.T, dir string) map[string]fileStamp {
+	t.Helper()
+	out := map[string]fileStamp{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = fileStamp{info.Size(), info.ModTime()}
+		return nil
+	})
+	return out
+}
+
+// TestNoChangeRerunOnlyLists re-runs an export against an account that did
+// not change: it must make only listing calls (one page per source),
+// download nothing and write nothing, so cron runs and git stay quiet.
+func TestNoChangeRerunOnlyLists(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 300, Drafts: -1, Seed: 31})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out); code != exitOK {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	before := stamps(t, out)
+	digests := treeDigest(t, out)
+	calls := srv.Stats()
+	time.Sleep(20 * time.Millisecond) // a rewrite would show in the mtime
+	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out)
+	if code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, stderr)
+	}
+	for path, st := range srv.Stats() {
+		n := st.Calls - calls[path].Calls
+		switch path {
+		case wechattest.PathStableToken:
+		case wechattest.PathBatchGetMaterial, wechattest.PathFreePublishList:
+			if n != 1 {
+				t.Errorf("%s: %d calls, want 1 (the first page holds nothing new)", path, n)
+			}
+		default:
+			if n != 0 {
+				t.Errorf("%s: %d calls on a no-change run", path, n)
+			}
+		}
+	}
+	after := stamps(t, out)
+	for path, st := range after {
+		if before[path] != st {
+			t.Errorf("%s was rewritten", path)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d files before, %d after", len(before), len(after))
+	}
+	diffTrees(t, digests, treeDigest(t, out))
+}
+
+func gitLog(t *testing.T, dir string) []string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", dir, "log", "--format=%B%x00").Output()
+	if err != nil {
+		t.Fatalf("git log: %v", err)
+	}
+	var msgs []string
+	for _, m := range strings.Split(string(out), "\x00") {
+		if m = strings.TrimSpace(m); m != "" {
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs
+}
+
+func readPage(t *testing.T, out, mediaID string, index int) string {
+	t.Helper()
+	for _, p := range bundles(t, out) {
+		b, _ := os.ReadFile(p)
+		s := string(b)
+		if strings.Contains(s, "\nmedia_id: "+mediaID+"\n") && strings.Contains(s, "\nitem_index: "+strconv.Itoa(index)+"\n") {
+			return s
+		}
+	}
+	t.Fatalf("no page for %s/%d", mediaID, index)
+	return ""
+}
+
+// TestUpstreamEditsAndDeletions edits and deletes articles on the fake API
+// between backups to git: the archive keeps the old version and the removed
+// articles, the outputs mark them, and the git history shows one commit per
+// run that changed something, with the titles in its message.
+func TestUpstreamEditsAndDeletions(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	srv := startFake(t, wechattest.Options{Articles: 60, Drafts: -1, Seed: 41})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	export := func(extra ...string) string {
+		t.Helper()
+		args := append([]string{"export", "--api-base", srv.URL(), "-o", out, "--git"}, extra...)
+		code, _, stderr := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d\n%s", extra, code, stderr)
+		}
+		return stderr
+	}
+	export()
+	if n := len(gitLog(t, out)); n != 1 {
+		t.Fatalf("%d commits after the first backup", n)
+	}
+
+	news := srv.Articles(wechattest.SourceNews)
+	published := srv.Articles(wechattest.SourcePublished)
+	edited, gone := news[len(news)-1], news[0]
+	if gone.ID == edited.ID {
+		t.Fatal("need two news messages")
+	}
+	var deleted wechattest.Article
+	for _, p := range published {
+		if !p.Deleted {
+			deleted = p
+			break
+		}
+	}
+	srv.Advance(time.Hour)
+	if err := srv.EditArticle(edited.ID, edited.Index, func(a *wechattest.Article) {
+		a.Title = "修订版：" + a.Title
+		a.Content = "<p>改过的正文。</p>" + a.Content
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.DeleteMessage(gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.DeletePublished(deleted.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	stderr := export("--full")
+	log := gitLog(t, out)
+	if len(log) != 2 {
+		t.Fatalf("%d commits after the changes, want 2\n%s", len(log), stderr)
+	}
+	msg := log[0]
+	for _, want := range []string{"修订版：", "Changed:", "Removed upstream:", gone.Title, deleted.Title} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("commit message lacks %q:\n%s", want, msg)
+		}
+	}
+
+	arch, err := archive.Open(filepath.Join(out, archiveSubdir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := arch.Versions(archive.News, edited.ID)
+	if err != nil || len(versions) != 1 {
+		t.Errorf("versions of the edited item: %v, %v", versions, err)
+	}
+	if page := readPage(t, out, edited.ID, edited.Index); !strings.Contains(page, "修订版：") || !strings.Contains(page, "改过的正文") {
+		t.Errorf("the page does not show the latest version:\n%.400s", page)
+	}
+	if page := readPage(t, out, gone.ID, gone.Index); !strings.Contains(page, "\nremoved: ") || !strings.Contains(page, "\nlast_seen: ") {
+		t.Errorf("the removed article is not marked:\n%.400s", page)
+	}
+	if page := readPage(t, out, deleted.ID, deleted.Index); !strings.Contains(page, "\ndeleted: true") {
+		t.Errorf("the deleted published article is not marked:\n%.400s", page)
+	}
+
+	// Nothing changed since: no commit.
+	if stderr := export(); !strings.Contains(stderr, "nothing changed") {
+		t.Errorf("third run:\n%s", stderr)
+	}
+	if n := len(gitLog(t, out)); n != 2 {
+		t.Errorf("%d commits after a no-change run, want 2", n)
+	}
+}
+
+// TestQuotaBackupAcrossDays backs up a 300-article account, nearly all of
+// it published, whose list endpoints allow 5 calls a day: each day's run
+// stops at the quota and the next day's resumes, until the archive is
+// complete and identical to one made without the quota.
+func TestQuotaBackupAcrossDays(t *testing.T) {
+	opts := wechattest.Options{
+		Articles:    300,
+		NewsPercent: 5,
+		Drafts:      -1,
+		Seed:        3,
+		Host:        fakeHost,
+		Quotas: map[string]int{
+			wechattest.PathFreePublishList:  5,
+			wechattest.PathBatchGetMaterial: 5,
+		},
+	}
+	sources := exporter.FetchOptions{}
+	clean := t.TempDir()
+	unlimited := opts
+	unlimited.Quotas = nil
+	if _, _, err := exportWith(t, startFake(t, unlimited), clean, "x", nil, sources); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startFake(t, opts)
+	dir := t.TempDir()
+	days := 0
+	for {
+		days++
+		sum, _, err := exportWith(t, srv, dir, "x", nil, sources)
+		if err != nil {
+			t.Fatalf("day %d: %v", days, err)
+		}
+		if sum.Quota == nil {
+			break
+		}
+		if !sum.Quota.ResetAt.After(srv.Now()) {
+			t.Errorf("day %d: reset time %v is not in the future", days, sum.Quota.ResetAt)
+		}
+		if days == 6 {
+			t.Fatal("not complete after 6 days")
+		}
+		srv.AdvanceDay()
+	}
+	t.Logf("complete after %d days", days)
+	if days < 3 {
+		t.Errorf("finished in %d days: the quota did not bite enough to test resuming", days)
+	}
+	diffTrees(t, treeDigest(t, clean), treeDigest(t, dir))
+}
