@@ -31,13 +31,38 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// then are the characters around each delimiter final.
 	conv.Register.PreRenderer(fixEmphasisFlanking, converter.PriorityLate+10)
 
-	conv.Register.RendererFor(embedTag, converter.TagTypeBlock, renderEmbed, converter.PriorityEarly)
-	conv.Register.RendererFor("table", converter.TagTypeBlock, renderTable, converter.PriorityEarly)
-	conv.Register.RendererFor("a", converter.TagTypeInline, renderLink, converter.PriorityEarly)
-	conv.Register.RendererFor("img", converter.TagTypeInline, renderImage, converter.PriorityEarly)
-	conv.Register.RendererFor("pre", converter.TagTypeBlock, renderCodeBlock, converter.PriorityEarly)
-	conv.Register.RendererFor("blockquote", converter.TagTypeBlock, renderBlockquote, converter.PriorityEarly)
+	// One renderer dispatching on the tag, not one per tag: html-to-markdown
+	// copies and sorts its handler list for every node it renders, so each
+	// extra handler costs on every node of every article.
+	for _, tag := range []string{"a", "img"} {
+		conv.Register.TagType(tag, converter.TagTypeInline, converter.PriorityEarly)
+	}
+	for _, tag := range []string{embedTag, "table", "pre", "blockquote"} {
+		conv.Register.TagType(tag, converter.TagTypeBlock, converter.PriorityEarly)
+	}
+	conv.Register.Renderer(renderWeChatElement, converter.PriorityEarly)
 	return nil
+}
+
+func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node) converter.RenderStatus {
+	if n.Type != html.ElementNode {
+		return converter.RenderTryNext
+	}
+	switch n.Data {
+	case embedTag:
+		return renderEmbed(ctx, w, n)
+	case "table":
+		return renderTable(ctx, w, n)
+	case "a":
+		return renderLink(ctx, w, n)
+	case "img":
+		return renderImage(ctx, w, n)
+	case "pre":
+		return renderCodeBlock(ctx, w, n)
+	case "blockquote":
+		return renderBlockquote(ctx, w, n)
+	}
+	return converter.RenderTryNext
 }
 
 // cleanUpDocument rewrites editor markup into plain HTML the commonmark rules
