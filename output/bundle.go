@@ -63,13 +63,13 @@ func (p pageImages) link(f func(name string) string) pageImages {
 // postInfo is what a writer may need of every selected article after the
 // pages are written, e.g. for an index page: far less than the article.
 type postInfo struct {
-	Key     string
-	Slug    string
-	Title   string
-	Author  string
-	Date    time.Time
-	Deleted bool
-	Failed  bool // its page could not be written this run
+	Key    string
+	Slug   string
+	Title  string
+	Author string
+	Date   time.Time
+	Gone   bool // deleted or no longer listed upstream, and --removed mark
+	Failed bool // its page could not be written this run
 }
 
 // withDefaults fills the options every writer needs.
@@ -102,7 +102,7 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	var posts []postInfo
 	err := walk(a, opts, func(art *archive.Article) error {
 		reqs = append(reqs, newSlugRequest(art))
-		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Deleted: art.Deleted})
+		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil})
 		return ctx.Err()
 	})
 	if err != nil {

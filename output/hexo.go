@@ -92,6 +92,9 @@ type hexoFrontMatter struct {
 	MediaID     string `yaml:"media_id"`
 	ItemIndex   int    `yaml:"item_index"`
 	Deleted     bool   `yaml:"deleted,omitempty"`
+	// Removed is the day the archive noticed WeChat no longer lists the
+	// article; set only with --removed mark, as in the Hugo output.
+	Removed string `yaml:"removed,omitempty"`
 	// DisableNunjucks stops Hexo from reading {{ }} and {% %} in an
 	// article's text as template tags: articles about templating would
 	// otherwise fail the whole build or lose text.
@@ -125,6 +128,7 @@ func (hexoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		MediaID:         art.ItemID,
 		ItemIndex:       art.Index,
 		Deleted:         art.Deleted,
+		Removed:         removedOn(art),
 		DisableNunjucks: true,
 	}
 	head, err := marshalYAMLFrontMatter(fm)
@@ -257,7 +261,7 @@ img { max-width: 100%; height: auto; }
 `},
 	{"themes/mparchive/layout/post.ejs", `<article>
 <h1><%= page.title || '（无标题）' %></h1>
-<p class="meta"><time datetime="<%= date_xml(page.date) %>"><%= full_date(page.date, 'YYYY-MM-DD HH:mm') %></time><% if (page.author) { %> · <%= page.author %><% } %><% if (page.deleted) { %> · 已从公众号删除<% } %></p>
+<p class="meta"><time datetime="<%= date_xml(page.date) %>"><%= full_date(page.date, 'YYYY-MM-DD HH:mm') %></time><% if (page.author) { %> · <%= page.author %><% } %><% if (page.deleted || page.removed) { %> · 已从公众号删除<% } %></p>
 <% if (page.cover) { %><p><img src="<%= /^(https?:)?\/\//.test(page.cover) ? page.cover : url_for(page.path) + page.cover %>" alt=""></p>
 <% } %><%- page.content %>
 <% if (page.source_url) { %><p><a href="<%= page.source_url %>">阅读原文</a></p>

@@ -112,6 +112,7 @@ type jekyllFrontMatter struct {
 	MediaID     string   `yaml:"media_id"`
 	ItemIndex   int      `yaml:"item_index"`
 	Deleted     bool     `yaml:"deleted,omitempty"`
+	Removed     string   `yaml:"removed,omitempty"` // see FrontMatter.Removed
 	// RenderWithLiquid off keeps {{ }} and {% %} in an article's text as
 	// text: Jekyll would otherwise run them as Liquid, failing the build
 	// or dropping words.
@@ -134,6 +135,7 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 		MediaID:     art.ItemID,
 		ItemIndex:   art.Index,
 		Deleted:     art.Deleted,
+		Removed:     removedOn(art),
 	}
 	if d := art.Date(); !d.IsZero() {
 		fm.Date = d.In(archive.ChinaTime).Format("2006-01-02 15:04:05 -0700")
@@ -207,7 +209,7 @@ layout: default
 ---
 <article>
 <h1>{{ page.title | default: "（无标题）" | escape }}</h1>
-<p class="meta"><time datetime="{{ page.date | date_to_xmlschema }}">{{ page.date | date: "%Y-%m-%d %H:%M" }}</time>{% if page.author %} · {{ page.author | escape }}{% endif %}{% if page.deleted %} · 已从公众号删除{% endif %}</p>
+<p class="meta"><time datetime="{{ page.date | date_to_xmlschema }}">{{ page.date | date: "%Y-%m-%d %H:%M" }}</time>{% if page.author %} · {{ page.author | escape }}{% endif %}{% if page.deleted or page.removed %} · 已从公众号删除{% endif %}</p>
 {% if page.image %}<p><img src="{{ page.image | escape }}" alt=""></p>
 {% endif %}{{ content }}
 {% if page.source_url %}<p><a href="{{ page.source_url | escape }}">阅读原文</a></p>

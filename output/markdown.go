@@ -118,7 +118,7 @@ func markdownIndex(opts Options, posts []postInfo) []byte {
 		if author := markdownText(p.Author); author != "" {
 			b.WriteString(" · " + author)
 		}
-		if p.Deleted && opts.Removed == RemovedMark {
+		if p.Gone {
 			b.WriteString(" （已从公众号删除）")
 		}
 		b.WriteByte('\n')

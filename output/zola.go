@@ -98,6 +98,7 @@ func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	if art.Deleted {
 		b.WriteString("deleted = true\n")
 	}
+	str("removed", removedOn(art))
 	b.WriteString("+++\n")
 	return joinPage([]byte(b.String()), escapeZolaShortcodes(body)), nil
 }
@@ -218,7 +219,7 @@ img { max-width: 100%; height: auto; }
 {% block content %}
 <article>
 <h1>{% if page.title %}{{ page.title }}{% else %}（无标题）{% endif %}</h1>
-<p class="meta">{% if page.date %}<time datetime="{{ page.date }}">{{ page.date | date(format="%Y-%m-%d %H:%M", timezone="Asia/Shanghai") }}</time>{% endif %}{% if page.extra.author %} · {{ page.extra.author }}{% endif %}{% if page.extra.deleted %} · 已从公众号删除{% endif %}</p>
+<p class="meta">{% if page.date %}<time datetime="{{ page.date }}">{{ page.date | date(format="%Y-%m-%d %H:%M", timezone="Asia/Shanghai") }}</time>{% endif %}{% if page.extra.author %} · {{ page.extra.author }}{% endif %}{% if page.extra.deleted or page.extra.removed %} · 已从公众号删除{% endif %}</p>
 {% if page.extra.cover %}<p><img src="{% if page.extra.cover is starting_with("http") %}{{ page.extra.cover }}{% else %}{{ page.permalink }}{{ page.extra.cover }}{% endif %}" alt=""></p>
 {% endif %}{{ page.content | safe }}
 {% if page.extra.source_url %}<p><a href="{{ page.extra.source_url }}">阅读原文</a></p>
