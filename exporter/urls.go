@@ -296,7 +296,12 @@ var pageMessages = []struct {
 // means the bytes are not HTML at all; a WeChat message page is not an
 // error but a Kind.
 func ParseArticlePage(finalURL string, page []byte) (*ArticlePage, error) {
-	if !utf8.Valid(page[:min(len(page), 4096)]) {
+	// The head decides; its last rune may be cut by the 4 KB cut.
+	head := page[:min(len(page), 4096)]
+	for i := 0; i < utf8.UTFMax-1 && len(head) > 0 && !utf8.Valid(head); i++ {
+		head = head[:len(head)-1]
+	}
+	if !utf8.Valid(head) {
 		return nil, errors.New("the page is not UTF-8 text")
 	}
 	if u, err := url.Parse(finalURL); err == nil && (strings.Contains(u.Path, "wappoc_appmsgcaptcha") || strings.Contains(u.Path, "verifycode")) {
