@@ -14,7 +14,8 @@ import (
 //
 //	mparchive:<kind> <id>
 //
-// for example
+// (further space-separated, percent-encoded fields may follow the id), for
+// example
 //
 //	> [![视频封面](cover.jpg)](https://mp.weixin.qq.com/mp/readtemplate?…&vid=wxv_123 "mparchive:video wxv_123")
 //	>
@@ -118,6 +119,9 @@ func ParseEmbedTitle(title string) (kind, id string, ok bool) {
 		return "", "", false
 	}
 	kind, id, _ = strings.Cut(rest, " ")
+	// Further space-separated fields may follow the id (a mini program
+	// link's path); they are percent-encoded like the id.
+	id, _, _ = strings.Cut(id, " ")
 	if kind == "" || strings.ContainsAny(kind, " \t\"\\") {
 		return "", "", false
 	}

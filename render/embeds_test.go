@@ -55,6 +55,9 @@ func TestEmbedTitleRoundTrip(t *testing.T) {
 			t.Errorf("ParseEmbedTitle(%q) = %q, %q, %v; want %q, %q", title, kind, id, ok, e.Kind, e.ID)
 		}
 	}
+	if kind, id, ok := ParseEmbedTitle("mparchive:miniprogram wx12 pages/a?x=1"); !ok || kind != EmbedMiniProgram || id != "wx12" {
+		t.Errorf("title with a path: %q %q %v", kind, id, ok)
+	}
 	for _, bad := range []string{"", "video wxv_1", "mparchive:", "mparchive: x", "Mparchive:video x"} {
 		if _, _, ok := ParseEmbedTitle(bad); ok {
 			t.Errorf("ParseEmbedTitle(%q) accepted", bad)
