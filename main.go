@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -149,12 +150,19 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args and turns flag errors into usage errors. Flags may
-// come after positional arguments too.
+// come after positional arguments too. The flag package prints the whole
+// flag list on any mistake; that list is kept for --help, and a mistake
+// gets one line that points to --help instead.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	defer fs.SetOutput(out)
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				out.Write(buf.Bytes())
 				return nil, err
 			}
 			return nil, usageError{err.Error()}
