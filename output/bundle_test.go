@@ -422,3 +422,37 @@ func TestLinkPath(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeZolaShortcodes(t *testing.T) {
+	for in, want := range map[string]string{
+		"{{ youtube(id=1) }}":                 "{{/* youtube(id=1) */}}",
+		"a {{youtube()}} b":                   "a {{/* youtube() */}} b",
+		"{% quote(author=\"x\") %}q{% end %}": "{%/* quote(author=\"x\") */%}q{%/* end */%}",
+		"{{ page.title }}":                    "{{ page.title }}", // no call: Zola leaves it
+		"{% raw %}":                           "{% raw %}",
+		"no braces":                           "no braces",
+	} {
+		if got := escapeZolaShortcodes(in); got != want {
+			t.Errorf("escapeZolaShortcodes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkFormats writes 200 synthetic articles with the real converter
+// into a fresh folder per run, for each format.
+func BenchmarkFormats(b *testing.B) {
+	a := syntheticArchive(b, 200)
+	for _, format := range append([]string{"hugo"}, newFormats...) {
+		b.Run(format, func(b *testing.B) {
+			for b.Loop() {
+				w, err := New(format, b.TempDir(), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := w.Write(b.Context(), a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
