@@ -59,12 +59,12 @@ const siteFeedEntries = 20
 
 // sitePost is what the site needs of one article beyond its own page.
 type sitePost struct {
-	Key, Slug                 string
-	Title, Author, Digest     string
-	Date, Updated             time.Time
-	WeChatURL, SourceURL      string
-	Removed                   bool
-	AuthorSlug                string
+	Key, Slug             string
+	Title, Author, Digest string
+	Date, Updated         time.Time
+	WeChatURL, SourceURL  string
+	Removed               bool
+	AuthorSlug            string
 	// Set by the article's worker.
 	Cover  string // file name beside the page, or a remote URL
 	Remote bool   // the page shows a remote image

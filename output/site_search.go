@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -203,7 +204,7 @@ func writeJSON(buf *bytes.Buffer, v any) {
 	buf.Write(b)
 }
 
-func itoa(n int) string { return fmt.Sprint(n) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func truncateRunes(s string, n int) string {
 	if len(s) <= n {

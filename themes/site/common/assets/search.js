@@ -119,7 +119,7 @@
     ps.forEach(function (p) {
       termsOf(p).forEach(function (t) { if (terms.indexOf(t) < 0) terms.push(t); });
     });
-    if (!terms.length) return { hits: [], pieces: ps, total: 0 };
+    if (!terms.length) return { hits: [], pieces: ps, total: 0, tooShort: true };
     var shards = terms.map(function (t) { return shardOf(t, meta.shards); });
     await Promise.all(shards.filter(function (s, i) { return shards.indexOf(s) === i; })
       .map(function (s) { return load('i/' + s + '.js'); }));
@@ -208,7 +208,7 @@
       list.appendChild(li);
     });
     if (!res.hits.length) {
-      status.textContent = res.pieces.length ? '没有找到包含“' + q + '”的文章。' : '请输入关键词（英文至少两个字母）。';
+      status.textContent = res.tooShort ? '“' + q + '”太短了：英文词请至少输入两个字母。' : '没有找到包含“' + q + '”的文章。';
     } else {
       status.textContent = '找到 ' + res.hits.length + (res.hits.length >= MAX_RESULTS ? '+' : '') + ' 篇包含“' + q + '”的文章。';
     }

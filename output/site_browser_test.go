@@ -1,0 +1,310 @@
+package output
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/mparchive/mparchive/render"
+)
+
+// chromiumBinary finds Chromium; developers without it skip, CI must have it.
+func chromiumBinary(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "" {
+		t.Skip("chromium not on PATH (apt-get install chromium); CI runs this test")
+	}
+	t.Fatal("chromium not on PATH, and CI is set: the CI setup must install it")
+	return ""
+}
+
+// artifactsDir is where screenshots go: $MPARCHIVE_ARTIFACTS, or the
+// repository's git-ignored testdata/artifacts.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("MPARCHIVE_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "testdata", "artifacts")
+	}
+	dir = filepath.Join(dir, "site")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	t.Logf("screenshots in %s", abs)
+	return abs
+}
+
+// browserWatch records what a page did that a self-contained site must
+// never do: ask anything of another machine, fail a request, log an error.
+type browserWatch struct {
+	mu       sync.Mutex
+	problems []string
+}
+
+func (w *browserWatch) add(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.problems = append(w.problems, s)
+}
+
+func (w *browserWatch) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.problems
+	w.problems = nil
+	return p
+}
+
+func isLocalURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "file", "data", "about", "blob":
+		return true
+	case "http", "https", "ws", "wss":
+		h := u.Hostname()
+		return h == "127.0.0.1" || h == "localhost" || h == "::1"
+	}
+	return false
+}
+
+func (w *browserWatch) listen(ctx context.Context) error {
+	return chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if !isLocalURL(ev.Request.URL) {
+				w.add("request leaves the machine: " + ev.Request.URL)
+			}
+		case *network.EventLoadingFailed:
+			w.add("request failed: " + ev.ErrorText + " (" + string(ev.Type) + ")")
+		case *network.EventResponseReceived:
+			if ev.Response.Status >= 400 {
+				w.add("HTTP " + ev.Response.StatusText + ": " + ev.Response.URL)
+			}
+		case *runtime.EventExceptionThrown:
+			w.add("uncaught exception: " + ev.ExceptionDetails.Text + " " + exceptionText(ev.ExceptionDetails))
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value))
+				}
+				w.add("console." + string(ev.Type) + ": " + strings.Join(parts, " "))
+			}
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.EntryLevelError {
+				w.add("browser log: " + ev.Entry.Text + " " + ev.Entry.URL)
+			}
+		}
+	})
+}
+
+// TestSiteInBrowser opens the site built from the fixture in headless
+// Chromium, from file:// and from a loopback server under a sub-path, at
+// phone and desktop widths, and searches it in Chinese and English.
+func TestSiteInBrowser(t *testing.T) {
+	chromium := chromiumBinary(t)
+	site := t.TempDir()
+	res, err := NewSite(site, Options{Converter: render.New(), SiteTitle: "测试公众号"}).Write(t.Context(), siteFixture(t))
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	shots := artifactsDir(t)
+	springDir, _ := filepath.Glob(filepath.Join(site, "posts", "2024-02-10-*"))
+	if len(springDir) != 1 {
+		t.Fatalf("article folder of the spring article: %v", springDir)
+	}
+	fileURL := func(rel string) string {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(site, rel))}).String()
+	}
+	article, _ := filepath.Rel(site, filepath.Join(springDir[0], "index.html"))
+
+	// The same site behind a sub-path, as a static host would serve it.
+	srv := httptest.NewServer(http.StripPrefix("/sub/path", http.FileServer(http.Dir(site))))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+	)
+	defer cancelAlloc()
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	watch := &browserWatch{}
+	// The first action starts the browser; the domains must be on before
+	// the first page so that no request goes unseen.
+	if _, err := chromedp.Call(browserCtx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(browserCtx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(browserCtx, runtime.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := watch.listen(browserCtx); err != nil {
+		t.Fatal(err)
+	}
+
+	widths := []struct {
+		name          string
+		width, height int64
+		mobile        bool
+	}{
+		{"phone", 390, 844, true},
+		{"desktop", 1280, 900, false},
+	}
+	pages := []struct {
+		name, url string
+		check     string // a selector the page must show
+	}{
+		{"home", fileURL("index.html"), "ol.posts li.post-item"},
+		{"article", fileURL(article), "article .content blockquote.embed-video img"},
+		{"archive", fileURL("archive/index.html"), ".archive-group .months a"},
+		{"month", fileURL("archive/2024/02/index.html"), "ul.titles a"},
+		{"author", fileURL("authors/index.html"), "ul.authors a"},
+		{"home-subpath", srv.URL + "/sub/path/index.html", "ol.posts li.post-item"},
+	}
+	for _, w := range widths {
+		emulate := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+		if w.mobile {
+			emulate = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}
+		}
+		if err := chromedp.Do(browserCtx, chromedp.EmulateViewport(w.width, w.height, emulate...)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pages {
+			if err := chromedp.Do(browserCtx, chromedp.Navigate(p.url), chromedp.WaitVisible(p.check)); err != nil {
+				t.Fatalf("%s at %s: %v", p.name, w.name, err)
+			}
+			// Every image must have loaded: a missing file shows as
+			// naturalWidth 0. Lazy images are loaded first.
+			broken, err := chromedp.Run(browserCtx, chromedp.Evaluate[int](`(async () => {
+				const imgs = Array.from(document.images);
+				imgs.forEach(i => { i.loading = 'eager'; });
+				await Promise.all(imgs.map(i => i.decode().catch(() => {})));
+				return imgs.filter(i => i.naturalWidth === 0).length;
+			})()`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s at %s: %v", p.name, w.name, err)
+			}
+			png, err := chromedp.Run(browserCtx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("%s at %s: %v", p.name, w.name, err)
+			}
+			if broken > 0 {
+				t.Errorf("%s at %s: %d broken images", p.name, w.name, broken)
+			}
+			if err := os.WriteFile(filepath.Join(shots, p.name+"-"+w.name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, problem := range watch.take() {
+				t.Errorf("%s at %s: %s", p.name, w.name, problem)
+			}
+		}
+	}
+
+	searches := []struct {
+		name, url, query string
+		want             []string
+	}{
+		{"search-zh", fileURL("search/index.html"), "春节", []string{"春节快乐：新年的第一篇", "家乡的年味"}},
+		{"search-en", fileURL("search/index.html"), "wechat", []string{"Export notes"}},
+		{"search-prefix", fileURL("search/index.html"), "expor", []string{"Export notes"}},
+		{"search-none", fileURL("search/index.html"), "不存在的词", nil},
+		{"search-subpath", srv.URL + "/sub/path/search/index.html", "年味", []string{"家乡的年味"}},
+	}
+	for _, w := range widths {
+		emulate := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+		if w.mobile {
+			emulate = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}
+		}
+		if err := chromedp.Do(browserCtx, chromedp.EmulateViewport(w.width, w.height, emulate...)); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range searches {
+			err := chromedp.Do(browserCtx,
+				chromedp.Navigate(s.url),
+				chromedp.WaitVisible("#search-input"),
+				chromedp.SendKeys("#search-input", s.query),
+			)
+			if err == nil {
+				_, err = chromedp.Run(browserCtx, chromedp.Poll[bool](`/^(找到|没有)/.test(document.getElementById('search-status').textContent) &&
+					document.getElementById('search-status').textContent.includes('“`+s.query+`”')`,
+					chromedp.WithPollingTimeout(10*time.Second)))
+			}
+			if err != nil {
+				t.Fatalf("%s at %s: %v", s.name, w.name, err)
+			}
+			titles, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#search-results .result-title')).map(a => a.textContent)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			marks, err := chromedp.Run(browserCtx, chromedp.Evaluate[int](`document.querySelectorAll('#search-results mark').length`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			png, err := chromedp.Run(browserCtx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(titles)
+			want := slices.Clone(s.want)
+			slices.Sort(want)
+			if !slices.Equal(titles, want) {
+				t.Errorf("%s at %s: searching %q shows %q, want %q", s.name, w.name, s.query, titles, want)
+			}
+			if len(want) > 0 && marks < len(want) {
+				t.Errorf("%s at %s: %d highlighted hits for %d results", s.name, w.name, marks, len(want))
+			}
+			if err := os.WriteFile(filepath.Join(shots, s.name+"-"+w.name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, problem := range watch.take() {
+				t.Errorf("%s at %s: %s", s.name, w.name, problem)
+			}
+		}
+	}
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil {
+		return d.Exception.Description
+	}
+	return ""
+}
