@@ -82,3 +82,51 @@ func watchHeap() func() uint64 {
 		return max
 	}
 }
+
+// BenchmarkNoChangeRerun5000 times the run a daily cron job makes most
+// days: a 5,000-article account already archived, nothing new upstream. It
+// fails if that run calls anything but the token and one list page per
+// source, or writes any file.
+//
+//	go test -run '^$' -bench NoChangeRerun5000 -benchtime 3x .
+func BenchmarkNoChangeRerun5000(b *testing.B) {
+	srv, err := wechattest.NewServer(wechattest.Options{Articles: 5000, Drafts: -1, Seed: 2, Host: fakeHost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	dir := b.TempDir()
+	start := time.Now()
+	if _, _, err := exportWith(b, srv, dir, "s", nil, exporter.FetchOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("first export of 5,000 articles: %s", time.Since(start).Round(time.Millisecond))
+	calls := srv.Stats()
+	before := treeDigest(b, dir)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sum, res, err := exportWith(b, srv, dir, "s", nil, exporter.FetchOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.ImagesDownloaded != 0 || res.Written != 0 || res.ImagesCopied != 0 {
+			b.Fatalf("a no-change run downloaded %d images, wrote %d pages and %d images", sum.ImagesDownloaded, res.Written, res.ImagesCopied)
+		}
+	}
+	b.StopTimer()
+	for path, st := range srv.Stats() {
+		n := st.Calls - calls[path].Calls
+		switch path {
+		case wechattest.PathStableToken:
+		case wechattest.PathBatchGetMaterial, wechattest.PathFreePublishList:
+			if n != b.N {
+				b.Errorf("%s: %d calls in %d runs", path, n, b.N)
+			}
+		default:
+			if n != 0 {
+				b.Errorf("%s: %d calls on no-change runs", path, n)
+			}
+		}
+	}
+	diffTrees(b, before, treeDigest(b, dir))
+}

@@ -61,7 +61,7 @@ func bundles(t *testing.T, dir string) []string {
 
 // treeDigest maps every file below dir to the SHA-256 of its content, so two
 // runs' outputs can be compared whole.
-func treeDigest(t *testing.T, dir string) map[string]string {
+func treeDigest(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -83,7 +83,7 @@ func treeDigest(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-func diffTrees(t *testing.T, want, got map[string]string) {
+func diffTrees(t testing.TB, want, got map[string]string) {
 	t.Helper()
 	n := 0
 	for k, v := range want {
