@@ -493,3 +493,16 @@ func TestFetchURLs_StoredItemShape(t *testing.T) {
 		t.Error("the item is not deterministic")
 	}
 }
+
+func BenchmarkParseArticlePage(b *testing.B) {
+	page, err := os.ReadFile(filepath.Join("testdata", "pages", "a4-medical-video.html"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		if _, err := ParseArticlePage("https://mp.weixin.qq.com/s?__biz=MzI1MzQ0NjAxMQ==&mid=2247510007&idx=1", page); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
