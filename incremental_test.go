@@ -202,6 +202,26 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 	if n := len(gitLog(t, out)); n != 2 {
 		t.Errorf("%d commits after a no-change run, want 2", n)
 	}
+
+	// Dropping removed articles takes their pages out of the output, and
+	// marking them again brings the pages back.
+	pages := len(bundles(t, out))
+	code, _, stderr := runCLI(t, "build", "-o", out, "--removed", "drop")
+	if code != exitOK {
+		t.Fatalf("build --removed drop: exit %d\n%s", code, stderr)
+	}
+	for _, p := range bundles(t, out) {
+		b, _ := os.ReadFile(p)
+		if strings.Contains(string(b), "\nmedia_id: "+gone.ID+"\n") || strings.Contains(string(b), "\nmedia_id: "+deleted.ID+"\n") {
+			t.Errorf("%s is still in the output after --removed drop", p)
+		}
+	}
+	if len(bundles(t, out)) >= pages {
+		t.Errorf("%d pages before and after --removed drop", pages)
+	}
+	if code, _, stderr := runCLI(t, "build", "-o", out); code != exitOK || len(bundles(t, out)) != pages {
+		t.Errorf("build --removed mark: exit %d, %d pages, want %d\n%s", code, len(bundles(t, out)), pages, stderr)
+	}
 }
 
 // TestQuotaBackupAcrossDays backs up a 300-article account, nearly all of

@@ -123,11 +123,23 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 		posts[i].Slug = slugs[posts[i].Key]
 	}
 
-	failed, err := writeArticles(ctx, a, dir, opts, l, slugs, res)
+	failed, images, err := writeArticles(ctx, a, dir, opts, l, slugs, res)
 	for i := range posts {
 		posts[i].Failed = failed[posts[i].Key]
 	}
-	return posts, err
+	if err != nil {
+		return posts, err
+	}
+	// Only after a complete pass: a page that failed this time keeps its
+	// old files, and articles not selected lose theirs.
+	selected := make(map[string]bool, len(posts))
+	for _, p := range posts {
+		selected[p.Key] = true
+	}
+	if err := prunePosts(ctx, a, dir, l, known, selected, failed, images); err != nil {
+		return posts, fmt.Errorf("%s: removing pages no longer selected: %w", format, err)
+	}
+	return posts, nil
 }
 
 type articleJob struct {
@@ -141,6 +153,7 @@ type articleResult struct {
 	changed bool
 	copied  int
 	missing []string
+	images  []string // file names in its media folder
 	err     error
 }
 
@@ -149,7 +162,7 @@ type articleResult struct {
 // so that Progress is called from a single goroutine and the Result lists
 // come out in walk order. It returns the keys of the articles that failed
 // or were never reached.
-func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Options, l postLayout, slugs map[string]string, res *Result) (map[string]bool, error) {
+func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Options, l postLayout, slugs map[string]string, res *Result) (notWritten map[string]bool, images map[string]map[string]bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -195,16 +208,22 @@ func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Opt
 	}
 	// results is closed only after jobs was, so the walk has returned.
 
-	notWritten := make(map[string]bool, len(slugs))
+	notWritten = make(map[string]bool, len(slugs))
 	for k := range slugs {
 		notWritten[k] = true
 	}
+	images = make(map[string]map[string]bool, len(done))
 	slices.SortFunc(done, func(x, y articleResult) int { return x.seq - y.seq })
 	for _, r := range done {
 		if r.err != nil {
 			res.Failed = append(res.Failed, ArticleError{Article: r.key, Err: r.err})
 		} else {
 			delete(notWritten, r.key)
+			names := make(map[string]bool, len(r.images))
+			for _, n := range r.images {
+				names[n] = true
+			}
+			images[r.key] = names
 			if r.changed {
 				res.Written++
 			} else {
@@ -217,9 +236,9 @@ func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Opt
 		}
 	}
 	if walkErr != nil {
-		return notWritten, walkErr
+		return notWritten, images, walkErr
 	}
-	return notWritten, ctx.Err()
+	return notWritten, images, ctx.Err()
 }
 
 // writeArticle writes one page and its images: images first, so that a
@@ -262,6 +281,7 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 	}
 
 	for _, f := range imgs.sortedFiles() {
+		r.images = append(r.images, f.name)
 		copied, err := copyMedia(a, f.entry, filepath.Join(dir, filepath.FromSlash(mediaDir), f.name))
 		if err != nil {
 			r.err = fmt.Errorf("image %s: %w", f.name, err)

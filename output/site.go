@@ -136,9 +136,16 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
-	failed, err := writeArticles(ctx, a, w.dir, w.opts, s, slugs, res)
+	failed, images, err := writeArticles(ctx, a, w.dir, w.opts, s, slugs, res)
 	if err != nil {
 		return res, err
+	}
+	selected := make(map[string]bool, len(posts))
+	for _, p := range posts {
+		selected[p.Key] = true
+	}
+	if err := prunePosts(ctx, a, w.dir, s, known, selected, failed, images); err != nil {
+		return res, fmt.Errorf("site: removing pages no longer selected: %w", err)
 	}
 	live := posts[:0:0]
 	for _, p := range posts {
