@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 		runAsMain()
 	}
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	pageSleep = retrySleep
 	os.Exit(m.Run())
 }
 
@@ -356,5 +357,63 @@ func TestConvertCommand(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "convert", filepath.Join(t.TempDir(), "missing.html")); code != exitFailed || stderr == "" {
 		t.Errorf("missing file: exit %d %q", code, stderr)
+	}
+}
+
+// TestURLSourceAndMaterials backs up, besides the list sources, articles
+// that only have a web page (from a links file, some of them deleted) and
+// the account's permanent materials.
+func TestURLSourceAndMaterials(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 20, Drafts: -1, Seed: 13, MassSent: 4})
+	mass := srv.MassSentArticles()
+	if len(mass) != 4 {
+		t.Fatalf("%d mass-sent articles", len(mass))
+	}
+	if err := srv.SetPageState(mass[3].URL, wechattest.PageDeleted); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(t.TempDir(), "urls.txt")
+	var lines []string
+	for i, a := range mass {
+		link := a.URL
+		if i == 1 {
+			link = wechattest.ShortLink(a.URL)
+		}
+		lines = append(lines, link)
+	}
+	os.WriteFile(list, []byte("# mass-sent since 2023\n"+strings.Join(lines, "\n")+"\n"), 0o644)
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "--page-base", srv.URL(), "-o", out,
+		"--source", "news,published,images,voice,video", "--urls", list)
+	if code != exitPartial || !strings.Contains(stderr, "deleted") {
+		t.Fatalf("exit %d, want %d naming the deleted page:\n%s", code, exitPartial, stderr)
+	}
+	for _, a := range mass[:3] {
+		found := false
+		for _, p := range bundles(t, out) {
+			b, _ := os.ReadFile(p)
+			found = found || strings.Contains(string(b), "title: "+a.Title) || strings.Contains(string(b), a.Title)
+		}
+		if !found {
+			t.Errorf("mass-sent article %q has no page", a.Title)
+		}
+	}
+	for _, kind := range []string{"image", "voice", "video"} {
+		if !strings.Contains(stderr, kind+" ") {
+			t.Errorf("summary does not report %s materials:\n%s", kind, stderr)
+		}
+	}
+	arch, _ := archive.Open(filepath.Join(out, archiveSubdir))
+	n := 0
+	arch.WalkMaterials(func(m *archive.Material) error {
+		if _, ok := arch.Media(m.MediaKey()); ok {
+			n++
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Error("no material file was stored")
 	}
 }

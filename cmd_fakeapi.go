@@ -32,6 +32,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&opts.Latency, "latency", 0, "delay before every answer, e.g. 20ms")
 	fs.Float64Var(&faultRate, "fault-rate", 0, "probability (0..1) that a call fails: errcode -1, 45011, HTTP 5xx, truncated or slow body, reset")
 	fs.IntVar(&opts.MissingImages, "missing-images", 0, "content images that answer 404")
+	fs.IntVar(&opts.MassSent, "mass-sent", 0, "articles that only have a web page (mass-sent after the draft-box switch), for --source urls")
 	fs.StringVar(&opts.AppID, "appid", "", "accept only this AppID (default: any)")
 	fs.StringVar(&opts.Secret, "secret", "", "accept only this AppSecret (default: any)")
 	fs.BoolVar(&verbose, "v", false, "log every request (tokens and secrets are never logged)")

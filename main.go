@@ -43,9 +43,10 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// retrySleep, when set, replaces the waits between retries. Tests set it so
-// that retry paths run at once instead of backing off for seconds.
-var retrySleep func(context.Context, time.Duration) error
+// retrySleep, when set, replaces the waits between retries, and pageSleep
+// the pauses between article pages. Tests set them so that retry paths and
+// page lists run at once instead of waiting for seconds.
+var retrySleep, pageSleep func(context.Context, time.Duration) error
 
 type command struct {
 	name    string
@@ -61,6 +62,7 @@ func init() {
 		{"fetch", "fetch the account into an archive only", runFetch},
 		{"build", "build the output from an archive only, offline", runBuild},
 		{"convert", "convert one article body's HTML to Markdown on stdout", runConvert},
+		{"serve", "preview an output folder (the site format) on localhost", runServe},
 		{"fake-api", "serve a fake WeChat API with a generated account, for trying and testing", runFakeAPI},
 	}
 }

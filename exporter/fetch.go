@@ -37,6 +37,23 @@ type FetchOptions struct {
 	// Now is the clock for the days recorded in the state (default
 	// time.Now).
 	Now func() time.Time
+
+	// URLs are the article pages of the urls source (see ReadURLList).
+	URLs []string
+	// PageBaseURL replaces https://mp.weixin.qq.com when fetching pages
+	// (the fake API in tests and --demo); stored links keep the real host.
+	PageBaseURL string
+	// PageInterval is the pause between two page requests (default 1 s).
+	PageInterval time.Duration
+	// PageHTTPClient fetches pages; nil uses a client with sane timeouts.
+	PageHTTPClient *http.Client
+	// PageSleep waits between page requests, kept apart from Sleep so that
+	// tests can make retries instant yet keep pages polite.
+	PageSleep func(context.Context, time.Duration) error
+	// RefetchURLs fetches pages the archive already holds again.
+	RefetchURLs bool
+	// Materials lists the kinds of permanent materials to back up.
+	Materials []archive.MaterialKind
 }
 
 // Progress is a snapshot of a run, sent after each page and download.
@@ -82,13 +99,25 @@ type Summary struct {
 	// Added, Changed and Removed list the articles concerned, in the order
 	// the run met them, for commit messages and reports.
 	Added, Changed, Removed []Change
+	// FailedPages lists the article URLs that gave no article (deleted,
+	// banned, not an article page), with why.
+	FailedPages []*PageError
+	// Materials tells what happened to each kind of material, if asked.
+	Materials *MaterialSummary
 }
 
 // Partial reports whether something was left undone that a re-run can
 // finish: a failed image, a source stopped early.
 func (s *Summary) Partial() bool {
-	if len(s.FailedMedia) > 0 || s.Quota != nil {
+	if len(s.FailedMedia) > 0 || s.Quota != nil || len(s.FailedPages) > 0 {
 		return true
+	}
+	if s.Materials != nil {
+		for _, ks := range s.Materials.Kinds {
+			if !ks.Complete {
+				return true
+			}
+		}
 	}
 	for _, ss := range s.Sources {
 		if !ss.Complete {
@@ -203,7 +232,12 @@ func (f *fetcher) run(ctx context.Context) error {
 	for _, src := range f.opts.Sources {
 		ss := &SourceSummary{}
 		f.sum.Sources[src] = ss
-		err := f.fetchSource(ctx, src, ss)
+		var err error
+		if src == archive.URLs {
+			err = f.fetchURLs(ctx, ss)
+		} else {
+			err = f.fetchSource(ctx, src, ss)
+		}
 		if err == nil {
 			ss.Complete = true
 			continue
@@ -226,6 +260,66 @@ func (f *fetcher) run(ctx context.Context) error {
 			f.opts.Logf("%s: %v", src, err)
 		}
 	}
+	if len(f.opts.Materials) > 0 {
+		return f.fetchMaterials(ctx)
+	}
+	return nil
+}
+
+// fetchURLs runs the urls source, downloading each stored article's images
+// and checkpointing as it goes, like a page of a list source.
+func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
+	if len(f.opts.URLs) == 0 {
+		return errors.New("the urls source needs a list of article links (--urls FILE)")
+	}
+	us, err := FetchURLs(ctx, f.opts.PageHTTPClient, f.arch, f.opts.URLs, URLOptions{
+		BaseURL:  f.opts.PageBaseURL,
+		Interval: f.opts.PageInterval,
+		Refetch:  f.opts.RefetchURLs,
+		Sleep:    f.opts.PageSleep,
+		Logf:     f.opts.Logf,
+		Stored: func(ctx context.Context, arts []archive.Article) {
+			var keys []string
+			for i := range arts {
+				keys = append(keys, mediaKeys(&arts[i])...)
+			}
+			f.downloadAll(ctx, keys)
+			if err := f.checkpoint(); err != nil {
+				f.opts.Logf("urls: %v", err)
+			}
+		},
+		Progress: func(done, total int) {
+			f.report(func(p *Progress) { p.Source, p.Items, p.TotalItems = archive.URLs, done, total })
+		},
+	})
+	if us != nil {
+		*ss = us.SourceSummary
+		f.sum.FailedPages = append(f.sum.FailedPages, us.Failed...)
+	}
+	return err
+}
+
+// fetchMaterials backs up the permanent materials asked for. A failed file
+// is reported, and the next run tries it again.
+func (f *fetcher) fetchMaterials(ctx context.Context) error {
+	ms, err := FetchMaterials(ctx, f.client, f.arch, f.opts.Materials, MaterialOptions{
+		HTTPClient: f.opts.ImageHTTPClient,
+		Attempts:   f.opts.Attempts,
+		Sleep:      f.opts.Sleep,
+		Logf:       f.opts.Logf,
+	})
+	f.sum.Materials = ms
+	if ms != nil {
+		for k, v := range ms.FailedMedia {
+			f.sum.FailedMedia[k] = v
+		}
+	}
+	if err != nil && (ctx.Err() != nil || isFatal(err)) {
+		return err
+	}
+	if err != nil {
+		f.opts.Logf("materials: %v", err)
+	}
 	return nil
 }
 
@@ -237,6 +331,9 @@ func (f *fetcher) needsPlan() bool {
 		return true
 	}
 	for _, src := range f.opts.Sources {
+		if src == archive.URLs {
+			continue
+		}
 		if c := f.state.Cursor(src); c.Incomplete || c.ListedOn == "" {
 			return true
 		}
@@ -249,6 +346,9 @@ func (f *fetcher) needsPlan() bool {
 // stop: the real limit shows itself as 45009 anyway.
 func (f *fetcher) plan(ctx context.Context) {
 	for _, src := range f.opts.Sources {
+		if src == archive.URLs {
+			continue // pages, not API calls: no quota
+		}
 		total := -1
 		switch src {
 		case archive.News:
