@@ -181,6 +181,18 @@ func TestSiteInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The watch itself must see what it is there to catch: a page that
+	// asks another host for an image, and one that names a missing file.
+	probe := filepath.Join(t.TempDir(), "probe.html")
+	must(t, os.WriteFile(probe, []byte(`<!DOCTYPE html><img src="http://mparchive.invalid/x.png"><img src="missing.png">`), 0o644))
+	if err := chromedp.Do(browserCtx, chromedp.Navigate((&url.URL{Scheme: "file", Path: filepath.ToSlash(probe)}).String())); err != nil {
+		t.Fatal(err)
+	}
+	probed := strings.Join(watch.take(), "\n")
+	if !strings.Contains(probed, "leaves the machine: http://mparchive.invalid/x.png") || !strings.Contains(probed, "request failed") {
+		t.Fatalf("the watch missed the probe page's requests; it saw:\n%s", probed)
+	}
+
 	widths := []struct {
 		name          string
 		width, height int64
