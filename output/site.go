@@ -259,11 +259,11 @@ func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body s
 	// HTML, so its output is trusted here.
 	v.Body = template.HTML(html)
 	if i > 0 {
-		prev := s.postView(s.posts[i-1], root)
+		prev := s.postLink(s.posts[i-1], root)
 		v.Prev = &prev
 	}
 	if i+1 < len(s.posts) {
-		next := s.postView(s.posts[i+1], root)
+		next := s.postLink(s.posts[i+1], root)
 		v.Next = &next
 	}
 	return s.theme.render("article", v)

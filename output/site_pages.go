@@ -83,8 +83,24 @@ func (s *siteBuild) newPage(kind, section, root, path string) *pageView {
 	}
 }
 
-// postView shows p on a page whose way back to the root is root.
+// postView shows p on a page whose way back to the root is root. It reads
+// the cover, which the articles pass sets: call it after that pass, or on
+// the post being rendered.
 func (s *siteBuild) postView(p *sitePost, root string) postView {
+	v := s.postLink(p, root)
+	switch {
+	case p.Cover == "":
+	case isRemoteURL(p.Cover):
+		v.Cover = p.Cover
+	default:
+		v.Cover = root + linkPath(p.path()+p.Cover)
+	}
+	return v
+}
+
+// postLink is postView without the cover: safe while other workers are
+// still setting theirs (the neighbours of an article page).
+func (s *siteBuild) postLink(p *sitePost, root string) postView {
 	v := postView{
 		URL:       root + linkPath(p.path()) + "index.html",
 		Title:     p.Title,
@@ -100,13 +116,6 @@ func (s *siteBuild) postView(p *sitePost, root string) postView {
 	}
 	if p.AuthorSlug != "" {
 		v.AuthorURL = root + "authors/" + linkPath(p.AuthorSlug) + "/index.html"
-	}
-	switch {
-	case p.Cover == "":
-	case isRemoteURL(p.Cover):
-		v.Cover = p.Cover
-	default:
-		v.Cover = root + linkPath(p.path()+p.Cover)
 	}
 	return v
 }
