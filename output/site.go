@@ -171,7 +171,7 @@ func displayTitle(t string) string {
 // isRemoved tells whether the article shows as removed upstream: walk has
 // already dropped it or cleared the marks for the other policies.
 func isRemoved(art *archive.Article, opts Options) bool {
-	return art.Deleted && opts.Removed != RemovedKeep
+	return (art.Deleted || art.Removed != nil) && opts.Removed != RemovedKeep
 }
 
 // authorSlugs gives each author a folder name: the letters of the name,
