@@ -231,6 +231,7 @@ func TestExportThousandArticlesThroughFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long end-to-end test")
 	}
+	t.Parallel()
 	const secret = "s3cr3t-AppSecret-never-printed"
 	srv := startFake(t, wechattest.Options{
 		Articles:  1000,
@@ -325,44 +326,4 @@ func assertNoSecrets(t *testing.T, dir, text string, secrets []string) {
 		}
 		return nil
 	})
-}
-
-func TestQuotaStopResumesToSameTree(t *testing.T) {
-	opts := wechattest.Options{
-		Articles: 200,
-		Drafts:   -1,
-		Seed:     3,
-		Host:     fakeHost,
-		Quotas:   map[string]int{"/cgi-bin/freepublish/batchget": 2, "/cgi-bin/material/batchget_material": 3},
-	}
-	// The uninterrupted run, with no quota in the way.
-	clean := t.TempDir()
-	unlimited := opts
-	unlimited.Quotas = nil
-	if _, _, err := exportWith(t, startFake(t, unlimited), clean, "x", nil, exporter.FetchOptions{}); err != nil {
-		t.Fatal(err)
-	}
-
-	srv := startFake(t, opts)
-	dir := t.TempDir()
-	for day := 1; ; day++ {
-		sum, _, err := exportWith(t, srv, dir, "x", nil, exporter.FetchOptions{})
-		if err != nil {
-			t.Fatalf("day %d: %v", day, err)
-		}
-		if sum.Quota == nil {
-			if day == 1 {
-				t.Fatal("the quota never ran out: the test tests nothing")
-			}
-			break
-		}
-		if day > 10 {
-			t.Fatal("no progress across 10 days")
-		}
-		if !sum.Quota.ResetAt.After(srv.Now()) {
-			t.Errorf("reset time %v is not in the future", sum.Quota.ResetAt)
-		}
-		srv.AdvanceDay()
-	}
-	diffTrees(t, treeDigest(t, clean), treeDigest(t, dir))
 }

@@ -43,7 +43,7 @@ func stamps(t *testing.T, dir string) map[string]fileStamp {
 // not change: it must make only listing calls (one page per source),
 // download nothing and write nothing, so cron runs and git stay quiet.
 func TestNoChangeRerunOnlyLists(t *testing.T) {
-	srv := startFake(t, wechattest.Options{Articles: 300, Drafts: -1, Seed: 31})
+	srv := startFake(t, wechattest.Options{Articles: 150, Drafts: -1, Seed: 31})
 	t.Setenv("MPARCHIVE_APPID", "wx1")
 	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()
@@ -229,6 +229,7 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 // stops at the quota and the next day's resumes, until the archive is
 // complete and identical to one made without the quota.
 func TestQuotaBackupAcrossDays(t *testing.T) {
+	t.Parallel()
 	opts := wechattest.Options{
 		Articles:    300,
 		NewsPercent: 5,

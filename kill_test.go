@@ -120,7 +120,8 @@ func TestKilledRunsEndLikeCleanRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns many processes")
 	}
-	fake := newKillableFake(t, wechattest.Options{Articles: 40, Drafts: -1, Seed: 21})
+	t.Parallel()
+	fake := newKillableFake(t, wechattest.Options{Articles: 30, Drafts: -1, Seed: 21})
 
 	clean := filepath.Join(t.TempDir(), "clean")
 	fake.exportChild(t, clean, 0, 0)
