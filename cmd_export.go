@@ -181,6 +181,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 // buildFlags are the flags of every command that writes an output.
 type buildFlags struct {
 	out        string
+	siteTitle  string
 	format     string
 	baseURL    string
 	theme      string
@@ -196,6 +197,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.out, "o", "", "output folder (required)")
 	fs.StringVar(&b.out, "out", "", "same as -o")
 	fs.StringVar(&b.format, "format", "hugo", "output format: "+strings.Join(output.Formats(), ", "))
+	fs.StringVar(&b.siteTitle, "site-title", "", "title of the generated site (default 公众号存档)")
 	fs.StringVar(&b.baseURL, "base-url", "", "the site's public address, for absolute links in feeds and sitemaps (default: relative links)")
 	fs.StringVar(&b.theme, "theme", "", "theme of the site output")
 	fs.StringVar(&b.themeDir, "theme-dir", "", "folder of templates that override the theme's")
@@ -225,7 +227,7 @@ func (b *buildFlags) options() (output.Options, error) {
 	default:
 		return opts, usagef("--removed must be keep, mark or drop, not %q", b.removed)
 	}
-	opts.BaseURL, opts.Theme, opts.ThemeDir = b.baseURL, b.theme, b.themeDir
+	opts.BaseURL, opts.Theme, opts.ThemeDir, opts.SiteTitle = b.baseURL, b.theme, b.themeDir, b.siteTitle
 	var f output.Filter
 	var err error
 	if f.Since, err = parseDay("--since", b.since); err != nil {
@@ -234,7 +236,7 @@ func (b *buildFlags) options() (output.Options, error) {
 	if f.Until, err = parseDay("--until", b.until); err != nil {
 		return opts, err
 	}
-	f.Author = b.author
+	f.Author = strings.TrimSpace(b.author)
 	if b.titleMatch != "" {
 		if f.TitleMatch, err = regexp.Compile(b.titleMatch); err != nil {
 			return opts, usagef("--title-match: %v", err)

@@ -46,6 +46,9 @@ type FrontMatter struct {
 // NewFrontMatter fills the fields that come from the article itself; the
 // writer adds Cover and Images, which depend on where it puts the files.
 func NewFrontMatter(a *archive.Article) FrontMatter {
+	// yaml.v3 writes invalid UTF-8 as !!binary, which site generators read
+	// as bytes rather than as the title.
+	a = validText(a)
 	return FrontMatter{
 		Title:       a.Title,
 		Author:      a.Author,
