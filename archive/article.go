@@ -69,6 +69,10 @@ type Article struct {
 	// Removed is set when upstream stopped listing the article's message;
 	// the archive keeps it (see State.Removed).
 	Removed *Removal
+	// Aliases are the keys of other copies of this article that outputs
+	// merged into it (the same article as a news material, a published
+	// item and a fetched page). Set by outputs, not stored.
+	Aliases []string
 
 	CreateTime time.Time // zero when the API gives none (published, drafts)
 	UpdateTime time.Time

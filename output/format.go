@@ -113,7 +113,15 @@ func init() {
 // archive's order. Every writer walks through here, so a filter or policy
 // means the same in every format.
 func walk(a *archive.Archive, opts Options, fn func(*archive.Article) error) error {
+	dups, err := findDuplicates(a)
+	if err != nil {
+		return err
+	}
 	return a.Walk(func(art *archive.Article) error {
+		if _, isCopy := dups.canonical[art.Key()]; isCopy {
+			return nil
+		}
+		art.Aliases = dups.aliases[art.Key()]
 		if !opts.Filter.Match(art) {
 			return nil
 		}

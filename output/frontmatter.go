@@ -41,6 +41,10 @@ type FrontMatter struct {
 	// only with --removed mark.
 	Removed  string `yaml:"removed,omitempty"`
 	LastSeen string `yaml:"last_seen,omitempty"`
+	// WeChatIDs lists every copy of the article the archive holds
+	// (source/id/index), when it holds more than one: the same article as
+	// a news material, a published item and a fetched page is one page.
+	WeChatIDs []string `yaml:"wechat_ids,omitempty"`
 }
 
 // NewFrontMatter fills the fields that come from the article itself; the
@@ -63,7 +67,15 @@ func NewFrontMatter(a *archive.Article) FrontMatter {
 		Deleted:     a.Deleted,
 		Removed:     removedOn(a),
 		LastSeen:    lastSeen(a),
+		WeChatIDs:   allIDs(a),
 	}
+}
+
+func allIDs(a *archive.Article) []string {
+	if len(a.Aliases) == 0 {
+		return nil
+	}
+	return append([]string{a.Key()}, a.Aliases...)
 }
 
 func removedOn(a *archive.Article) string {
