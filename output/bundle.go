@@ -100,8 +100,12 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	// walk order), but not the bodies, which are dropped as Walk goes on.
 	var reqs []slugRequest
 	var posts []postInfo
+	var metas []archive.Article
 	err := walk(a, opts, func(art *archive.Article) error {
 		reqs = append(reqs, newSlugRequest(art))
+		meta := *art
+		meta.Content = ""
+		metas = append(metas, meta)
 		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil})
 		return ctx.Err()
 	})
@@ -122,6 +126,7 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	for i := range posts {
 		posts[i].Slug = slugs[posts[i].Key]
 	}
+	opts.links = internalLinks(metas, slugs, l)
 
 	failed, images, err := writeArticles(ctx, a, dir, opts, l, slugs, res)
 	for i := range posts {
@@ -260,12 +265,15 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 	link := func(name string) string { return l.imageLink(art, slug, name) }
 
 	imgs := planImages(a, art)
-	md, err := opts.Converter.Convert(art.Content, render.Options{ImageURL: func(remote string) string {
-		if name := imgs.localURL(remote); name != "" {
-			return link(name)
-		}
-		return ""
-	}})
+	md, err := opts.Converter.Convert(art.Content, render.Options{
+		ImageURL: func(remote string) string {
+			if name := imgs.localURL(remote); name != "" {
+				return link(name)
+			}
+			return ""
+		},
+		LinkURL: localLink(opts.links),
+	})
 	if err != nil {
 		r.err = fmt.Errorf("convert: %w", err)
 		return r

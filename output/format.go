@@ -34,6 +34,10 @@ type Options struct {
 	Removed RemovedPolicy
 	// Filter, when set, keeps only the articles it accepts.
 	Filter *Filter
+
+	// links maps the permalinks of the articles in the output to their
+	// pages; writers fill it after the first pass (see internalLinks).
+	links map[archive.Permalink]string
 }
 
 // RemovedPolicy says how outputs treat an article that WeChat no longer
