@@ -1,6 +1,7 @@
 // Command mparchive backs up a WeChat Official Account (公众号): it pages
 // through the account's articles with the official API, keeps a lossless
-// local archive, and writes every article as Markdown in a Hugo site.
+// local archive, and writes every article as Markdown: a Hugo site, a
+// static archive site, plain Markdown, Hexo, Jekyll or Zola.
 //
 // Run "mparchive help" for the commands.
 package main
@@ -120,7 +121,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, `mparchive backs up a WeChat Official Account (公众号) into a local archive
-and writes every article as Markdown in a Hugo site.
+and writes every article as Markdown: a Hugo site (default), a static archive
+site, plain Markdown, Hexo, Jekyll or Zola (--format).
 
 Usage:
   mparchive <command> [flags]
