@@ -294,7 +294,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		printSummary(rep, fsum, nil, start)
 		return exitError{code}
 	}
-	bsum, err := build(ctx, archiveDir, bf.format, bf.out, opts, rep)
+	bsum, err := buildIfStale(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if err != nil {
 		return err
 	}
@@ -443,6 +443,28 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	res, err := w.Write(ctx, arch)
 	prog.done()
 	return res, err
+}
+
+// buildIfStale is export's build: skipped when the last complete build into
+// out was made from the same archive, options and program (see
+// buildcache.go), so a day with nothing new costs a few listing calls.
+func buildIfStale(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
+	arch, err := archive.Open(archiveDir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := buildKey(arch, format, opts)
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := upToDate(out, format, key); ok {
+		return &output.Result{Articles: n, Unchanged: n}, nil
+	}
+	res, err := build(ctx, archiveDir, format, out, opts, rep)
+	if err != nil {
+		return res, err
+	}
+	return res, recordBuild(out, format, key, res)
 }
 
 // openLocked opens an archive and takes its lock for the run.

@@ -275,3 +275,44 @@ func TestQuotaBackupAcrossDays(t *testing.T) {
 	}
 	diffTrees(t, treeDigest(t, clean), treeDigest(t, dir))
 }
+
+// TestExportRebuildsWhenArchiveChangedElsewhere: export skips a build whose
+// inputs did not change, so it must notice an archive changed by a
+// separate fetch (and a change of options) and build again.
+func TestExportRebuildsWhenArchiveChangedElsewhere(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 30, Drafts: -1, Seed: 51})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	exportOK := func(extra ...string) {
+		t.Helper()
+		args := append([]string{"export", "--api-base", srv.URL(), "-o", out}, extra...)
+		if code, _, stderr := runCLI(t, args...); code != exitOK {
+			t.Fatalf("export %v: exit %d\n%s", extra, code, stderr)
+		}
+	}
+	exportOK()
+	news := srv.Articles(wechattest.SourceNews)
+	edited := news[0]
+	srv.Advance(time.Hour)
+	if err := srv.EditArticle(edited.ID, edited.Index, func(a *wechattest.Article) { a.Title = "改了标题" }); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "fetch", "--api-base", srv.URL(), "--archive", filepath.Join(out, archiveSubdir)); code != exitOK {
+		t.Fatalf("fetch: exit %d\n%s", code, stderr)
+	}
+	exportOK()
+	if page := readPage(t, out, edited.ID, edited.Index); !strings.Contains(page, "title: 改了标题") {
+		t.Errorf("export skipped the build after a separate fetch:\n%.300s", page)
+	}
+	// Other options, other output: dropping removed articles must build.
+	if err := srv.DeleteMessage(news[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	exportOK("--full")
+	before := len(bundles(t, out))
+	exportOK("--removed", "drop")
+	if after := len(bundles(t, out)); after >= before {
+		t.Errorf("export --removed drop kept %d of %d pages: the build was skipped", after, before)
+	}
+}
