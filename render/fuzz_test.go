@@ -13,7 +13,11 @@ import (
 const fuzzInputLimit = 64 << 10
 
 func FuzzConvert(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join(goldenDir, "*.in.html"))
+	var paths []string
+	for _, dir := range goldenDirs {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.in.html"))
+		paths = append(paths, more...)
+	}
 	for _, p := range paths {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(string(b))

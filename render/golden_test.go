@@ -12,13 +12,34 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden .out.md files from the converter's output")
 
-const goldenDir = "testdata/golden"
+// goldenDir holds the real-article corpus and the rule cases;
+// fidelityDir holds article bodies written in the style of each editor.
+// Both are golden cases; both are measured by TestFidelity.
+const (
+	goldenDir   = "testdata/golden"
+	fidelityDir = "testdata/fidelity"
+)
 
-// goldenCases lists the case names in testdata/golden and fails on files
-// that are neither an input nor the golden output of one.
+var goldenDirs = []string{goldenDir, fidelityDir}
+
+// goldenCases lists the cases of every golden directory as paths without
+// the .in.html suffix.
 func goldenCases(t testing.TB) []string {
 	t.Helper()
-	entries, err := os.ReadDir(goldenDir)
+	var cases []string
+	for _, dir := range goldenDirs {
+		for _, name := range goldenCasesIn(t, dir) {
+			cases = append(cases, filepath.Join(dir, name))
+		}
+	}
+	return cases
+}
+
+// goldenCasesIn lists the case names in dir and fails on files that are
+// neither an input nor the golden output of one.
+func goldenCasesIn(t testing.TB, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +53,7 @@ func goldenCases(t testing.TB) []string {
 		case strings.HasSuffix(name, ".out.md"):
 			outputs[strings.TrimSuffix(name, ".out.md")] = true
 		default:
-			t.Errorf("stray file %s in %s: want <case>.in.html or <case>.out.md", name, goldenDir)
+			t.Errorf("stray file %s in %s: want <case>.in.html or <case>.out.md", name, dir)
 		}
 	}
 	for name := range outputs {
@@ -46,7 +67,7 @@ func goldenCases(t testing.TB) []string {
 	}
 	slices.Sort(cases)
 	if len(cases) == 0 {
-		t.Fatalf("no cases in %s", goldenDir)
+		t.Fatalf("no cases in %s", dir)
 	}
 	return cases
 }
@@ -54,9 +75,9 @@ func goldenCases(t testing.TB) []string {
 func TestGolden(t *testing.T) {
 	conv := New()
 	for _, name := range goldenCases(t) {
-		t.Run(name, func(t *testing.T) {
-			inPath := filepath.Join(goldenDir, name+".in.html")
-			outPath := filepath.Join(goldenDir, name+".out.md")
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			inPath := name + ".in.html"
+			outPath := name + ".out.md"
 			in, err := os.ReadFile(inPath)
 			if err != nil {
 				t.Fatal(err)

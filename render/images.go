@@ -36,9 +36,14 @@ func resolveImage(n *html.Node, opts Options) {
 	if alt == "" {
 		alt = attr(n, "data-alt")
 	}
+	ratio := attr(n, "data-ratio")
 	n.Attr = []html.Attribute{
 		{Key: "src", Val: opts.mapImage(remote)},
 		{Key: "alt", Val: alt},
+	}
+	if ratio != "" {
+		// Height over width: the layout pass tells dividers from pictures.
+		n.Attr = append(n.Attr, html.Attribute{Key: "data-ratio", Val: ratio})
 	}
 }
 

@@ -65,7 +65,7 @@ func New() *Converter {
 	)
 	toHTML := goldmark.New(
 		goldmark.WithExtensions(extension.GFM, extension.CJK),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(lineBreakHTML{}, 100))),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(trustedHTML{}, 100))),
 	)
 	return &Converter{toMarkdown: toMarkdown, toHTML: toHTML}
 }

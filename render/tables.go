@@ -16,14 +16,25 @@ const (
 	maxRowspan = 1024
 )
 
-// renderTable writes every table as a GFM table. html-to-markdown's table
-// plugin gives up on colspan, rowspan and multi-line cells, which WeChat
-// tables are full of, and then the cells run together as plain text. Here
-// spans are flattened (the content stays in the first cell, the covered
-// cells are empty, so no text is duplicated), line breaks and paragraphs in
-// a cell become <br> (the GFM convention, passed through by ToHTML), and
-// images and links stay inline. The header is the <thead> row or a first
-// row of <th>, else the first row, since GFM requires one.
+// renderTable writes a table as a GFM table where that is faithful, and
+// as a clean HTML table where it is not.
+//
+// GFM: html-to-markdown's table plugin gives up on colspan, rowspan and
+// multi-line cells, which WeChat tables are full of, and then the cells run
+// together as plain text. Here spans are flattened (the content stays in
+// the first cell, the covered cells are empty, so no text is duplicated),
+// line breaks and paragraphs in a cell become <br> (the GFM convention,
+// passed through by ToHTML), and images and links stay inline. A first row
+// that is one cell across the whole table is the table's title, written as
+// a paragraph above it. The header is the <thead> row, a first row of <th>,
+// or the first row, unless that row groups the rows below it with a rowspan:
+// then the header row is left empty, because GFM requires one and a data
+// row made bold would mislead.
+//
+// HTML (see htmlTable): cells holding blocks that GFM cells cannot (code
+// blocks, lists, quotes, nested tables, embeds), or spans that flattening
+// would garble (a multi-row header, a cell spanning rows and columns, or
+// more than a fifth of the grid covered by spans).
 //
 // A table of one cell is a layout box, not data: its content is rendered
 // as ordinary blocks.
@@ -35,6 +46,23 @@ func renderTable(ctx converter.Context, w converter.Writer, n *html.Node) conver
 	if len(rows) == 1 && len(rows[0].cells) == 1 && tableCaption(ctx, n) == "" && spanOf(rows[0].cells[0], "colspan", maxColspan) == 1 {
 		w.WriteString("\n\n")
 		ctx.RenderChildNodes(ctx, w, rows[0].cells[0])
+		w.WriteString("\n\n")
+		return converter.RenderSuccess
+	}
+
+	var title *html.Node
+	if shape := shapeOf(rows); len(rows) > 1 && !rows[0].head && len(rows[0].cells) == 1 &&
+		shape.width > 1 && spanOf(rows[0].cells[0], "colspan", maxColspan) >= shape.width {
+		title = rows[0].cells[0]
+		rows = rows[1:]
+	}
+	if needsHTMLTable(rows) {
+		w.WriteString("\n\n")
+		w.WriteString(htmlTableMarker)
+		w.WriteString("\n")
+		var b strings.Builder
+		writeHTMLTable(&b, n, optionsFrom(ctx))
+		w.WriteString(b.String())
 		w.WriteString("\n\n")
 		return converter.RenderSuccess
 	}
@@ -81,11 +109,19 @@ func renderTable(ctx converter.Context, w converter.Writer, n *html.Node) conver
 	if width == 0 {
 		return converter.RenderSuccess
 	}
+	if !firstRowIsHeader(rows) {
+		grid = append([][]string{nil}, grid...)
+	}
 
-	headerRows := 1
 	var b strings.Builder
 	if caption := tableCaption(ctx, n); caption != "" {
 		b.WriteString(caption)
+		b.WriteString("\n\n")
+	}
+	if title != nil {
+		var buf strings.Builder
+		ctx.RenderChildNodes(ctx, &buf, title)
+		b.WriteString(strings.Join(cellLines(buf.String()), " "))
 		b.WriteString("\n\n")
 	}
 	for i, line := range grid {
@@ -103,7 +139,7 @@ func renderTable(ctx converter.Context, w converter.Writer, n *html.Node) conver
 			b.WriteString("|")
 		}
 		b.WriteString("\n")
-		if i == headerRows-1 {
+		if i == 0 {
 			b.WriteString("|")
 			for c := 0; c < width; c++ {
 				b.WriteString("---|")
@@ -117,7 +153,119 @@ func renderTable(ctx converter.Context, w converter.Writer, n *html.Node) conver
 	return converter.RenderSuccess
 }
 
-type tableRow struct{ cells []*html.Node }
+// tableShape is the grid a table's spans lay out.
+type tableShape struct {
+	width, slots int
+	covered      int  // slots filled by a span from another cell
+	blockSpan    bool // a cell spans both rows and columns
+}
+
+func shapeOf(rows []tableRow) tableShape {
+	var s tableShape
+	pending := map[int]int{}
+	for _, row := range rows {
+		col := 0
+		skip := func() {
+			for pending[col] > 0 {
+				pending[col]--
+				s.covered++
+				col++
+			}
+		}
+		for _, cell := range row.cells {
+			skip()
+			colspan := spanOf(cell, "colspan", maxColspan)
+			rowspan := spanOf(cell, "rowspan", maxRowspan)
+			s.blockSpan = s.blockSpan || colspan > 1 && rowspan > 1
+			s.covered += colspan - 1
+			for range colspan {
+				if rowspan > 1 {
+					pending[col] = rowspan - 1
+				}
+				col++
+			}
+		}
+		skip()
+		for c := col; c < s.width; c++ {
+			if pending[c] > 0 {
+				pending[c]--
+				s.covered++
+			}
+		}
+		s.width = max(s.width, col)
+	}
+	s.slots = s.width * len(rows)
+	return s
+}
+
+// needsHTMLTable reports a table that a GFM table would misrepresent.
+func needsHTMLTable(rows []tableRow) bool {
+	heads := 0
+	for _, row := range rows {
+		if row.head {
+			heads++
+		}
+		for _, cell := range row.cells {
+			if hasBlockContent(cell) {
+				return true
+			}
+		}
+	}
+	if heads > 1 {
+		return true
+	}
+	s := shapeOf(rows)
+	if s.blockSpan || s.covered*5 > s.slots {
+		return true
+	}
+	// A header cell spanning rows or columns groups the header below it.
+	if len(rows) > 1 && firstRowIsHeader(rows) {
+		for _, cell := range rows[0].cells {
+			if spanOf(cell, "rowspan", maxRowspan) > 1 || spanOf(cell, "colspan", maxColspan) > 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasBlockContent reports content a GFM cell cannot hold on one line.
+func hasBlockContent(cell *html.Node) bool {
+	found := false
+	walk(cell, func(n *html.Node) bool {
+		if found || n.Type != html.ElementNode || n == cell {
+			return !found
+		}
+		switch n.Data {
+		case "pre", "ul", "ol", "table", "blockquote", "hr", "dl":
+			found = true
+		default:
+			found = isEmbed(n)
+		}
+		return !found
+	})
+	return found
+}
+
+// firstRowIsHeader reports whether the first row reads as the header: it
+// is in <thead>, all <th>, or at least not a data row that groups the rows
+// below it with a rowspan.
+func firstRowIsHeader(rows []tableRow) bool {
+	if rows[0].head {
+		return true
+	}
+	allTH, grouping := true, false
+	for _, cell := range rows[0].cells {
+		allTH = allTH && cell.Data == "th"
+		grouping = grouping || spanOf(cell, "rowspan", maxRowspan) > 1
+	}
+	return allTH || !grouping
+}
+
+type tableRow struct {
+	cells []*html.Node
+	head  bool // inside <thead>
+}
 
 // tableRows lists the rows of n, thead first, without entering nested
 // tables. Rows without cells are skipped.
@@ -135,7 +283,7 @@ func tableRows(n *html.Node) []tableRow {
 			case "tbody", "tfoot":
 				visit(c, inHead)
 			case "tr":
-				var row tableRow
+				row := tableRow{head: inHead}
 				for cell := c.FirstChild; cell != nil; cell = cell.NextSibling {
 					if cell.Type == html.ElementNode && (cell.Data == "td" || cell.Data == "th") {
 						row.cells = append(row.cells, cell)

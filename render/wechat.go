@@ -30,6 +30,9 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// Emphasis is fixed after whitespace has been collapsed, because only
 	// then are the characters around each delimiter final.
 	conv.Register.PreRenderer(fixEmphasisFlanking, converter.PriorityLate+10)
+	// Between the base plugin's trimming (which still knows the two-space
+	// form) and the restoring of code newlines.
+	conv.Register.PostRenderer(backslashLineBreaks, converter.PriorityStandard+10)
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
@@ -73,7 +76,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	opts := optionsFrom(ctx)
 
 	var hidden, scriptLinks, images, backgrounds, lineIndexes, codeBlocks []*html.Node
-	var texts []*html.Node
+	var texts, displayBlocks []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
 		case html.TextNode:
@@ -102,8 +105,12 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 				return false
 			}
 		}
-		if strings.Contains(attr(n, "style"), "url(") {
+		style := attr(n, "style")
+		if strings.Contains(style, "url(") {
 			backgrounds = append(backgrounds, n)
+		}
+		if isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style) {
+			displayBlocks = append(displayBlocks, n)
 		}
 		return true
 	})
@@ -130,6 +137,12 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		}
 	}
 
+	for _, n := range displayBlocks {
+		if !insideCode(n) {
+			// Styled as a block, it reads as a line of its own.
+			n.Data, n.DataAtom = "div", 0
+		}
+	}
 	for _, n := range codeBlocks {
 		normalizeCodeBlock(n)
 	}
@@ -137,6 +150,32 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	emptyBlankBlocks(doc)
 	trimBlockBreaks(doc)
 	trimLineStartIndent(doc)
+	tightenListItems(doc)
+	analyseLayout(doc)
+}
+
+// displaysAsBlock reports an inline style that lays the element out as a
+// block (editors put each entry of a table of contents or each line of a
+// card in a span with display:block).
+func displaysAsBlock(style string) bool {
+	v, ok := cssValue(style, "display")
+	if !ok {
+		return false
+	}
+	switch v {
+	case "block", "flex", "grid", "list-item", "table":
+		return true
+	}
+	return false
+}
+
+func insideCode(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && (p.Data == "pre" || p.Data == "code") {
+			return true
+		}
+	}
+	return false
 }
 
 // walk visits n and its descendants in document order; visit returns false

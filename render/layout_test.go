@@ -1,0 +1,85 @@
+package render
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHeadings(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"numbered bold line followed by text", `<p><strong>1. 背景</strong></p><p>正文。</p>`, "## 1. 背景\n\n正文。\n"},
+		{"repeated bold lines", `<p><b>缘起</b></p><p>一。</p><p><b>经过</b></p><p>二。</p>`, "## 缘起\n\n一。\n\n## 经过\n\n二。\n"},
+		{"large font", `<section style="font-size:15px"><p><span style="font-size:22px">大标题</span></p><p>正文。</p></section>`, "## 大标题\n\n正文。\n"},
+		{"levels by size, then order", `<section style="font-size:15px"><p><strong>（一）小</strong></p><p>a。</p><p style="font-size:20px"><strong>一、大</strong></p><p>b。</p><p><strong>（二）小</strong></p><p>c。</p></section>`,
+			"### （一）小\n\na。\n\n## 一、大\n\nb。\n\n### （二）小\n\nc。\n"},
+		{"pt and em sizes", `<section style="font-size:12pt"><p style="font-size:1.5em">标题</p><p>正文。</p></section>`, "## 标题\n\n正文。\n"},
+		{"font-weight counts as bold", `<p style="font-weight:700">1、准备</p><p>正文。</p>`, "## 1、准备\n\n正文。\n"},
+		{"single unnumbered bold line stays", `<p><strong>温馨提示</strong></p><p>正文。</p>`, "**温馨提示**\n\n正文。\n"},
+		{"bold with sentence end stays", `<p><strong>1. 这是一句话。</strong></p><p>正文。</p>`, "**1. 这是一句话。**\n\n正文。\n"},
+		{"run of numbered bold lines is a list", `<p><strong>1. 甲</strong></p><p><strong>2. 乙</strong></p><p>正文。</p>`, "**1. 甲**\n\n**2. 乙**\n\n正文。\n"},
+		{"last block stays", `<p>正文。</p><p><strong>1. 结尾</strong></p>`, "正文。\n\n**1. 结尾**\n"},
+		{"partly bold stays", `<p><strong>1. 注意</strong>正文</p><p>正文。</p>`, "**1. 注意**正文\n\n正文。\n"},
+		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
+	})
+}
+
+func TestTableOfContentsAndDisplayBlock(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"items naming headings become a list", `<p><span><span>前言</span></span><span><span>1. 方法</span></span></p><h3>前言</h3><p>a</p><h3>1. 方法</h3><p>b</p>`,
+			"- 前言\n- 1\\. 方法\n\n### 前言\n\na\n\n### 1. 方法\n\nb\n"},
+		{"spans not naming headings run on", `<p><span>前言</span><span>方法</span></p><h3>前言</h3><p>a</p><h3>结论</h3>`,
+			"前言方法\n\n### 前言\n\na\n\n### 结论\n"},
+		{"display:block span is a line", `<p><span style="display:block">一</span><span style="display: block;">二</span></p>`, "一\n\n二\n"},
+		{"display:block inside code untouched", `<pre><span style="display:block"></span><code>x</code></pre>`, "```\nx\n```\n"},
+	})
+}
+
+func TestCaptions(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"small grey caption becomes alt", `<p><img data-src="https://m/a.jpg"></p><p style="text-align:center"><span style="font-size:12px;color:#888">图：开幕式</span></p>`,
+			"![图：开幕式](https://m/a.jpg)\n\n图：开幕式\n"},
+		{"existing alt kept", `<p><img data-src="https://m/a.jpg" alt="原有"></p><p><span style="font-size:12px">图：开幕式</span></p>`,
+			"![原有](https://m/a.jpg)\n\n图：开幕式\n"},
+		{"body text after an image is not a caption", `<p><img data-src="https://m/a.jpg"></p><p>接下来我们看正文。</p>`,
+			"![](https://m/a.jpg)\n\n接下来我们看正文。\n"},
+		{"divider is not captioned", `<p><img data-src="https://m/line.png" data-ratio="0.05"></p><p style="font-size:12px">编辑：小王</p>`,
+			"![](https://m/line.png)\n\n编辑：小王\n"},
+	})
+}
+
+func TestHTMLTableThroughToHTML(t *testing.T) {
+	md := convert(t, `<table><tr><th>步骤</th><th>命令</th></tr><tr><td>装<ul><li>下</li></ul></td><td><pre><code>a<br><br>b &lt;c&gt;</code></pre></td></tr></table>`, Options{})
+	out, err := sharedConverter.ToHTML([]byte(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<table>\n<thead>\n<tr><th>步骤</th><th>命令</th></tr>\n</thead>\n<tbody>\n<tr><td>装<ul><li>下</li></ul></td><td><pre><code>a\n\nb &lt;c&gt;</code></pre></td></tr>\n</tbody>\n</table>\n"
+	if string(out) != want {
+		t.Errorf("ToHTML(%q)\n got: %q\nwant: %q", md, out, want)
+	}
+}
+
+func TestToHTMLSanitisesMarkedTables(t *testing.T) {
+	cases := []struct{ name, md, want, notWant string }{
+		{"hostile attributes and tags", htmlTableMarker + "\n<table><tr><td onclick=\"x()\" style=\"color:red\" colspan=\"2\" rowspan=\"x\"><script>alert(1)</script><a href=\"javascript:alert(1)\" title=\"t\">链</a><img src=\"https://m/i.png\" onerror=\"x()\" alt=\"图\"><span class=\"c\">字</span><iframe src=\"https://e\">框</iframe></td></tr></table>\n",
+			`<td colspan="2"><a title="t">链</a><img src="https://m/i.png" alt="图">字</td>`, "alert"},
+		{"table without the marker omitted", "<table><tr><td>x</td></tr></table>\n", "<!-- raw HTML omitted -->", "<table"},
+		{"marker before something else omitted", htmlTableMarker + "\n<div><table><tr><td>x</td></tr></table></div>\n", "<!-- raw HTML omitted -->", "<table"},
+		{"marker before two tables omitted", htmlTableMarker + "\n<table><tr><td>x</td></tr></table><table></table>\n", "<!-- raw HTML omitted -->", "<table"},
+		{"data URL dropped", htmlTableMarker + "\n<table><tr><td><a href=\"data:text/html,x\">d</a></td></tr></table>\n", "<td><a>d</a></td>", "data:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := sharedConverter.ToHTML([]byte(tc.md))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(out), tc.want) {
+				t.Errorf("ToHTML lacks %q:\n%s", tc.want, out)
+			}
+			if strings.Contains(string(out), tc.notWant) {
+				t.Errorf("ToHTML contains %q:\n%s", tc.notWant, out)
+			}
+		})
+	}
+}
