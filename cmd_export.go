@@ -263,17 +263,36 @@ func parseDay(flagName, s string) (time.Time, error) {
 	return time.Time{}, usagef("%s wants a date like 2024-01-31, not %q", flagName, s)
 }
 
+// runFlags are the flags of every command that runs on an archive.
+type runFlags struct {
+	archiveDir string
+	quiet      bool
+	git        bool
+}
+
+func (r *runFlags) register(fs *flag.FlagSet, archiveHelp, gitHelp string) {
+	fs.StringVar(&r.archiveDir, "archive", "", archiveHelp)
+	fs.BoolVar(&r.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVar(&r.git, "git", false, gitHelp)
+}
+
+// archiveOr is --archive, or the archive kept inside the output folder.
+func (r *runFlags) archiveOr(out string) string {
+	if r.archiveDir != "" {
+		return r.archiveDir
+	}
+	return filepath.Join(out, archiveSubdir)
+}
+
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "export -o DIR [--demo] [--source news,published,drafts] [flags]", stderr)
 	var ff fetchFlags
 	var bf buildFlags
-	var archiveDir string
-	var quiet bool
+	var rf runFlags
 	ff.register(fs)
 	bf.register(fs)
-	fs.StringVar(&archiveDir, "archive", "", "archive folder (default DIR/"+archiveSubdir+")")
-	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
-	useGit := fs.Bool("git", false, "after the run, commit the output folder (archive included) to the git repository there, creating it if needed")
+	rf.register(fs, "archive folder (default DIR/"+archiveSubdir+")",
+		"after the run, commit the output folder (archive included) to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -281,10 +300,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if archiveDir == "" {
-		archiveDir = filepath.Join(bf.out, archiveSubdir)
-	}
-	rep := newReporter(stderr, quiet)
+	archiveDir := rf.archiveOr(bf.out)
+	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
 	if err != nil {
@@ -299,7 +316,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	printSummary(rep, fsum, bsum, start)
-	if *useGit {
+	if rf.git {
 		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
 			return err
 		}
@@ -310,26 +327,25 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fetch", "fetch --archive DIR [--demo] [--source …] [flags]", stderr)
 	var ff fetchFlags
-	var archiveDir string
-	var quiet bool
+	var rf runFlags
 	ff.register(fs)
-	fs.StringVar(&archiveDir, "archive", "", "archive folder (required)")
-	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
-	useGit := fs.Bool("git", false, "after the run, commit the archive folder to the git repository there, creating it if needed")
+	rf.register(fs, "archive folder (required)",
+		"after the run, commit the archive folder to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	archiveDir := rf.archiveDir
 	if archiveDir == "" {
 		return usagef("--archive DIR is required")
 	}
-	rep := newReporter(stderr, quiet)
+	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
 	if err != nil {
 		return err
 	}
 	printSummary(rep, fsum, nil, start)
-	if *useGit && code != exitInterrupted {
+	if rf.git && code != exitInterrupted {
 		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
 			return err
 		}
@@ -340,12 +356,10 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("build", "build --archive DIR -o OUT [--format hugo]", stderr)
 	var bf buildFlags
-	var archiveDir string
-	var quiet bool
+	var rf runFlags
 	bf.register(fs)
-	fs.StringVar(&archiveDir, "archive", "", "archive folder (default OUT/"+archiveSubdir+")")
-	fs.BoolVar(&quiet, "quiet", false, "print nothing but errors")
-	useGit := fs.Bool("git", false, "after the build, commit the output folder to the git repository there, creating it if needed")
+	rf.register(fs, "archive folder (default OUT/"+archiveSubdir+")",
+		"after the build, commit the output folder to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -353,20 +367,18 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if archiveDir == "" {
-		archiveDir = filepath.Join(bf.out, archiveSubdir)
-	}
+	archiveDir := rf.archiveOr(bf.out)
 	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {
 		return fmt.Errorf("%s holds no archive (run 'mparchive fetch --archive %s' first)", archiveDir, archiveDir)
 	}
-	rep := newReporter(stderr, quiet)
+	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	bsum, err := build(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if err != nil {
 		return err
 	}
 	printSummary(rep, nil, bsum, start)
-	if *useGit {
+	if rf.git {
 		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
 			return err
 		}
