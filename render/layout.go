@@ -32,18 +32,28 @@ const maxHeadingRunes = 40
 type layoutUnit struct {
 	node    *html.Node
 	leaf    bool    // a block of inline content, not a list, table, code…
-	text    string  // visible text, whitespace collapsed (leaf units only)
-	media   bool    // holds an image or embed
+	hasText bool
+	media   bool // holds an image or embed
 	lines   int     // lines of text: <br> inside the block adds lines
 	bold    bool    // every character is bold
 	size    float64 // smallest font size of its text, in px
 	centred bool
 }
 
+// text is the unit's visible text with whitespace collapsed. It is
+// computed on demand: most units are never candidates for anything.
+func (u layoutUnit) text() string {
+	if !u.hasText {
+		return ""
+	}
+	return strings.Join(strings.Fields(textContent(u.node)), " ")
+}
+
 // analyseLayout promotes headings, turns tables of contents into lists and
 // uses captions as alt text. It runs after the clean-up has settled text
 // and images.
 func analyseLayout(doc *html.Node) {
+	joinFlexRows(doc)
 	units, sizes := collectUnits(doc)
 	if len(units) == 0 {
 		return
@@ -52,12 +62,25 @@ func analyseLayout(doc *html.Node) {
 	headingTexts := promoteHeadings(units, body)
 	for _, u := range units {
 		if u.leaf && isRealHeading(u.node) {
-			headingTexts[u.text] = true
+			headingTexts[u.text()] = true
 		}
 	}
-	for i := range units {
-		if units[i].leaf {
-			splitTableOfContents(units[i].node, headingTexts)
+	if len(headingTexts) >= 2 {
+		var blocks []*html.Node
+		walk(doc, func(n *html.Node) bool {
+			if n.Type != html.ElementNode {
+				return n.Type == html.DocumentNode
+			}
+			if isAtomicBlock(n) || isRealHeading(n) {
+				return false
+			}
+			if isContainer(n.Data) {
+				blocks = append(blocks, n)
+			}
+			return true
+		})
+		for _, b := range blocks {
+			splitTableOfContents(b, headingTexts)
 		}
 	}
 	captionImages(units, body)
@@ -170,9 +193,8 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 			return s
 		}
 		if !s.block && (s.text || s.media) {
-			text := strings.Join(strings.Fields(textContent(n)), " ")
 			u := layoutUnit{
-				node: n, leaf: true, text: text, media: s.media,
+				node: n, leaf: true, hasText: s.text, media: s.media,
 				lines: 1 + s.breaks, bold: s.text && !s.notBold,
 				size: s.minSize, centred: centred,
 			}
@@ -280,6 +302,7 @@ const sentenceEnd = "。！？：；，、,.!?:;…"
 // headingCandidate is a unit that looks like a heading on its own.
 type headingCandidate struct {
 	unit      int
+	text      string
 	key       string // lines sharing a key are formatted alike
 	numbering string
 	size      float64
@@ -359,28 +382,28 @@ func promoteHeadings(units []layoutUnit, body float64) map[string]bool {
 	for _, c := range accepted {
 		n := units[c.unit].node
 		makeHeading(n, level[c.key])
-		texts[units[c.unit].text] = true
+		texts[c.text] = true
 	}
 	return texts
 }
 
 func headingCandidateOf(u layoutUnit, body float64) *headingCandidate {
-	if !u.leaf || u.media || u.lines != 1 || u.text == "" || isRealHeading(u.node) {
-		return nil
-	}
-	n := utf8.RuneCountInString(u.text)
-	if n > maxHeadingRunes {
-		return nil
-	}
-	last, _ := utf8.DecodeLastRuneInString(u.text)
-	if strings.ContainsRune(sentenceEnd, last) {
-		return nil
-	}
-	if !strings.ContainsFunc(u.text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+	if !u.leaf || u.media || u.lines != 1 || !u.hasText || isRealHeading(u.node) {
 		return nil
 	}
 	large := u.size >= 18 && u.size >= body+2
 	if !u.bold && !large {
+		return nil
+	}
+	text := u.text()
+	if utf8.RuneCountInString(text) > maxHeadingRunes {
+		return nil
+	}
+	last, _ := utf8.DecodeLastRuneInString(text)
+	if strings.ContainsRune(sentenceEnd, last) {
+		return nil
+	}
+	if !strings.ContainsFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 		return nil
 	}
 	for p := u.node.Parent; p != nil; p = p.Parent {
@@ -392,7 +415,7 @@ func headingCandidateOf(u layoutUnit, body float64) *headingCandidate {
 			return nil
 		}
 	}
-	c := &headingCandidate{numbering: numberingOf(u.text), size: u.size, large: large}
+	c := &headingCandidate{text: text, numbering: numberingOf(text), size: u.size, large: large}
 	if c.numbering != "" {
 		c.key = "n:" + c.numbering
 	} else {
@@ -420,15 +443,13 @@ func makeHeading(n *html.Node, level int) {
 	n.Attr = nil
 }
 
-// splitTableOfContents turns a block made of several inline items, each
-// the text of a heading of the article, into a list. Such a block is a
+// splitTableOfContents turns a block made of several items (inline
+// elements or lines), each the text of a heading of the article, into a
+// list. Such a block is a
 // table of contents whose items lost the styles (display:block) that put
 // them on lines of their own, as in mdnice's [TOC] after a cleaner, and
 // would otherwise run together ("前言1. 字符串转为表达式2. 表达式求解").
 func splitTableOfContents(n *html.Node, headings map[string]bool) {
-	if len(headings) < 2 {
-		return
-	}
 	items := inlineItems(n)
 	if len(items) < 2 {
 		return
@@ -467,7 +488,7 @@ func inlineItems(n *html.Node) []*html.Node {
 			switch {
 			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
 			case c.Type == html.CommentNode:
-			case c.Type == html.ElementNode && c.Data != "br" && c.Data != "img":
+			case c.Type == html.ElementNode && c.Data != "br" && c.Data != "img" && !isAtomicBlock(c):
 				if strings.TrimSpace(textContent(c)) != "" {
 					items = append(items, c)
 				}
@@ -492,14 +513,15 @@ var captionPrefix = regexp.MustCompile(`^(?:图|圖|上图|下图|图片|图为|
 func captionImages(units []layoutUnit, body float64) {
 	for i := 1; i < len(units); i++ {
 		u, prev := units[i], units[i-1]
-		if !u.leaf || u.media || u.text == "" || !prev.leaf || prev.text != "" || !prev.media {
+		if !u.leaf || u.media || !u.hasText || !prev.leaf || prev.hasText || !prev.media {
 			continue
 		}
-		if utf8.RuneCountInString(u.text) > 80 {
+		text := u.text()
+		if utf8.RuneCountInString(text) > 80 {
 			continue
 		}
 		small := u.size < body-1 && u.size <= 14
-		if !small && !u.centred && !captionPrefix.MatchString(u.text) {
+		if !small && !u.centred && !captionPrefix.MatchString(text) {
 			continue
 		}
 		var images []*html.Node
@@ -510,7 +532,7 @@ func captionImages(units []layoutUnit, body float64) {
 			return true
 		})
 		if len(images) == 1 && attr(images[0], "alt") == "" && !isDivider(images[0]) {
-			setAttr(images[0], "alt", u.text)
+			setAttr(images[0], "alt", text)
 		}
 	}
 }
@@ -560,4 +582,102 @@ func firstContent(n *html.Node) *html.Node {
 func isDivider(img *html.Node) bool {
 	ratio, err := strconv.ParseFloat(attr(img, "data-ratio"), 64)
 	return err == nil && ratio > 0 && ratio < 0.15
+}
+
+// joinFlexRows reads a flex row of short blocks as the one line a reader
+// sees: editors put a number badge and a title, or a bullet and its text,
+// side by side in sections ("01" | "晨雾里的宏村"), which would otherwise
+// come out as separate paragraphs. Only rows whose every cell holds at most
+// one line of text and no image are joined; picture rows stay as they are.
+func joinFlexRows(doc *html.Node) {
+	var rows []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return n.Type == html.DocumentNode
+		}
+		if isAtomicBlock(n) {
+			return false
+		}
+		if style := attr(n, "style"); strings.Contains(style, "flex") && isFlexRow(style) {
+			rows = append(rows, n)
+		}
+		return true
+	})
+	for _, row := range rows {
+		joinFlexRow(row)
+	}
+}
+
+func isFlexRow(style string) bool {
+	display, _ := cssValue(style, "display")
+	if display != "flex" && display != "inline-flex" {
+		return false
+	}
+	direction, _ := cssValue(style, "flex-direction")
+	return !strings.HasPrefix(direction, "column")
+}
+
+func joinFlexRow(row *html.Node) {
+	var cells []*html.Node
+	for c := row.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "", c.Type == html.CommentNode:
+		case c.Type == html.ElementNode && isContainer(c.Data):
+			if strings.TrimSpace(textContent(c)) == "" {
+				continue // a decoration
+			}
+			if !isSingleLine(c) {
+				return
+			}
+			cells = append(cells, c)
+		default:
+			return
+		}
+	}
+	if len(cells) < 2 {
+		return
+	}
+	for i, cell := range cells {
+		var blocks []*html.Node
+		walk(cell, func(n *html.Node) bool {
+			if n.Type == html.ElementNode && isContainer(n.Data) {
+				blocks = append(blocks, n)
+			}
+			return true
+		})
+		for _, b := range blocks {
+			b.Data, b.DataAtom, b.Attr = "span", 0, nil
+		}
+		if i > 0 {
+			row.InsertBefore(&html.Node{Type: html.TextNode, Data: " "}, cell)
+		}
+	}
+	// The row itself is now one paragraph.
+	p := &html.Node{Type: html.ElementNode, Data: "p"}
+	row.InsertBefore(p, row.FirstChild)
+	for c := p.NextSibling; c != nil; c = p.NextSibling {
+		row.RemoveChild(c)
+		p.AppendChild(c)
+	}
+}
+
+// isSingleLine reports a block whose text sits in one leaf block, with no
+// image, line break or structural block inside.
+func isSingleLine(n *html.Node) bool {
+	textBlocks := 0
+	ok := true
+	walk(n, func(c *html.Node) bool {
+		if !ok || c.Type != html.ElementNode {
+			return ok
+		}
+		switch {
+		case c.Data == "img" || c.Data == "br" || isAtomicBlock(c) || isRealHeading(c):
+			ok = false
+		case isContainer(c.Data) && !hasBlockChild(c) && strings.TrimSpace(textContent(c)) != "":
+			textBlocks++
+			ok = textBlocks <= 1
+		}
+		return ok
+	})
+	return ok
 }
