@@ -128,8 +128,9 @@ func (s *Summary) Partial() bool {
 }
 
 // Fetch lists every requested source into the archive and downloads the
-// media its articles show. It checkpoints after each page, so a run stopped
-// by the daily quota, Ctrl-C or a crash resumes where it stopped.
+// media its articles show. It checkpoints as pages complete (at most once a
+// second, see checkpointEvery), so a run stopped by the daily quota, Ctrl-C
+// or a crash resumes where it stopped.
 //
 // Errors that concern one source (a missing API permission, the quota) end
 // that source and are reported in the summary; errors that doom every call
@@ -197,6 +198,8 @@ type fetcher struct {
 	opts   FetchOptions
 	dl     *downloader
 	sum    *Summary
+
+	lastCheckpoint time.Time
 
 	mu         sync.Mutex // guards the fields below, written by downloads
 	tried      map[string]bool
@@ -284,7 +287,7 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 				keys = append(keys, mediaKeys(&arts[i])...)
 			}
 			f.downloadAll(ctx, keys)
-			if err := f.checkpoint(); err != nil {
+			if err := f.pageDone(); err != nil {
 				f.opts.Logf("urls: %v", err)
 			}
 		},
@@ -468,7 +471,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			ss.Early = true
 			break
 		}
-		if err := f.checkpoint(); err != nil {
+		if err := f.pageDone(); err != nil {
 			return err
 		}
 	}
@@ -626,8 +629,23 @@ func (f *fetcher) report(update func(*Progress)) {
 	f.opts.Progress(f.progress)
 }
 
+// checkpointEvery spaces checkpoints out: each one flushes the file system
+// to disk, which costs more than a page takes to fetch. A crash loses at
+// most this much work, which the next run redoes.
+const checkpointEvery = time.Second
+
+// pageDone checkpoints after a page (or a fetched article) once enough time
+// has passed since the last checkpoint.
+func (f *fetcher) pageDone() error {
+	if time.Since(f.lastCheckpoint) < checkpointEvery {
+		return nil
+	}
+	return f.checkpoint()
+}
+
 // checkpoint makes what is done so far durable.
 func (f *fetcher) checkpoint() error {
+	f.lastCheckpoint = time.Now()
 	if err := f.arch.Flush(); err != nil {
 		return err
 	}
