@@ -17,6 +17,7 @@ import (
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/output"
 )
 
 func TestMain(m *testing.M) {
@@ -415,5 +416,50 @@ func TestURLSourceAndMaterials(t *testing.T) {
 	})
 	if n == 0 {
 		t.Error("no material file was stored")
+	}
+}
+
+// TestEveryFormatEndToEnd exports one account from the fake API over
+// loopback in every format, then checks each output holds a page per
+// article and no image that still points at the server.
+func TestEveryFormatEndToEnd(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 12, Drafts: -1, Seed: 17})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	pages := map[string]string{
+		"hugo":     "content/posts/*/index.md",
+		"site":     "posts/*/index.html",
+		"markdown": "*.md",
+		"hexo":     "source/_posts/*.md",
+		"jekyll":   "_posts/*.md",
+		"zola":     "content/*/index.md",
+	}
+	for _, format := range output.Formats() {
+		t.Run(format, func(t *testing.T) {
+			glob, ok := pages[format]
+			if !ok {
+				t.Fatalf("no page pattern for format %q: add it to this test", format)
+			}
+			out := t.TempDir()
+			code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out, "--format", format, "--quiet")
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			files, _ := filepath.Glob(filepath.Join(out, glob))
+			n := 0
+			for _, f := range files {
+				if filepath.Base(f) == "index.md" && format == "markdown" {
+					continue // the list of articles, not an article
+				}
+				b, _ := os.ReadFile(f)
+				if strings.Contains(string(b), srv.URL()+"/mmbiz") {
+					t.Errorf("%s links an image on the server", f)
+				}
+				n++
+			}
+			if n != 12 {
+				t.Errorf("%d pages, want 12", n)
+			}
+		})
 	}
 }
