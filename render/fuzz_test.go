@@ -3,8 +3,11 @@ package render
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 // fuzzInputLimit caps inputs so each one converts in bounded time; real
@@ -25,6 +28,7 @@ func FuzzConvert(f *testing.F) {
 	}
 	f.Add(`<section style="background:url(&quot;x&quot;)"><strong/>“a”<pre><code>b</code></pre></section>`)
 	f.Add("<ul><li><li></ul><pre data-lang=go><code>a</code><code><br></code></pre>")
+	f.Add(`<table><tr><td><ul><li><a href="javascript:x" onclick="y">a</a></li></ul><img src="x" onerror="y"><script>z</script></td></tr></table>`)
 
 	conv := New()
 	f.Fuzz(func(t *testing.T, in string) {
@@ -42,5 +46,30 @@ func FuzzConvert(f *testing.F) {
 			return
 		}
 		checkMarkdownInvariants(t, got)
+		// Whatever the article held, the site HTML gets no active markup:
+		// the only raw HTML ToHTML lets through is re-sanitised.
+		page, err := conv.ToHTML([]byte(got))
+		if err != nil {
+			t.Fatalf("ToHTML: %v", err)
+		}
+		doc, err := html.Parse(strings.NewReader(string(page)))
+		if err != nil {
+			t.Fatalf("parse ToHTML output: %v", err)
+		}
+		walk(doc, func(n *html.Node) bool {
+			if n.Type != html.ElementNode {
+				return true
+			}
+			switch n.Data {
+			case "script", "iframe", "style", "object", "embed", "svg", "math", "form", "input", "textarea":
+				t.Fatalf("ToHTML output holds <%s>:\n%s", n.Data, page)
+			}
+			for _, a := range n.Attr {
+				if strings.HasPrefix(a.Key, "on") || a.Key == "style" || (a.Key == "href" || a.Key == "src") && isScriptURL(a.Val) {
+					t.Fatalf("ToHTML output holds %s=%q:\n%s", a.Key, a.Val, page)
+				}
+			}
+			return true
+		})
 	})
 }

@@ -31,9 +31,9 @@ const maxHeadingRunes = 40
 // layoutUnit is one block of the article as a reader sees it.
 type layoutUnit struct {
 	node    *html.Node
-	leaf    bool    // a block of inline content, not a list, table, code…
+	leaf    bool // a block of inline content, not a list, table, code…
 	hasText bool
-	media   bool // holds an image or embed
+	media   bool    // holds an image or embed
 	lines   int     // lines of text: <br> inside the block adds lines
 	bold    bool    // every character is bold
 	size    float64 // smallest font size of its text, in px

@@ -122,8 +122,10 @@ func finishMarkdown(md []byte) string {
 
 // ToHTML renders Markdown written by Convert as an HTML fragment, with GFM
 // (tables, strikethrough, autolinks) and goldmark's CJK line-break rules.
-// Raw HTML in the Markdown is not passed through, except <br>, which
-// Convert writes for line breaks inside table cells.
+// Raw HTML in the Markdown is not passed through, except what Convert
+// writes itself: <br> for line breaks inside table cells, and the HTML
+// tables marked with "<!-- mparchive:table -->" (htmltable.go), which are
+// re-sanitised against a whitelist on the way.
 func (c *Converter) ToHTML(markdown []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := c.toHTML.Convert(markdown, &buf); err != nil {
