@@ -1,10 +1,18 @@
 package output
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/themes"
 )
 
 // HugoWriter writes the archive as the content of a Hugo site: one page
@@ -15,7 +23,13 @@ import (
 //	DIR/.mparchive/slugs.json                article key → slug, kept stable
 //
 // plus, in a folder without a Hugo config, a hugo.toml and layouts that make
-// `hugo --source DIR` build a browsable site.
+// `hugo --source DIR` build a browsable site. An archive with permanent
+// materials adds
+//
+//	DIR/data/materials.json                  the list, for templates (site.Data.materials)
+//	DIR/static/materials/<hash12><ext>       their files, published as /materials/…
+//	DIR/content/materials/_index.md          the materials page, with the skeleton only
+//	DIR/layouts/materials/list.html          its layout, with the skeleton only
 type HugoWriter struct {
 	dir  string
 	opts Options
@@ -41,8 +55,16 @@ func (w *HugoWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	if err := w.writeSkeleton(); err != nil {
 		return res, fmt.Errorf("hugo: %w", err)
 	}
-	_, err := writePosts(ctx, a, w.dir, w.opts, "hugo", hugoLayout{}, res)
-	return res, err
+	if _, err := writePosts(ctx, a, w.dir, w.opts, "hugo", hugoLayout{}, res); err != nil {
+		return res, err
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if err := w.writeMaterials(a); err != nil {
+		return res, fmt.Errorf("hugo: %w", err)
+	}
+	return res, nil
 }
 
 // hugoLayout puts each article into a page bundle: index.md beside its
@@ -63,4 +85,120 @@ func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		return nil, err
 	}
 	return joinPage(head, body), nil
+}
+
+// hugoMaterialsSkeleton is the folder of themes.Hugo() whose tree (the
+// materials page's content file and layout) is copied into a site with
+// materials; HugoLayouts leaves it out, so sites without any get none.
+const hugoMaterialsSkeleton = "materials"
+
+// hugoMaterialsData is where the materials list goes; Hugo reads it as
+// site.Data.materials.
+const hugoMaterialsData = "data/materials.json"
+
+// hugoMaterial is one entry of data/materials.json. Its keys are the
+// contract with layouts, ours and the user's: add to them, never rename.
+type hugoMaterial struct {
+	Kind        string `json:"kind"`
+	MediaID     string `json:"media_id"`
+	Name        string `json:"name"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	UpdateTime  string `json:"update_time,omitempty"` // RFC 3339, Beijing time
+	// File is the copy's path below the site's root ("materials/<hash><ext>",
+	// for relURL); absent when the archive lacks the file.
+	File     string `json:"file,omitempty"`
+	Type     string `json:"type,omitempty"` // MIME type
+	Size     int64  `json:"size,omitempty"`
+	Playable bool   `json:"playable,omitempty"` // voice or video a browser plays as it is
+	URL      string `json:"url,omitempty"`      // an image's WeChat address
+}
+
+type hugoMaterialsFile struct {
+	Generator string         `json:"generator"`
+	Items     []hugoMaterial `json:"items"`
+}
+
+// writeMaterials writes data/materials.json and the files under
+// static/materials, and, in a site whose skeleton is ours, the materials
+// page's content file and layout where they are missing. An archive
+// without materials gets none of it; files an earlier run wrote for
+// materials no longer selected are removed, never a user's.
+func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
+	ms, err := loadMaterials(a, w.opts.Filter)
+	if err != nil {
+		return err
+	}
+	dataPath := filepath.Join(w.dir, filepath.FromSlash(hugoMaterialsData))
+	staticDir := filepath.Join(w.dir, "static", MaterialsDir)
+	if len(ms) == 0 {
+		if err := removeOurMaterialsData(dataPath); err != nil {
+			return err
+		}
+		return pruneMaterialFiles(staticDir, nil)
+	}
+	if _, err := copyMaterials(a, staticDir, ms); err != nil {
+		return err
+	}
+	data := hugoMaterialsFile{Generator: "mparchive", Items: make([]hugoMaterial, 0, len(ms))}
+	for _, m := range ms {
+		hm := hugoMaterial{
+			Kind: string(m.Kind), MediaID: m.MediaID, Name: m.Name, Title: m.Title, Description: m.Description,
+			Type: m.MIME, Playable: m.playable(),
+		}
+		if !m.Updated.IsZero() {
+			hm.UpdateTime = m.Updated.In(archive.ChinaTime).Format(time.RFC3339)
+		}
+		if m.File != "" {
+			hm.File = MaterialsDir + "/" + m.File
+			hm.Size = m.Size
+		}
+		if m.Kind == archive.ImageMaterial && isRemoteURL(m.URL) {
+			hm.URL = m.URL
+		}
+		data.Items = append(data.Items, hm)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Names keep their < > & as uploaded; Hugo reads either form.
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(data); err != nil {
+		return err
+	}
+	if _, err := archive.WriteFileAtomic(dataPath, buf.Bytes()); err != nil {
+		return err
+	}
+	if !generatedByUs(filepath.Join(w.dir, "hugo.toml")) {
+		// The user's own site: the data and files are there for their
+		// layouts; a page of ours could clash with their theme.
+		return nil
+	}
+	skel, err := fs.Sub(themes.Hugo(), hugoMaterialsSkeleton)
+	if err != nil {
+		return err
+	}
+	return copyMissing(skel, ".", w.dir)
+}
+
+// removeOurMaterialsData deletes a data/materials.json that mparchive
+// wrote; a file of the user's of that name stays.
+func removeOurMaterialsData(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var head struct {
+		Generator string `json:"generator"`
+	}
+	if json.Unmarshal(b, &head) != nil || head.Generator != "mparchive" {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

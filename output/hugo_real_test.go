@@ -170,3 +170,60 @@ func h1Text(t *testing.T, path string) (string, bool) {
 	}
 	return b.String(), true
 }
+
+// TestHugoBuildsMaterials has the real Hugo build a site with permanent
+// materials: the materials page lists each one, its players and
+// thumbnails name files Hugo published, and every page links to it.
+func TestHugoBuildsMaterials(t *testing.T) {
+	hugo := hugoBinary(t)
+	a := testArchive(t)
+	putFixtureMaterials(t, a)
+	site := t.TempDir()
+	res, err := NewHugo(site, Options{Converter: listingConverter{}}).Write(t.Context(), a)
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	public := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), hugo, "--source", site, "--destination", public, "--cacheDir", t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hugo: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "ERROR") || strings.Contains(l, "WARN") {
+			t.Errorf("hugo said: %s", l)
+		}
+	}
+	pagePath := filepath.Join(public, "materials", "index.html")
+	page, err := os.ReadFile(pagePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := xhtml.Parse(bytes.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := nodeText(doc)
+	for _, want := range []string{"春节海报.png", "家乡 <老屋> & 院子.jpg", "新年祝福.mp3", "除夕烟花", "楼下放的烟花，拍了十秒。", "VIDEO_lost_02", "2024-02-09 11:40", "图片未能备份", "文件未能备份"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("materials page lacks %q", want)
+		}
+	}
+	srcs := loadedURLs(doc)
+	if len(srcs) != 4 { // two images, one voice, one video
+		t.Errorf("materials page loads %q, want 4 files", srcs)
+	}
+	for _, src := range srcs {
+		if isRemoteURL(src) {
+			t.Errorf("materials page loads %s from elsewhere", src)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(pagePath), filepath.FromSlash(src))); err != nil {
+			t.Errorf("materials page loads %s: %v", src, err)
+		}
+	}
+	home, _ := os.ReadFile(filepath.Join(public, "index.html"))
+	if !bytes.Contains(home, []byte(`materials/">素材</a>`)) {
+		t.Error("home page does not link the materials page")
+	}
+}

@@ -24,8 +24,10 @@ import (
 //	DIR/archive/…                        by year and month
 //	DIR/authors/…                        by author
 //	DIR/search/index.html + search/…     full-text search in the browser
+//	DIR/materials/index.html + files     permanent images, voice, video (when there are any)
 //	DIR/assets/…                         the theme's CSS, script and icon
-//	DIR/feed.xml, sitemap.xml, robots.txt
+//	DIR/feed.xml, robots.txt
+//	DIR/sitemap.xml                      only with Options.BaseURL
 //	DIR/.mparchive/slugs.json            article key → slug, kept stable
 //
 // Every link is relative (and names index.html), so the folder works from
@@ -47,6 +49,12 @@ func NewSite(dir string, opts Options) *SiteWriter {
 	opts = withDefaults(opts)
 	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {
 		opts.BaseURL += "/"
+	}
+	// Sitemaps, feeds and robots.txt want addresses percent-encoded, the
+	// way the site's own paths are appended to it; Write rejects a base
+	// that does not parse.
+	if u, err := url.Parse(opts.BaseURL); err == nil && opts.BaseURL != "" {
+		opts.BaseURL = u.String()
 	}
 	return &SiteWriter{dir: dir, opts: opts}
 }
@@ -131,8 +139,14 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		return strings.Compare(x.Key, y.Key)
 	})
 	authorSlugs(posts)
+	// Read before the article pages, whose navigation links the
+	// materials page only when there is one.
+	materials, err := loadMaterials(a, w.opts.Filter)
+	if err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
 
-	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts))}
+	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials}
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
@@ -214,6 +228,9 @@ type siteBuild struct {
 	posts []*sitePost    // every selected article, newest first
 	byKey map[string]int // key → index in posts
 	live  []*sitePost    // posts whose page exists, after the articles pass
+
+	arch      *archive.Archive
+	materials []outputMaterial // selected permanent materials, in list order
 }
 
 func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {

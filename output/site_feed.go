@@ -3,7 +3,10 @@ package output
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -60,9 +63,9 @@ func (x *xmlWriter) empty(name string, kv ...string) {
 	x.buf.WriteString("/>\n")
 }
 
-// siteLink is a site path as the feed and sitemap write it: absolute with a
-// base URL, otherwise relative to the site's root, which Atom allows and
-// readers resolve against the feed's own address.
+// siteLink is a site path as the feed writes it: absolute with a base URL,
+// otherwise relative to the site's root, which Atom allows and readers
+// resolve against the feed's own address.
 func (s *siteBuild) siteLink(p string) string {
 	if abs := s.absURL(p); abs != "" {
 		return abs
@@ -163,15 +166,22 @@ func (s *siteBuild) feedID(key string) string {
 	return "urn:mparchive:article:" + url.PathEscape(key)
 }
 
-// writeSitemap lists the home page, the archive and every article
-// (sitemaps.org protocol 0.9).
+// writeSitemap lists the home page, the archive, the materials page and
+// every article (sitemaps.org protocol 0.9). The protocol wants absolute
+// addresses, so a site without a base URL gets no sitemap: a relative
+// <loc> is rejected by every search engine. One left by an earlier run with
+// a base URL is removed, since it would list that run's pages forever.
 func (s *siteBuild) writeSitemap() error {
+	path := filepath.Join(s.w.dir, "sitemap.xml")
+	if s.w.opts.BaseURL == "" {
+		return removeOurSitemap(path)
+	}
 	x := &xmlWriter{}
 	x.buf.WriteString(xml.Header)
-	x.open("urlset", "xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")
+	x.open("urlset", "xmlns", sitemapNS)
 	add := func(p string, mod time.Time) {
 		x.open("url")
-		x.text("loc", s.siteLink(p))
+		x.text("loc", s.absURL(p))
 		if !mod.IsZero() {
 			x.text("lastmod", atomTime(mod))
 		}
@@ -183,6 +193,9 @@ func (s *siteBuild) writeSitemap() error {
 	}
 	add("", newest)
 	add("archive/", newest)
+	if len(s.materials) > 0 {
+		add(MaterialsDir+"/", s.newestMaterial())
+	}
 	for _, p := range s.live {
 		mod := p.Updated
 		if mod.Before(p.Date) {
@@ -191,13 +204,35 @@ func (s *siteBuild) writeSitemap() error {
 		add(p.path(), mod)
 	}
 	x.close("urlset")
-	_, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "sitemap.xml"), x.buf.Bytes())
+	_, err := archive.WriteFileAtomic(path, x.buf.Bytes())
 	return err
+}
+
+const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+// removeOurSitemap deletes path if it is a sitemap as writeSitemap writes
+// them, and leaves any other file (one the user put there) alone.
+func removeOurSitemap(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(data, []byte(xml.Header+`<urlset xmlns="`+sitemapNS+`">`+"\n")) {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // writeRobots allows everything but the archive folder, which a static
 // host would otherwise serve along with the site, and names the sitemap
-// when the site's address is known (robots.txt wants it absolute).
+// when the site's address is known (robots.txt wants it absolute); without
+// it, it says how to get one.
 func (s *siteBuild) writeRobots() error {
 	prefix := "/"
 	if s.w.opts.BaseURL != "" {
@@ -210,6 +245,8 @@ func (s *siteBuild) writeRobots() error {
 	b.WriteString("Disallow: " + prefix + ".mparchive/\n")
 	if abs := s.absURL("sitemap.xml"); abs != "" {
 		b.WriteString("\nSitemap: " + abs + "\n")
+	} else {
+		b.WriteString("\n# No sitemap: sitemaps need absolute addresses. Build with\n# --base-url https://your.host/path/ to get sitemap.xml.\n")
 	}
 	_, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "robots.txt"), []byte(b.String()))
 	return err

@@ -35,7 +35,14 @@ type fixtureArticle struct {
 // siteFixture is a small account: Chinese and English articles over three
 // months, covers, embeds, and enough filler for two pages of the home list.
 // Only the first two articles mention 春节; only the third says "WeChat".
+// It holds the permanent materials of fixtureMaterials too.
 func siteFixture(t testing.TB) *archive.Archive {
+	t.Helper()
+	return buildSiteFixture(t, 22)
+}
+
+// buildSiteFixture is siteFixture with daily filler articles.
+func buildSiteFixture(t testing.TB, daily int) *archive.Archive {
 	t.Helper()
 	a, err := archive.Open(t.TempDir())
 	if err != nil {
@@ -98,7 +105,7 @@ func siteFixture(t testing.TB) *archive.Archive {
 	put("MEDIA_home", 1705708800, home)     // 2024-01-20
 	put("MEDIA_notes", 1701734400, english) // 2023-12-05
 	put("MEDIA_book", 1698796800, book)     // 2023-11-01
-	for i := range 22 {
+	for i := range daily {
 		var body strings.Builder
 		for p := range 5 {
 			fmt.Fprintf(&body, "<p>第 %d 篇日常的第 %d 段：天气晴，读书，散步。</p>", i+1, p+1)
@@ -108,6 +115,7 @@ func siteFixture(t testing.TB) *archive.Archive {
 			URL: fmt.Sprintf("https://mp.weixin.qq.com/s/DAILY%d", i), Content: body.String(),
 		})
 	}
+	putFixtureMaterials(t, a)
 	if err := a.Flush(); err != nil {
 		t.Fatal(err)
 	}

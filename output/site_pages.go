@@ -21,10 +21,12 @@ type (
 		Title   string
 		BaseURL string
 		Count   int // articles on the site
+		// Materials tells whether the site has a materials page.
+		Materials bool
 	}
 	pageView struct {
 		Site         *siteView
-		Kind         string // the template: home, article, archive, authors, author, search
+		Kind         string // the template: home, article, archive, authors, author, search, materials
 		Section      string // the navigation entry to highlight
 		Root         string // "", "../", "../../"…
 		Title        string // "" on the home page
@@ -41,6 +43,7 @@ type (
 		Prev, Next   *postView
 		Groups       []groupView
 		Authors      []linkView
+		Materials    []materialGroupView
 	}
 	postView struct {
 		URL       string
@@ -74,7 +77,7 @@ type (
 
 func (s *siteBuild) newPage(kind, section, root, path string) *pageView {
 	return &pageView{
-		Site:      &siteView{Title: s.w.opts.SiteTitle, BaseURL: s.w.opts.BaseURL, Count: len(s.posts)},
+		Site:      &siteView{Title: s.w.opts.SiteTitle, BaseURL: s.w.opts.BaseURL, Count: len(s.posts), Materials: len(s.materials) > 0},
 		Kind:      kind,
 		Section:   section,
 		Root:      root,
@@ -139,9 +142,9 @@ func rootOf(dir string) string {
 }
 
 // writeIndexes writes everything but the article pages: lists, archive,
-// authors, search, assets, feed, sitemap and robots.txt.
+// authors, search, materials, assets, feed, sitemap and robots.txt.
 func (s *siteBuild) writeIndexes(ctx context.Context) error {
-	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots}
+	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeMaterials, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
 			return err

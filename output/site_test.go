@@ -90,7 +90,19 @@ func TestSiteFeedAndSitemap(t *testing.T) {
 				ids[it.GUID] = true
 			}
 
+			robots, _ := os.ReadFile(filepath.Join(site, "robots.txt"))
+			home, _ := os.ReadFile(filepath.Join(site, "index.html"))
 			raw, err := os.ReadFile(filepath.Join(site, "sitemap.xml"))
+			if base == "" {
+				// A sitemap needs absolute addresses: none without them.
+				if !os.IsNotExist(err) {
+					t.Errorf("sitemap.xml without a base URL: %v\n%s", err, raw)
+				}
+				if bytes.Contains(robots, []byte("Sitemap:")) || !bytes.Contains(robots, []byte("--base-url")) || bytes.Contains(home, []byte(`rel="canonical"`)) {
+					t.Errorf("absolute links without a base URL, or no word on how to get a sitemap:\n%s", robots)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +116,7 @@ func TestSiteFeedAndSitemap(t *testing.T) {
 			}
 			listed := map[string]bool{}
 			for _, u := range sm.URLs {
-				if base != "" && !strings.HasPrefix(u.Loc, base+"/") {
+				if !strings.HasPrefix(u.Loc, base+"/") {
 					t.Errorf("sitemap entry %q is not under the base URL", u.Loc)
 				}
 				if strings.Contains(u.Loc, ".mparchive") {
@@ -112,31 +124,43 @@ func TestSiteFeedAndSitemap(t *testing.T) {
 				}
 				listed[unescapePath(u.Loc)] = true
 			}
+			want := []string{base + "/", base + "/archive/", base + "/materials/"}
 			for _, s := range slugs {
-				loc := "posts/" + s + "/"
-				if base != "" {
-					loc = base + "/" + loc
-				}
+				want = append(want, base+"/posts/"+s+"/")
+			}
+			for _, loc := range want {
 				if !listed[loc] {
 					t.Errorf("sitemap lacks %s", loc)
 				}
 			}
-
-			robots, _ := os.ReadFile(filepath.Join(site, "robots.txt"))
-			home, _ := os.ReadFile(filepath.Join(site, "index.html"))
-			if base == "" {
-				if bytes.Contains(robots, []byte("Sitemap:")) || bytes.Contains(home, []byte(`rel="canonical"`)) {
-					t.Errorf("absolute links without a base URL:\n%s", robots)
-				}
-			} else {
-				if !bytes.Contains(robots, []byte("Sitemap: "+base+"/sitemap.xml")) || !bytes.Contains(robots, []byte("Disallow: /blog/.mparchive/")) {
-					t.Errorf("robots.txt:\n%s", robots)
-				}
-				if !bytes.Contains(home, []byte(`<link rel="canonical" href="`+base+`/">`)) {
-					t.Error("home page lacks its canonical link")
-				}
+			if !bytes.Contains(robots, []byte("Sitemap: "+base+"/sitemap.xml")) || !bytes.Contains(robots, []byte("Disallow: /blog/.mparchive/")) {
+				t.Errorf("robots.txt:\n%s", robots)
+			}
+			if !bytes.Contains(home, []byte(`<link rel="canonical" href="`+base+`/">`)) {
+				t.Error("home page lacks its canonical link")
 			}
 		})
+	}
+}
+
+// TestSiteSitemapGoesWithBaseURL builds a site with a base URL, then
+// without: the sitemap of the first run, which would go stale, is removed;
+// a sitemap.xml that mparchive did not write is left alone.
+func TestSiteSitemapGoesWithBaseURL(t *testing.T) {
+	site := t.TempDir()
+	writeSmallSite(t, site, Options{BaseURL: "https://example.org/"})
+	if _, err := os.Stat(filepath.Join(site, "sitemap.xml")); err != nil {
+		t.Fatal(err)
+	}
+	writeSmallSite(t, site, Options{})
+	if _, err := os.Stat(filepath.Join(site, "sitemap.xml")); !os.IsNotExist(err) {
+		t.Errorf("the sitemap of the run with a base URL stayed: %v", err)
+	}
+	mine := []byte("<?xml version=\"1.0\"?>\n<urlset><url><loc>https://mine.example/</loc></url></urlset>\n")
+	must(t, os.WriteFile(filepath.Join(site, "sitemap.xml"), mine, 0o644))
+	writeSmallSite(t, site, Options{})
+	if got, _ := os.ReadFile(filepath.Join(site, "sitemap.xml")); !bytes.Equal(got, mine) {
+		t.Errorf("a sitemap.xml of the user's was changed:\n%s", got)
 	}
 }
 

@@ -25,12 +25,13 @@ type siteTheme struct {
 
 // sitePageKinds are the page templates (layouts/<kind>.html) a theme must
 // provide, on top of layouts/base.html and layouts/partials/*.html.
-var sitePageKinds = []string{"home", "article", "archive", "authors", "author", "search"}
+var sitePageKinds = []string{"home", "article", "archive", "authors", "author", "search", "materials"}
 
 var siteFuncs = template.FuncMap{
 	"date":      func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006年1月2日") },
 	"shortDate": func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006-01-02") },
 	"isoDate":   func(t time.Time) string { return t.In(archive.ChinaTime).Format(time.RFC3339) },
+	"dateTime":  func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006-01-02 15:04") },
 }
 
 // loadSiteTheme layers the files of the named embedded theme over the
