@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -124,22 +125,33 @@ func (w *browserWatch) listen(ctx context.Context) error {
 
 // TestSiteInBrowser opens the site built from the fixture in headless
 // Chromium, from file:// and from a loopback server under a sub-path, at
-// phone and desktop widths, and searches it in Chinese and English.
+// phone and desktop widths, plays the materials page's voice and video,
+// and searches it in Chinese and English; the compact theme's home,
+// article and materials pages are opened too.
 func TestSiteInBrowser(t *testing.T) {
+	// Mostly waiting for the browser: it runs beside the package's other
+	// tests.
+	t.Parallel()
 	chromium := chromiumBinary(t)
-	site := t.TempDir()
-	res, err := NewSite(site, Options{Converter: render.New(), SiteTitle: "测试公众号"}).Write(t.Context(), siteFixture(t))
-	if err != nil || len(res.Failed) > 0 {
-		t.Fatalf("%+v %v", res, err)
+	fixture := siteFixture(t)
+	build := func(theme string) string {
+		site := t.TempDir()
+		res, err := NewSite(site, Options{Converter: render.New(), SiteTitle: "测试公众号", Theme: theme}).Write(t.Context(), fixture)
+		if err != nil || len(res.Failed) > 0 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		return site
 	}
+	site, compact := build(""), build("compact")
 	shots := artifactsDir(t)
 	springDir, _ := filepath.Glob(filepath.Join(site, "posts", "2024-02-10-*"))
 	if len(springDir) != 1 {
 		t.Fatalf("article folder of the spring article: %v", springDir)
 	}
-	fileURL := func(rel string) string {
-		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(site, rel))}).String()
+	siteURL := func(root, rel string) string {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(root, rel))}).String()
 	}
+	fileURL := func(rel string) string { return siteURL(site, rel) }
 	article, _ := filepath.Rel(site, filepath.Join(springDir[0], "index.html"))
 
 	// The same site behind a sub-path, as a static host would serve it.
@@ -204,13 +216,19 @@ func TestSiteInBrowser(t *testing.T) {
 	pages := []struct {
 		name, url string
 		check     string // a selector the page must show
+		only      string // the one width to open it at, "" for all
 	}{
-		{"home", fileURL("index.html"), "ol.posts li.post-item"},
-		{"article", fileURL(article), "article .content blockquote.embed-video img"},
-		{"archive", fileURL("archive/index.html"), ".archive-group .months a"},
-		{"month", fileURL("archive/2024/02/index.html"), "ul.titles a"},
-		{"author", fileURL("authors/index.html"), "ul.authors a"},
-		{"home-subpath", srv.URL + "/sub/path/index.html", "ol.posts li.post-item"},
+		{"home", fileURL("index.html"), "ol.posts li.post-item", ""},
+		{"article", fileURL(article), "article .content blockquote.embed-video img", ""},
+		{"archive", fileURL("archive/index.html"), ".archive-group .months a", ""},
+		{"month", fileURL("archive/2024/02/index.html"), "ul.titles a", ""},
+		{"author", fileURL("authors/index.html"), "ul.authors a", ""},
+		{"materials", fileURL("materials/index.html"), ".material-grid img", ""},
+		{"home-subpath", srv.URL + "/sub/path/index.html", "ol.posts li.post-item", ""},
+		// Players over HTTP fetch with Range requests.
+		{"materials-subpath", srv.URL + "/sub/path/materials/index.html", ".materials-video video", "desktop"},
+		{"compact-home", siteURL(compact, "index.html"), "ol.posts li.post-item", ""},
+		{"compact-article", siteURL(compact, article), "article .content blockquote.embed-video img", ""},
 	}
 	for _, w := range widths {
 		emulate := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
@@ -221,6 +239,9 @@ func TestSiteInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range pages {
+			if p.only != "" && p.only != w.name {
+				continue
+			}
 			if err := chromedp.Do(browserCtx, chromedp.Navigate(p.url), chromedp.WaitVisible(p.check)); err != nil {
 				t.Fatalf("%s at %s: %v", p.name, w.name, err)
 			}
@@ -234,6 +255,25 @@ func TestSiteInBrowser(t *testing.T) {
 			})()`, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("%s at %s: %v", p.name, w.name, err)
+			}
+			// Every player must be able to play its file: the browser
+			// reads its metadata or says why not.
+			mediaErrs, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`(async () => {
+				const media = Array.from(document.querySelectorAll('audio, video'));
+				const errs = await Promise.all(media.map(m => new Promise(done => {
+					if (m.readyState >= 1) return done('');
+					const timer = setTimeout(() => done(m.currentSrc + ': no metadata after 5 s'), 5000);
+					m.addEventListener('loadedmetadata', () => { clearTimeout(timer); done(''); });
+					m.addEventListener('error', () => { clearTimeout(timer); done(m.currentSrc + ': ' + (m.error ? m.error.code + ' ' + m.error.message : 'error')); });
+					m.load();
+				})));
+				return errs.filter(e => e);
+			})()`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s at %s: %v", p.name, w.name, err)
+			}
+			for _, e := range mediaErrs {
+				t.Errorf("%s at %s: player cannot play %s", p.name, w.name, e)
 			}
 			png, err := chromedp.Run(browserCtx, chromedp.FullScreenshot(100))
 			if err != nil {
@@ -249,6 +289,39 @@ func TestSiteInBrowser(t *testing.T) {
 				t.Errorf("%s at %s: %s", p.name, w.name, problem)
 			}
 		}
+	}
+
+	// Dark mode: the pages with the most colour, at phone width.
+	if _, err := chromedp.Call(browserCtx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ name, url, check string }{
+		{"dark-article", fileURL(article), "article .content"},
+		{"dark-materials", fileURL("materials/index.html"), ".material-grid img"},
+		{"dark-compact-home", siteURL(compact, "index.html"), "ol.posts li.post-item"},
+	} {
+		err := chromedp.Do(browserCtx, chromedp.Navigate(p.url), chromedp.WaitVisible(p.check))
+		var bg string
+		if err == nil {
+			bg, err = chromedp.Run(browserCtx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+		if bg != "rgb(22, 24, 27)" {
+			t.Errorf("%s: background %s in dark mode", p.name, bg)
+		}
+		png, err := chromedp.Run(browserCtx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, os.WriteFile(filepath.Join(shots, p.name+"-phone.png"), png, 0o644))
+		for _, problem := range watch.take() {
+			t.Errorf("%s: %s", p.name, problem)
+		}
+	}
+	if _, err := chromedp.Call(browserCtx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}}); err != nil {
+		t.Fatal(err)
 	}
 
 	searches := []struct {
