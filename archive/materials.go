@@ -54,8 +54,10 @@ type Material struct {
 	Name       string // the file name it was uploaded as
 	URL        string // image materials: the CDN URL
 	UpdateTime time.Time
-	// Title and Description are a video's, from get_material.
-	Title, Description string
+	// Title and Description are a video's, from get_material, and DownURL
+	// where WeChat serves its file, for outputs to link when the file
+	// could not be backed up.
+	Title, Description, DownURL string
 }
 
 // MediaKey is the media-store key of the material's file: an image's URL
@@ -85,6 +87,7 @@ type rawMaterial struct {
 type rawVideoDetail struct {
 	Title       string `json:"title"`
 	Description string `json:"description"`
+	DownURL     string `json:"down_url"`
 }
 
 func (a *Archive) materialPath(kind MaterialKind, name string) string {
@@ -176,7 +179,7 @@ func (a *Archive) WalkMaterials(fn func(*Material) error) error {
 				if d, err := os.ReadFile(filepath.Join(dir, strings.TrimSuffix(n, ".json")+".detail.json")); err == nil {
 					var detail rawVideoDetail
 					if json.Unmarshal(d, &detail) == nil {
-						m.Title, m.Description = detail.Title, detail.Description
+						m.Title, m.Description, m.DownURL = detail.Title, detail.Description, detail.DownURL
 					}
 				}
 			}

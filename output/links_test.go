@@ -33,6 +33,7 @@ func TestLinksBetweenArticlesGoLocal(t *testing.T) {
 		{"hexo", "source/_posts/*.md", "(../2023-11-15-上一篇/)"},
 		{"zola", "content/*/index.md", "(@/2023-11-15-上一篇/index.md)"},
 		{"jekyll", "_posts/*.md", "(../../../../2023/11/15/上一篇/)"},
+		{"site", "posts/*/index.html", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
@@ -51,6 +52,15 @@ func TestLinksBetweenArticlesGoLocal(t *testing.T) {
 				if strings.Contains(string(b), "接上篇") {
 					from = string(b)
 				}
+			}
+			if tt.format == "site" {
+				if !strings.Contains(from, `href="../2023-11-15-%E4%B8%8A%E4%B8%80%E7%AF%87/index.html"`) {
+					t.Errorf("link to the archived article not made local:\n%s", from)
+				}
+				if !strings.Contains(from, "mid=999") {
+					t.Errorf("link to an article not in the archive was changed")
+				}
+				return
 			}
 			if !strings.Contains(from, "[上一篇]"+tt.want) {
 				t.Errorf("link to the archived article not made local (want %s):\n%s", tt.want, from)

@@ -28,7 +28,7 @@ type outputMaterial struct {
 	MediaID            string
 	Name               string // the file name it was uploaded as
 	Title, Description string // a video's
-	URL                string // an image's CDN address
+	URL                string // where WeChat serves the file: an image's CDN address, a video's down_url
 	Updated            time.Time
 	// File is the name of its copy in the materials folder, after the
 	// content hash; "" when the archive lacks the file (a download that
@@ -114,6 +114,9 @@ func loadMaterials(a *archive.Archive, f *Filter) ([]outputMaterial, error) {
 			Kind: m.Kind, MediaID: m.MediaID, Name: strings.ToValidUTF8(m.Name, "\uFFFD"),
 			Title: strings.ToValidUTF8(m.Title, "\uFFFD"), Description: strings.ToValidUTF8(m.Description, "\uFFFD"),
 			URL: m.URL, Updated: m.UpdateTime,
+		}
+		if m.Kind == archive.VideoMaterial {
+			om.URL = m.DownURL
 		}
 		if e, ok := a.Media(m.MediaKey()); ok {
 			if st, err := os.Stat(a.MediaPath(e)); err == nil && st.Mode().IsRegular() {

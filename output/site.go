@@ -106,8 +106,12 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	// but not the bodies, which are dropped as the walk goes on.
 	var reqs []slugRequest
 	var posts []*sitePost
+	var metas []archive.Article
 	err = walk(a, w.opts, func(art *archive.Article) error {
 		reqs = append(reqs, newSlugRequest(art))
+		meta := *art
+		meta.Content = ""
+		metas = append(metas, meta)
 		posts = append(posts, &sitePost{
 			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
@@ -150,7 +154,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
-	failed, images, err := writeArticles(ctx, a, w.dir, w.opts, s, slugs, res)
+	opts := w.opts
+	opts.links = internalLinks(metas, slugs, s)
+	failed, images, err := writeArticles(ctx, a, w.dir, opts, s, slugs, res)
 	if err != nil {
 		return res, err
 	}

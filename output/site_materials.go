@@ -30,8 +30,8 @@ type (
 		MIME     string
 		Size     string
 		Playable bool // an <audio> or <video> can play File
-		// Original links where WeChat serves it (images): a link only,
-		// never loaded by the page.
+		// Original links where WeChat serves it (images, and videos whose
+		// file is missing): a link only, never loaded by the page.
 		Original string
 	}
 )
@@ -74,7 +74,7 @@ func (s *siteBuild) writeMaterials() error {
 			mv.File = linkPath(m.File)
 			mv.Size = humanSize(m.Size)
 		}
-		if m.Kind == archive.ImageMaterial && isRemoteURL(m.URL) {
+		if isRemoteURL(m.URL) && (m.Kind == archive.ImageMaterial || m.File == "") {
 			mv.Original = m.URL
 		}
 		v.Materials[n-1].Items = append(v.Materials[n-1].Items, mv)
