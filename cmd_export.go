@@ -198,7 +198,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.out, "out", "", "same as -o")
 	fs.StringVar(&b.format, "format", "hugo", "output format: "+strings.Join(output.Formats(), ", "))
 	fs.StringVar(&b.siteTitle, "site-title", "", "title of the generated site (default 公众号存档)")
-	fs.StringVar(&b.baseURL, "base-url", "", "the site's public address, for absolute links in feeds and sitemaps (default: relative links)")
+	fs.StringVar(&b.baseURL, "base-url", "", "the site's public address: absolute feed, canonical and Open Graph links, and sitemap.xml (written only with it); default: relative links")
 	fs.StringVar(&b.theme, "theme", "", "theme of the site output")
 	fs.StringVar(&b.themeDir, "theme-dir", "", "folder of templates that override the theme's")
 	fs.StringVar(&b.removed, "removed", "mark", "articles removed or deleted upstream: keep (show like others), mark (show, marked removed/deleted in front matter) or drop")
