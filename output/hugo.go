@@ -135,7 +135,7 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 		if err := removeOurMaterialsData(dataPath); err != nil {
 			return err
 		}
-		return pruneMaterialFiles(staticDir, nil)
+		return removeOurFilesExcept(staticDir, nil)
 	}
 	if _, err := copyMaterials(a, staticDir, ms); err != nil {
 		return err

@@ -133,37 +133,7 @@ func treeTxtar(t *testing.T, dir string) *txtar.Archive {
 func checkGolden(t *testing.T, name, dir string) {
 	t.Helper()
 	got := treeTxtar(t, dir)
-	golden := filepath.Join("testdata", "hugo", name+".txtar")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, txtar.Format(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := txtar.ParseFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./output -update to create it)", err)
-	}
-	wantFiles := map[string][]byte{}
-	for _, f := range want.Files {
-		wantFiles[f.Name] = f.Data
-	}
-	for _, f := range got.Files {
-		w, ok := wantFiles[f.Name]
-		switch {
-		case !ok:
-			t.Errorf("unexpected file %s:\n%s", f.Name, f.Data)
-		case !bytes.Equal(w, f.Data):
-			t.Errorf("%s differs from %s:\n--- got ---\n%s\n--- want ---\n%s", f.Name, golden, f.Data, w)
-		}
-		delete(wantFiles, f.Name)
-	}
-	for name := range wantFiles {
-		t.Errorf("missing file %s", name)
-	}
+	compareGolden(t, "hugo", name, got)
 }
 
 func TestHugoGolden(t *testing.T) {

@@ -2,13 +2,10 @@ package output
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -161,11 +158,6 @@ func loadMaterials(a *archive.Archive, f *Filter) ([]outputMaterial, error) {
 	return out, nil
 }
 
-// materialFileName matches the names loadMaterials gives files. Pruning
-// deletes only files named like this, so a file a user put into the
-// folder survives.
-var materialFileName = regexp.MustCompile(`^([0-9a-f]{12}|[0-9a-f]{64})(\.[a-z0-9]{1,8})?$`)
-
 // copyMaterials makes dir hold exactly the files of ms: each copied unless
 // a file of that name and size is there already (the name is the content
 // hash), and our files that no material names any more removed. It returns
@@ -187,33 +179,7 @@ func copyMaterials(a *archive.Archive, dir string, ms []outputMaterial) (int, er
 			copied++
 		}
 	}
-	return copied, pruneMaterialFiles(dir, keep)
-}
-
-// pruneMaterialFiles removes the files of dir named like ours that keep
-// lacks, and dir itself when that leaves it empty.
-func pruneMaterialFiles(dir string, keep map[string]bool) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	left := 0
-	for _, e := range entries {
-		if e.Type().IsRegular() && materialFileName.MatchString(e.Name()) && !keep[e.Name()] {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			continue
-		}
-		left++
-	}
-	if left == 0 {
-		os.Remove(dir)
-	}
-	return nil
+	return copied, removeOurFilesExcept(dir, keep)
 }
 
 // copyFileAtomic copies src to dest through a temporary file and a rename,

@@ -11,11 +11,12 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// ourImageName matches the names writeArticle gives images: a content hash
-// (12 hex digits, or all 64 on a clash) and a plain extension. Pruning only
-// ever deletes files named like this, page files of known slugs, and
-// folders it emptied, so a file a user put into the output survives.
-var ourImageName = regexp.MustCompile(`^([0-9a-f]{12}|[0-9a-f]{64})(\.[a-z0-9]{1,8})?$`)
+// ourFileName matches the names the writers give the images and material
+// files they copy: a content hash (12 hex digits, or all 64 on a clash) and
+// a plain extension. Pruning only ever deletes files named like this, page
+// files of known slugs, and folders it emptied, so a file a user put into
+// the output survives.
+var ourFileName = regexp.MustCompile(`^([0-9a-f]{12}|[0-9a-f]{64})(\.[a-z0-9]{1,8})?$`)
 
 // prunePosts makes the output match the selection: the page and images of
 // every article of the archive that this run did not select (dropped as
@@ -38,18 +39,18 @@ func prunePosts(ctx context.Context, a *archive.Archive, dir string, l postLayou
 			return nil
 		}
 		if selected[key] {
-			return removeImagesExcept(mediaDir, keep[key])
+			return removeOurFilesExcept(mediaDir, keep[key])
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(page))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		return removeImagesExcept(mediaDir, nil)
+		return removeOurFilesExcept(mediaDir, nil)
 	})
 }
 
-// removeImagesExcept deletes our image files in dir that are not in keep,
-// then dir itself if that left it empty.
-func removeImagesExcept(dir string, keep map[string]bool) error {
+// removeOurFilesExcept deletes our image and material files in dir that are
+// not in keep, then dir itself if that left it empty.
+func removeOurFilesExcept(dir string, keep map[string]bool) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -59,7 +60,7 @@ func removeImagesExcept(dir string, keep map[string]bool) error {
 	}
 	left := 0
 	for _, e := range entries {
-		if e.Type().IsRegular() && ourImageName.MatchString(e.Name()) && !keep[e.Name()] {
+		if e.Type().IsRegular() && ourFileName.MatchString(e.Name()) && !keep[e.Name()] {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}

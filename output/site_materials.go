@@ -48,7 +48,7 @@ func (s *siteBuild) writeMaterials() error {
 		if err := os.Remove(filepath.Join(dir, "index.html")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		return pruneMaterialFiles(dir, nil)
+		return removeOurFilesExcept(dir, nil)
 	}
 	if _, err := copyMaterials(s.arch, dir, s.materials); err != nil {
 		return err
