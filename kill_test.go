@@ -74,6 +74,7 @@ func (k *killableFake) exportChild(t *testing.T, out string, killAt int64, killA
 	k.killed = make(chan struct{})
 	k.mu.Unlock()
 	if killAfter > 0 {
+		mine := cmd.Process
 		go func() {
 			last, idle := int64(-1), time.Now()
 			for {
@@ -88,7 +89,9 @@ func (k *killableFake) exportChild(t *testing.T, out string, killAt int64, killA
 			}
 			time.Sleep(killAfter)
 			k.mu.Lock()
-			if k.child != nil {
+			// Only this run's child: it may have finished, and a later
+			// run's child started, while this goroutine slept.
+			if k.child != nil && k.child == mine {
 				k.child.Signal(syscall.SIGKILL)
 				k.child = nil
 				close(k.killed)

@@ -277,26 +277,44 @@ func (a *Archive) MediaCount() int {
 // Flush makes everything written so far durable and writes the media index
 // if it changed. Callers flush after each page so that a killed run keeps
 // what it downloaded. The files go to disk before the index that names
-// them, so after a power cut the index never points at a lost file.
+// them, so after a power cut the index never points at a lost file: the
+// index written is the one from before the sync, and what downloads add
+// meanwhile waits for the next flush.
 func (a *Archive) Flush() error {
+	a.mu.Lock()
+	var snapshot map[string]MediaEntry
+	if a.mediaDirty {
+		snapshot = make(map[string]MediaEntry, len(a.media))
+		for k, v := range a.media {
+			snapshot[k] = v
+		}
+		a.mediaDirty = false
+	}
+	a.mu.Unlock()
 	if err := SyncFS(a.dir); err != nil {
+		a.markDirty(snapshot != nil)
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.mediaDirty {
+	if snapshot == nil {
 		return nil
 	}
 	// json.Marshal sorts map keys, which keeps the index deterministic.
-	b, err := json.MarshalIndent(a.media, "", "  ")
+	b, err := json.MarshalIndent(snapshot, "", "  ")
+	if err == nil {
+		_, err = WriteFileDurable(filepath.Join(a.dir, mediaIndex), append(b, '\n'))
+	}
 	if err != nil {
-		return err
+		a.markDirty(true)
 	}
-	if _, err := WriteFileDurable(filepath.Join(a.dir, mediaIndex), append(b, '\n')); err != nil {
-		return err
+	return err
+}
+
+func (a *Archive) markDirty(dirty bool) {
+	if dirty {
+		a.mu.Lock()
+		a.mediaDirty = true
+		a.mu.Unlock()
 	}
-	a.mediaDirty = false
-	return nil
 }
 
 // SortedMediaKeys lists the media index's keys, sorted.

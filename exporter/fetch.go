@@ -181,6 +181,7 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 			FailedMedia: map[string]string{},
 		},
 		tried: map[string]bool{},
+		slots: make(chan struct{}, opts.Concurrency),
 	}
 	err = f.run(ctx)
 	// Whatever happened, keep what was stored: the media index and the
@@ -200,6 +201,8 @@ type fetcher struct {
 	sum    *Summary
 
 	lastCheckpoint time.Time
+	// slots bounds the downloads in flight across pages.
+	slots chan struct{}
 
 	mu         sync.Mutex // guards the fields below, written by downloads
 	tried      map[string]bool
@@ -407,10 +410,50 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 	seen := map[string]bool{}
 	// Pages stops by itself at the end of the list, and when a list that
 	// keeps growing would have it page forever.
+	// A page is done when its images are: the cursor moves past it only
+	// then. Meanwhile the next page is listed and its images start.
+	type inflight struct {
+		start, end, total, pages, items int
+		wait                            func()
+		// changed is false for a page that stored nothing new: it is
+		// not worth a checkpoint of its own (the run's last one records
+		// where listing stopped), and a run that finds nothing new
+		// must not rewrite the state.
+		changed bool
+	}
+	var prev *inflight
+	finish := func(p *inflight) error {
+		p.wait()
+		if err := ctx.Err(); err != nil {
+			// The page's images are not all in: list it again next time.
+			cur.Offset, cur.Incomplete = p.start, true
+			return err
+		}
+		cur.Offset, cur.Incomplete = p.end, true
+		f.report(func(pr *Progress) {
+			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, p.pages, p.items, p.total
+		})
+		if !p.changed {
+			return nil
+		}
+		return f.pageDone()
+	}
+	// stop ends the listing early: the page in flight is finished first, so
+	// the cursor and state say exactly what is stored.
+	stop := func(err error) error {
+		if prev != nil {
+			if ferr := finish(prev); ferr != nil {
+				return ferr
+			}
+			prev = nil
+		} else {
+			cur.Offset, cur.Incomplete = offset, true
+		}
+		return err
+	}
 	for page, err := range f.client.Pages(ctx, src, offset) {
 		if err != nil {
-			cur.Offset, cur.Incomplete = offset, true
-			return err
+			return stop(err)
 		}
 		ss.Pages++
 		cur.TotalCount = page.TotalCount
@@ -435,7 +478,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			}
 			isNew, changed, err := f.store(src, id, raw)
 			if err != nil {
-				return err
+				return stop(err)
 			}
 			ss.Items++
 			ss.Articles += len(arts)
@@ -456,22 +499,24 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 				keys = append(keys, mediaKeys(&arts[i])...)
 			}
 		}
-		f.downloadAll(ctx, keys)
-		if err := ctx.Err(); err != nil {
-			// The page's images are not all in: list it again next time.
-			cur.Offset, cur.Incomplete = offset, true
-			return err
+		wait, downloads := f.startDownloads(ctx, keys)
+		p := &inflight{start: offset, end: page.Offset + page.ItemCount, total: page.TotalCount,
+			pages: ss.Pages, items: ss.Items, wait: wait, changed: !nothingNew || downloads > 0}
+		offset = p.end
+		if prev != nil {
+			if err := finish(prev); err != nil {
+				p.wait()
+				return err
+			}
 		}
-		offset = page.Offset + page.ItemCount
-		cur.Offset, cur.Incomplete = offset, true
-		f.report(func(p *Progress) {
-			p.Source, p.Pages, p.Items, p.TotalItems = src, ss.Pages, ss.Items, page.TotalCount
-		})
-		if mayStopEarly && nothingNew && offset < page.TotalCount {
+		prev = p
+		if mayStopEarly && nothingNew && p.end < page.TotalCount {
 			ss.Early = true
 			break
 		}
-		if err := f.pageDone(); err != nil {
+	}
+	if prev != nil {
+		if err := finish(prev); err != nil {
 			return err
 		}
 	}
@@ -570,6 +615,15 @@ func mediaKeys(a *archive.Article) []string {
 // Failures are recorded in the state for the next run, never returned: one
 // broken image must not stop a backup.
 func (f *fetcher) downloadAll(ctx context.Context, keys []string) {
+	wait, _ := f.startDownloads(ctx, keys)
+	wait()
+}
+
+// startDownloads is downloadAll without the wait: it returns at once, with
+// a func that waits for these downloads. A source lists its next page while
+// the images of the last one come in; all downloads of the run share the
+// Concurrency slots. n is how many downloads it started.
+func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(), n int) {
 	var todo []string
 	f.mu.Lock()
 	for _, k := range keys {
@@ -586,39 +640,53 @@ func (f *fetcher) downloadAll(ctx context.Context, keys []string) {
 	f.imagesPlan += len(todo)
 	f.mu.Unlock()
 
-	sem := make(chan struct{}, f.opts.Concurrency)
 	var wg sync.WaitGroup
-	for _, k := range todo {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			_, err := f.dl.fetchMedia(ctx, f.arch, k)
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.imagesDone++
-			switch {
-			case err == nil:
-				f.sum.ImagesDownloaded++
-			case ctx.Err() != nil:
-				// Not a failure of the image: the run is stopping. Forget
-				// we tried, so the next page or run tries again.
-				delete(f.tried, k)
-			default:
-				msg := redactError(err)
-				f.sum.FailedMedia[k] = msg
-				f.state.FailedMedia[k] = msg
+	wg.Add(1) // the dispatcher, so Wait cannot pass before it has added the rest
+	go func() {
+		defer wg.Done()
+		for _, k := range todo {
+			select {
+			case f.slots <- struct{}{}:
+			case <-ctx.Done():
+				f.mu.Lock()
+				for _, left := range todo {
+					if _, ok := f.arch.Media(left); !ok {
+						delete(f.tried, left)
+					}
+				}
+				f.mu.Unlock()
+				return
 			}
-			f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
-			f.opts.Progress(f.progress)
-		}()
+			wg.Add(1)
+			go func() {
+				defer func() { <-f.slots; wg.Done() }()
+				f.download(ctx, k)
+			}()
+		}
+	}()
+	return wg.Wait, len(todo)
+}
+
+// download stores one media key and records how it went.
+func (f *fetcher) download(ctx context.Context, k string) {
+	_, err := f.dl.fetchMedia(ctx, f.arch, k)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.imagesDone++
+	switch {
+	case err == nil:
+		f.sum.ImagesDownloaded++
+	case ctx.Err() != nil:
+		// Not a failure of the image: the run is stopping. Forget we
+		// tried, so the next page or run tries again.
+		delete(f.tried, k)
+	default:
+		msg := redactError(err)
+		f.sum.FailedMedia[k] = msg
+		f.state.FailedMedia[k] = msg
 	}
-	wg.Wait()
+	f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
+	f.opts.Progress(f.progress)
 }
 
 func (f *fetcher) report(update func(*Progress)) {
