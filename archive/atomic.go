@@ -2,9 +2,12 @@ package archive
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // WriteFileAtomic makes path hold data, so that a reader, or a run killed
@@ -37,7 +40,7 @@ func writeFile(path string, data []byte, durable bool) (changed bool, err error)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := createTemp(dir, filepath.Base(path))
 	if err != nil {
 		return false, err
 	}
@@ -60,10 +63,6 @@ func writeFile(path string, data []byte, durable bool) (changed bool, err error)
 	if err = tmp.Close(); err != nil {
 		return false, err
 	}
-	// CreateTemp makes files 0600; outputs are meant to be published.
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return false, err
-	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return false, err
 	}
@@ -79,5 +78,22 @@ func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
+	}
+}
+
+var tempSeq atomic.Uint64
+
+// createTemp makes ".<base>.tmp-<digits>" in dir, readable by all (outputs
+// are published; os.CreateTemp would make it 0600 and cost a chmod). The
+// digits are the process id and a counter, so names never collide between
+// the goroutines of a run, and RemoveTempFiles recognises them.
+func createTemp(dir, base string) (*os.File, error) {
+	for {
+		name := filepath.Join(dir, fmt.Sprintf(".%s.tmp-%d%06d", base, os.Getpid(), tempSeq.Add(1)%1000000))
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue // left by a killed run with the same pid
+		}
+		return f, err
 	}
 }

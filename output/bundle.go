@@ -320,6 +320,11 @@ func joinPage(head []byte, body string) []byte {
 // copyMedia copies a stored image into the output unless it is there
 // already. The file name carries the content hash, so an existing file of
 // the right size is taken to be the same image without reading it twice.
+//
+// It writes the file in place rather than through a temp file and a rename:
+// the name already says what the content must be, so a copy cut short by a
+// crash has the wrong size and is simply copied again, and creating and
+// renaming a temp file per image made first builds twice as slow.
 func copyMedia(a *archive.Archive, e archive.MediaEntry, dest string) (bool, error) {
 	if st, err := os.Stat(dest); err == nil && st.Mode().IsRegular() && st.Size() == e.Size {
 		return false, nil
@@ -328,7 +333,13 @@ func copyMedia(a *archive.Archive, e archive.MediaEntry, dest string) (bool, err
 	if err != nil {
 		return false, err
 	}
-	return archive.WriteFileAtomic(dest, data)
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return false, err
+	}
+	if err := os.WriteFile(dest, data, 0o644); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // linkPath escapes a relative, slash-separated path for a Markdown or HTML
