@@ -95,6 +95,10 @@ func formatFromPrefix(prefix string) (imageFormat, bool) {
 type imageCache struct {
 	mu    sync.Mutex
 	bytes map[string][]byte
+	// scale enlarges every image: the demo account's pictures should look
+	// like pictures to someone trying mparchive, while generated accounts
+	// of thousands of articles keep tiny, fast ones.
+	scale int
 }
 
 func (c *imageCache) get(id string, f imageFormat) []byte {
@@ -105,7 +109,7 @@ func (c *imageCache) get(id string, f imageFormat) []byte {
 	if ok {
 		return b
 	}
-	b = renderImage(id, f)
+	b = renderImage(id, f, max(c.scale, 1))
 	c.mu.Lock()
 	if c.bytes == nil {
 		c.bytes = make(map[string][]byte)
@@ -117,11 +121,12 @@ func (c *imageCache) get(id string, f imageFormat) []byte {
 
 // renderImage draws a small picture whose pixels derive from the id, so two
 // ids never share a content hash while one id always has the same bytes.
-func renderImage(id string, f imageFormat) []byte {
+// scale multiplies its size (8 to 32 pixels a side at scale 1).
+func renderImage(id string, f imageFormat, scale int) []byte {
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	r := rand.New(rand.NewPCG(h.Sum64(), 0x9e3779b97f4a7c15))
-	w, ht := 8+r.IntN(25), 8+r.IntN(25)
+	w, ht := (8+r.IntN(25))*scale, (8+r.IntN(25))*scale
 	c1 := color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 0xFF}
 	c2 := color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 0xFF}
 	bx, by := r.IntN(w), r.IntN(ht)
@@ -133,7 +138,7 @@ func renderImage(id string, f imageFormat) []byte {
 	pixel := func(x, y int) color.RGBA {
 		t := (x + y) * 255 / (w + ht)
 		c := color.RGBA{mix(c1.R, c2.R, t), mix(c1.G, c2.G, t), mix(c1.B, c2.B, t), 0xFF}
-		if (x-bx)*(x-bx)+(y-by)*(y-by) < 9 {
+		if (x-bx)*(x-bx)+(y-by)*(y-by) < 9*scale*scale {
 			c = color.RGBA{255 - c.R, 255 - c.G, 255 - c.B, 0xFF}
 		}
 		return c
@@ -148,7 +153,7 @@ func renderImage(id string, f imageFormat) []byte {
 			p := image.NewPaletted(image.Rect(0, 0, w, ht), palette)
 			for y := range ht {
 				for x := range w {
-					p.SetColorIndex(x, y, uint8((x/3+y/3+frame)%3))
+					p.SetColorIndex(x, y, uint8((x/(3*scale)+y/(3*scale)+frame)%3))
 				}
 			}
 			anim.Image = append(anim.Image, p)

@@ -110,6 +110,7 @@ func New(opts Options) (*Server, error) {
 		s.quotas[p] = n
 	}
 	if opts.Demo {
+		s.images.scale = 10
 		acct, err := demoAccount()
 		if err != nil {
 			return nil, err
