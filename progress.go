@@ -75,7 +75,11 @@ func (r *reporter) counter(label string) *counter {
 	return &counter{r: r, label: label, last: time.Now()}
 }
 
-func (c *counter) set(done, total int) {
+func (c *counter) set(done, total int) { c.setNote(done, total, "") }
+
+// setNote is set with a note after the counts (the images of a fetch), which
+// the bar shows in its description and plain lines append.
+func (c *counter) setNote(done, total int, note string) {
 	if c.r.quiet {
 		return
 	}
@@ -99,12 +103,18 @@ func (c *counter) set(done, total int) {
 		if c.bar.GetMax() != total && total > 0 {
 			c.bar.ChangeMax(total)
 		}
+		if note != "" {
+			c.bar.Describe(c.label + " (" + note + ")")
+		}
 		c.bar.Set(done)
 		return
 	}
 	if time.Since(c.last) >= plainInterval {
 		c.last = time.Now()
-		fmt.Fprintf(c.r.w, "%s: %d/%d\n", c.label, done, total)
+		if note != "" {
+			note = ", " + note
+		}
+		fmt.Fprintf(c.r.w, "%s: %d/%d%s\n", c.label, done, total, note)
 	}
 }
 
@@ -153,7 +163,11 @@ func (p *fetchProgress) update(ev exporter.Progress) {
 	if total < ev.Items {
 		total = ev.Items
 	}
-	p.current.set(ev.Items, total)
+	note := ""
+	if ev.ImagesPlanned > 0 {
+		note = fmt.Sprintf("images %d/%d", ev.ImagesDone, ev.ImagesPlanned)
+	}
+	p.current.setNote(ev.Items, total, note)
 }
 
 func (p *fetchProgress) done() {
