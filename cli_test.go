@@ -192,6 +192,12 @@ func TestConfigFileCredentials(t *testing.T) {
 	if code != exitOK || stderr != "" {
 		t.Errorf("exit %d, --quiet printed:\n%s", code, stderr)
 	}
+	// A config file others can read is worth a warning: it holds the secret.
+	os.Chmod(cfg, 0o644)
+	code, _, stderr = runCLI(t, "export", "--config", cfg, "--api-base", srv.URL(), "-o", out)
+	if code != exitOK || !strings.Contains(stderr, "chmod 600") || strings.Contains(stderr, "file-secret") {
+		t.Errorf("exit %d, no warning about the readable config file:\n%s", code, stderr)
+	}
 }
 
 // TestHostileArticlesStayInside exports an account whose titles and ids try

@@ -150,7 +150,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 		}
 		return c, hc, srv.Close, nil
 	}
-	cred, err := loadCredentials(f.configFile)
+	cred, err := loadCredentials(f.configFile, rep.notef)
 	if err != nil {
 		return nil, nil, stop, err
 	}

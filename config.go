@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"gopkg.in/yaml.v3"
 )
@@ -22,7 +23,7 @@ type credentials struct {
 // loadCredentials reads the config file (explicit, $MPARCHIVE_CONFIG, or
 // the user config dir's mparchive/config.yaml when it exists), then lets
 // MPARCHIVE_APPID and MPARCHIVE_SECRET override it.
-func loadCredentials(explicit string) (credentials, error) {
+func loadCredentials(explicit string, warnf func(format string, args ...any)) (credentials, error) {
 	var c credentials
 	path, required := explicit, explicit != ""
 	if path == "" {
@@ -39,6 +40,10 @@ func loadCredentials(explicit string) (credentials, error) {
 		case err != nil:
 			return c, fmt.Errorf("config file: %w", err)
 		default:
+			// Windows has no such mode bits to check.
+			if st, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+				warnf("warning: %s can be read by other users (mode %v); it holds your AppSecret: chmod 600 %s", path, st.Mode().Perm(), path)
+			}
 			if err := yaml.Unmarshal(b, &c); err != nil {
 				// yaml errors quote lines of the file, which may hold the secret.
 				return c, fmt.Errorf("config file %s is not valid YAML (want keys appid, secret, api_base)", path)
