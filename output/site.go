@@ -237,6 +237,11 @@ type siteBuild struct {
 
 	arch      *archive.Archive
 	materials []outputMaterial // selected permanent materials, in list order
+
+	// listPages records the list pages written this run (slash paths), so
+	// those of an earlier run that no longer exist (a narrower filter, an
+	// author gone) can be removed.
+	listPages map[string]bool
 }
 
 func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
@@ -318,6 +323,10 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 	if err != nil {
 		return err
 	}
+	if s.listPages == nil {
+		s.listPages = map[string]bool{}
+	}
+	s.listPages[rel] = true
 	_, err = archive.WriteFileAtomic(filepath.Join(s.w.dir, filepath.FromSlash(rel)), page)
 	return err
 }

@@ -2,8 +2,11 @@ package output
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -144,7 +147,7 @@ func rootOf(dir string) string {
 // writeIndexes writes everything but the article pages: lists, archive,
 // authors, search, materials, assets, feed, sitemap and robots.txt.
 func (s *siteBuild) writeIndexes(ctx context.Context) error {
-	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeMaterials, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots}
+	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeMaterials, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots, s.pruneListPages}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -307,6 +310,45 @@ func (s *siteBuild) writeAssets() error {
 	for _, p := range s.theme.assetPaths() {
 		if _, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "assets", filepath.FromSlash(p)), s.theme.assets[p]); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// listFolders hold only list pages the site writes: page/N/, archive/YYYY/
+// (and /MM/), authors/<name>/.
+var listFolders = []string{"page", "archive", "authors"}
+
+// pruneListPages removes the list pages of an earlier run that this run did
+// not write, and the folders that leaves empty. Only index.html files in
+// the list folders are touched.
+func (s *siteBuild) pruneListPages() error {
+	for _, top := range listFolders {
+		root := filepath.Join(s.w.dir, top)
+		var dirs []string
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() {
+				dirs = append(dirs, p)
+				return nil
+			}
+			rel, _ := filepath.Rel(s.w.dir, p)
+			if d.Name() == "index.html" && !s.listPages[filepath.ToSlash(rel)] {
+				return os.Remove(p)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Deepest first; Remove fails harmlessly on a folder not empty.
+		for i := len(dirs) - 1; i >= 0; i-- {
+			os.Remove(dirs[i])
 		}
 	}
 	return nil

@@ -338,3 +338,36 @@ func TestSearchTerms(t *testing.T) {
 }
 
 func fmtSscanfHex(s string, v *byte) (int, error) { return fmt.Sscanf(s, "%02x", v) }
+
+// TestSitePrunesListPagesOfEarlierRuns builds a site, then builds it again
+// with a filter that leaves one author and one month: the other authors'
+// and months' pages go, the site's own pages stay, a user's file stays.
+func TestSitePrunesListPagesOfEarlierRuns(t *testing.T) {
+	a := siteFixture(t)
+	out := t.TempDir()
+	if _, err := NewSite(out, Options{Converter: listingConverter{}}).Write(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	authorsBefore, _ := filepath.Glob(filepath.Join(out, "authors", "*", "index.html"))
+	if len(authorsBefore) < 2 {
+		t.Fatalf("fixture has %d author pages, want several", len(authorsBefore))
+	}
+	userFile := filepath.Join(out, "archive", "notes.txt")
+	os.WriteFile(userFile, []byte("mine"), 0o644)
+	f := &Filter{Author: "张三"}
+	if _, err := NewSite(out, Options{Converter: listingConverter{}, Filter: f}).Write(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	authorsAfter, _ := filepath.Glob(filepath.Join(out, "authors", "*", "index.html"))
+	if len(authorsAfter) != 1 {
+		t.Errorf("%d author pages after filtering to one author: %v", len(authorsAfter), authorsAfter)
+	}
+	for _, keep := range []string{"index.html", "archive/index.html", "authors/index.html", "search/index.html"} {
+		if _, err := os.Stat(filepath.Join(out, keep)); err != nil {
+			t.Errorf("%s was removed", keep)
+		}
+	}
+	if _, err := os.Stat(userFile); err != nil {
+		t.Error("a file the user put into archive/ was removed")
+	}
+}
