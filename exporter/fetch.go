@@ -153,7 +153,7 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 		opts.Progress = func(Progress) {}
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = sleepContext
 	}
 	if opts.ImageHTTPClient == nil {
 		opts.ImageHTTPClient = &http.Client{Timeout: 60 * time.Second}
@@ -720,17 +720,6 @@ func (f *fetcher) checkpoint() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.arch.SaveState(f.state)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // isFatal tells errors that doom every further call of the run, so going on

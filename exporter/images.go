@@ -102,32 +102,49 @@ func (d *downloader) get(ctx context.Context, raw string) ([]byte, string, error
 }
 
 func (d *downloader) getOnce(ctx context.Context, u string) (data []byte, ctype string, err error, retry bool) {
+	data, resp, err, retry := getBody(ctx, d.http, u, "image", maxImageBytes, map[string]string{
+		"User-Agent": browserUA,
+		"Accept":     "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+	})
+	if err != nil {
+		return nil, "", err, retry
+	}
+	return data, resp.Header.Get("Content-Type"), nil, false
+}
+
+// getBody makes one GET and reads the whole answer, for the downloads
+// outside the API (images, article pages). It classifies what went wrong
+// the same way for both: network errors, 5xx, 429 and bodies cut short
+// are worth a retry; other statuses and bodies over limit bytes are not.
+// Errors never hold a secret from the URL.
+func getBody(ctx context.Context, c *http.Client, u, what string, limit int, header map[string]string) (data []byte, resp *http.Response, err error, retry bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("bad image URL: %w", err), false
+		return nil, nil, fmt.Errorf("bad %s URL: %w", what, err), false
 	}
-	req.Header.Set("User-Agent", browserUA)
-	req.Header.Set("Accept", "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5")
-	resp, err := d.http.Do(req)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err = c.Do(req)
 	if err != nil {
-		return nil, "", errors.New(redactError(err)), isTransient(err)
+		return nil, nil, errors.New(redactError(err)), isTransient(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, "", fmt.Errorf("HTTP %s", resp.Status), resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+		return nil, nil, fmt.Errorf("HTTP %s", resp.Status), resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
 	}
-	data, err = io.ReadAll(io.LimitReader(resp.Body, maxImageBytes+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("reading image: %s", redactError(err)), true
+		return nil, nil, fmt.Errorf("reading the %s: %s", what, redactError(err)), true
 	}
-	if len(data) > maxImageBytes {
-		return nil, "", fmt.Errorf("image larger than %d MB", maxImageBytes>>20), false
+	if len(data) > limit {
+		return nil, nil, fmt.Errorf("the %s is larger than %d MB", what, limit>>20), false
 	}
 	if resp.ContentLength >= 0 && int64(len(data)) != resp.ContentLength {
-		return nil, "", fmt.Errorf("image cut short: %d of %d bytes", len(data), resp.ContentLength), true
+		return nil, nil, fmt.Errorf("the %s was cut short: %d of %d bytes", what, len(data), resp.ContentLength), true
 	}
-	return data, resp.Header.Get("Content-Type"), nil, false
+	return data, resp, nil, false
 }
 
 // isTransient tells network failures that a retry may cure.

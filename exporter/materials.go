@@ -100,7 +100,7 @@ func FetchMaterials(ctx context.Context, c *Client, arch *archive.Archive, kinds
 		opts.Attempts = 4
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = sleepContext
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Minute}

@@ -792,7 +792,7 @@ func FetchURLs(ctx context.Context, hc *http.Client, arch *archive.Archive, urls
 		opts.Timeout = defaultPageTimeout
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = sleepContext
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
@@ -1030,33 +1030,15 @@ func (f *pageFetcher) pause(ctx context.Context, attempt int) error {
 func (f *pageFetcher) once(ctx context.Context, target string) (page []byte, finalURL string, err error, retry bool) {
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return nil, "", err, false
-	}
 	// What a desktop browser sends for a page opened from the address bar:
 	// no Referer, no cookies.
-	req.Header.Set("User-Agent", browserUA)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
-	resp, err := f.client.Do(req)
+	data, resp, err, retry := getBody(ctx, f.client, target, "page", maxPageBytes, map[string]string{
+		"User-Agent":      browserUA,
+		"Accept":          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+		"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+	})
 	if err != nil {
-		return nil, "", errors.New(redactError(err)), isTransient(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, "", fmt.Errorf("HTTP %s", resp.Status), resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("reading the page: %s", redactError(err)), true
-	}
-	if len(data) > maxPageBytes {
-		return nil, "", fmt.Errorf("the page is larger than %d MB", maxPageBytes>>20), false
-	}
-	if resp.ContentLength >= 0 && int64(len(data)) != resp.ContentLength {
-		return nil, "", fmt.Errorf("the page was cut short: %d of %d bytes", len(data), resp.ContentLength), true
+		return nil, "", err, retry
 	}
 	return data, resp.Request.URL.String(), nil, false
 }
