@@ -88,7 +88,9 @@ func (a *Archive) lockHolder(path, host string) (desc string, stale bool) {
 		// A process on another machine (a shared disk) cannot be checked.
 		return desc, false
 	}
-	return desc, !processAlive(info.PID)
+	// A pid that is alive may belong to a process started after the lock:
+	// the holder died and the number was handed out again.
+	return desc, !processAlive(info.PID) || startedAfter(info.PID, info.Started)
 }
 
 // RemoveTempFiles deletes, below dir, the temp files that WriteFileAtomic

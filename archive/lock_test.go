@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,8 @@ func TestStaleLockIsTakenOver(t *testing.T) {
 		wantTaken bool
 	}{
 		{"dead process on this host", mustJSON(lockInfo{PID: deadPID(t), Host: host}), 0, true},
-		{"live process on this host", mustJSON(lockInfo{PID: os.Getpid(), Host: host}), 0, false},
+		{"live process on this host", mustJSON(lockInfo{PID: os.Getpid(), Host: host, Started: time.Now()}), 0, false},
+		{"pid reused since the lock was taken", mustJSON(lockInfo{PID: os.Getpid(), Host: host, Started: time.Now().Add(-time.Hour)}), 0, runtime.GOOS == "linux"},
 		{"process on another host", mustJSON(lockInfo{PID: 1, Host: "elsewhere.example"}), 0, false},
 		{"torn lock file, old", "{\"pi", 2 * time.Minute, true},
 		{"torn lock file, fresh", "", 0, false},
@@ -82,6 +84,23 @@ func TestStaleLockIsTakenOver(t *testing.T) {
 				t.Fatalf("lock taken from a holder that may be alive: %v", err)
 			}
 		})
+	}
+}
+
+// TestStartedAfter reads this test process's start from the kernel: it
+// began after yesterday and before now.
+func TestStartedAfter(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux tells a process's start time")
+	}
+	if !startedAfter(os.Getpid(), time.Now().Add(-24*time.Hour)) {
+		t.Error("this process did not start after yesterday")
+	}
+	if startedAfter(os.Getpid(), time.Now()) {
+		t.Error("this process started in the future")
+	}
+	if startedAfter(1<<30, time.Time{}) {
+		t.Error("a pid that does not exist started")
 	}
 }
 
