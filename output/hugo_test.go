@@ -1,7 +1,6 @@
 package output
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"golang.org/x/tools/txtar"
@@ -159,56 +157,6 @@ func TestHugoGolden(t *testing.T) {
 	}
 	if fmt.Sprint(res.Missing) != fmt.Sprint(wantMissing) {
 		t.Errorf("Missing = %v\nwant %v", res.Missing, wantMissing)
-	}
-}
-
-// TestHugoRerunWritesNothing checks that a second run over the same archive
-// leaves every file alone, content and mtime, so rsync and git see nothing.
-func TestHugoRerunWritesNothing(t *testing.T) {
-	a := testArchive(t)
-	out := t.TempDir()
-	w := NewHugo(out, Options{Converter: listingConverter{}})
-	if _, err := w.Write(t.Context(), a); err != nil {
-		t.Fatal(err)
-	}
-	// Push every mtime into the past: a rewrite within the same clock tick
-	// would otherwise go unnoticed.
-	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
-	before := map[string][]byte{}
-	filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			before[path], _ = os.ReadFile(path)
-			os.Chtimes(path, old, old)
-		}
-		return err
-	})
-
-	res, err := w.Write(t.Context(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Written != 0 || res.Unchanged != res.Articles || res.ImagesCopied != 0 {
-		t.Errorf("second run: %+v, want everything unchanged", res)
-	}
-	n := 0
-	filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		n++
-		data, _ := os.ReadFile(path)
-		st, _ := os.Stat(path)
-		if b, ok := before[path]; !ok {
-			t.Errorf("second run created %s", path)
-		} else if !bytes.Equal(b, data) {
-			t.Errorf("second run changed %s", path)
-		} else if !st.ModTime().Equal(old) {
-			t.Errorf("second run touched %s (mtime %v)", path, st.ModTime())
-		}
-		return nil
-	})
-	if n != len(before) {
-		t.Errorf("%d files after the second run, %d before", n, len(before))
 	}
 }
 
