@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -230,6 +231,11 @@ func visibleText(doc *html.Node) string {
 			if isHidden(n) {
 				return
 			}
+			if n.Data == "li" && n.Parent != nil && n.Parent.Data == "ol" {
+				// A browser shows an ordered item's number: it is text
+				// the reader sees, typed into the original or not.
+				b.WriteString(strconv.Itoa(listItemNumber(n)) + ". ")
+			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			visit(c)
@@ -240,6 +246,20 @@ func visibleText(doc *html.Node) string {
 	}
 	visit(doc)
 	return b.String()
+}
+
+// listItemNumber is the number a browser shows for li, an item of an <ol>.
+func listItemNumber(li *html.Node) int {
+	number := 1
+	if start, err := strconv.Atoi(attr(li.Parent, "start")); err == nil {
+		number = start
+	}
+	for c := li.Parent.FirstChild; c != nil && c != li; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "li" {
+			number++
+		}
+	}
+	return number
 }
 
 // textTokens splits text as described at the top of this file.

@@ -84,6 +84,7 @@ func analyseLayout(doc *html.Node) {
 		}
 	}
 	captionImages(units, body)
+	makeTypedLists(units)
 }
 
 // isRealHeading reports an author's own <h1>…<h6>.

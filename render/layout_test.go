@@ -16,7 +16,7 @@ func TestHeadings(t *testing.T) {
 		{"font-weight counts as bold", `<p style="font-weight:700">1、准备</p><p>正文。</p>`, "## 1、准备\n\n正文。\n"},
 		{"single unnumbered bold line stays", `<p><strong>温馨提示</strong></p><p>正文。</p>`, "**温馨提示**\n\n正文。\n"},
 		{"bold with sentence end stays", `<p><strong>1. 这是一句话。</strong></p><p>正文。</p>`, "**1. 这是一句话。**\n\n正文。\n"},
-		{"run of numbered bold lines is a list", `<p><strong>1. 甲</strong></p><p><strong>2. 乙</strong></p><p>正文。</p>`, "**1. 甲**\n\n**2. 乙**\n\n正文。\n"},
+		{"run of numbered bold lines is a list", `<p><strong>1. 甲</strong></p><p><strong>2. 乙</strong></p><p>正文。</p>`, "1. **甲**\n2. **乙**\n\n正文。\n"},
 		{"last block stays", `<p>正文。</p><p><strong>1. 结尾</strong></p>`, "正文。\n\n**1. 结尾**\n"},
 		{"partly bold stays", `<p><strong>1. 注意</strong>正文</p><p>正文。</p>`, "**1. 注意**正文\n\n正文。\n"},
 		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
