@@ -76,6 +76,63 @@ type Article struct {
 
 	CreateTime time.Time // zero when the API gives none (published, drafts)
 	UpdateTime time.Time
+
+	// AccountName is the account's display name (nick_name) and AccountID
+	// its __biz, the id every article link carries. Pages give both; API
+	// items only the link, so outputs fill the name in from the archive's
+	// state (see State.Account).
+	AccountName string
+	AccountID   string
+	// Original is true where WeChat marks the article 原创.
+	Original bool
+	// Paid is true for a paid (付费) article: the archive holds what its
+	// page shows to a visitor who has not paid.
+	Paid bool
+	// Type is the kind of post; PostArticle (empty) for an ordinary article.
+	Type PostType
+	// Pictures are a picture post's pictures in order. Content shows them
+	// too; they are listed here for outputs that lay them out as a gallery.
+	Pictures []Picture
+	// Share names the original of a share (转载 / 文章分享).
+	Share *Share
+}
+
+// PostType is the kind of a post, as outputs name it in front matter.
+type PostType string
+
+// The post kinds WeChat publishes (docs/wechat-pages.md).
+const (
+	PostArticle PostType = ""        // an ordinary article (item_show_type 0)
+	PostPicture PostType = "picture" // 图片分享 / 小绿书 (item_show_type 8; "newspic" in the API)
+	PostText    PostType = "text"    // 文本分享 (item_show_type 10)
+	PostShare   PostType = "share"   // an article of another account shared or reprinted (copyright_stat 2)
+	PostVideo   PostType = "video"   // 视频分享 (item_show_type 5)
+)
+
+// ShowTypePost names a post whose item_show_type this version does not
+// know, so that it is kept, and marked, rather than taken for an article.
+func ShowTypePost(itemShowType int) PostType {
+	return PostType("show-type-" + strconv.Itoa(itemShowType))
+}
+
+// Picture is one picture of a picture post.
+type Picture struct {
+	// Key is the picture's media-store key: its URL, or a MaterialKey
+	// for pictures the API names by media_id.
+	Key           string
+	Width, Height int
+}
+
+// Share is the original article a share points to.
+// It is stored in urls items as it is here.
+type Share struct {
+	URL     string `json:"url"`               // the original's link
+	Account string `json:"account,omitempty"` // the original account's name
+	Author  string `json:"author,omitempty"`
+	Title   string `json:"title,omitempty"`
+	// Note is what the sharing account wrote about it (编者荐语): text,
+	// with newlines for line breaks.
+	Note string `json:"note,omitempty"`
 }
 
 // Key identifies the article across runs: source, message id and index.
@@ -108,8 +165,12 @@ func (a *Article) CoverKey() string {
 // MaterialKey is the media-store key of a permanent material fetched by
 // media_id rather than by URL.
 func MaterialKey(mediaID string) string {
-	return "wechat-material:" + mediaID
+	return materialKeyPrefix + mediaID
 }
+
+// materialKeyPrefix starts every MaterialKey. A picture post from the API
+// names its pictures so in the body it is shaped into (posts.go).
+const materialKeyPrefix = "wechat-material:"
 
 // Permalink is the parts of an mp.weixin.qq.com link that identify an
 // article for good: the account (__biz), the message (mid) and the position

@@ -25,7 +25,7 @@ func ContentImages(body string) []string {
 	seen := map[string]bool{}
 	add := func(u string) {
 		u = strings.TrimSpace(u)
-		if u == "" || seen[u] || !isRemote(u) {
+		if u == "" || seen[u] || !isRemote(u) && !strings.HasPrefix(u, materialKeyPrefix) {
 			return
 		}
 		seen[u] = true
@@ -51,7 +51,7 @@ func ContentImages(body string) []string {
 		}
 		if tok.DataAtom == atom.Img {
 			src := strings.TrimSpace(attr("data-src"))
-			if src == "" || !isRemote(src) {
+			if src == "" || !isRemote(src) && !strings.HasPrefix(src, materialKeyPrefix) {
 				src = attr("src")
 			}
 			add(src)

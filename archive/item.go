@@ -19,6 +19,11 @@ type rawItem struct {
 		UpdateTime flexInt       `json:"update_time"`
 	} `json:"content"`
 	UpdateTime flexInt `json:"update_time"`
+	// Page is what the urls source adds; items it stored before news
+	// items had PageFields name the account only here.
+	Page struct {
+		AccountName string `json:"account_name"`
+	} `json:"page"`
 }
 
 type rawNewsItem struct {
@@ -34,7 +39,58 @@ type rawNewsItem struct {
 	NeedOpenComment    flexInt  `json:"need_open_comment"`
 	OnlyFansCanComment flexInt  `json:"only_fans_can_comment"`
 	IsDeleted          flexBool `json:"is_deleted"`
+	// ArticleType is "newspic" for a picture post in the API (draft/get,
+	// draft/batchget, freepublish): its content is then text and its
+	// pictures are listed in ImageInfo.
+	ArticleType string    `json:"article_type"`
+	ImageInfo   ImageInfo `json:"image_info"`
+	PageFields
 }
+
+// ImageInfo is image_info of a picture post: the API names each picture by
+// the media_id of an image material; the urls source, which reads pages,
+// by URL and size.
+type ImageInfo struct {
+	ImageList []ImageListItem `json:"image_list,omitempty"`
+}
+
+// ImageListItem is one picture of ImageInfo.
+type ImageListItem struct {
+	ImageMediaID string `json:"image_media_id,omitempty"`
+	ImageURL     string `json:"image_url,omitempty"`
+	Width        int    `json:"width,omitempty"`
+	Height       int    `json:"height,omitempty"`
+}
+
+// PageFields are what an article's page tells beyond the API's fields. The
+// urls source stores them in its items' news_item, beside the API's keys.
+type PageFields struct {
+	AccountName string `json:"account_name,omitempty"`
+	AccountID   string `json:"account_id,omitempty"`
+	// ItemShowType is the page's item_show_type: 0 article, 5 video,
+	// 8 picture, 10 text; others are kept and marked (ShowTypePost).
+	ItemShowType int `json:"item_show_type,omitempty"`
+	// CopyrightStat is 1 for 原创, 2 for a share of another account's
+	// article.
+	CopyrightStat int `json:"copyright_stat,omitempty"`
+	// Paid is is_pay_subscribe: a paid article.
+	Paid bool `json:"paid,omitempty"`
+	// Share is set for a share (CopyrightStat 2) that names its original.
+	Share *Share `json:"share,omitempty"`
+	// VideoIDs are the video ids of a video post (wxv_…).
+	VideoIDs []string `json:"video_ids,omitempty"`
+}
+
+// Values of PageFields.ItemShowType and CopyrightStat.
+const (
+	ShowTypeArticle = 0
+	ShowTypeVideo   = 5
+	ShowTypePicture = 8
+	ShowTypeText    = 10
+
+	CopyrightOriginal = 1
+	CopyrightShare    = 2
+)
 
 // flexInt accepts a JSON number or a numeric string: SDKs and proxies differ
 // in how they pass WeChat's integers along, and a backup must not fail on it.
@@ -128,7 +184,7 @@ func DecodeItem(src Source, raw []byte) ([]Article, error) {
 	}
 	arts := make([]Article, 0, len(it.Content.NewsItem))
 	for i, n := range it.Content.NewsItem {
-		arts = append(arts, Article{
+		a := Article{
 			Source:             src,
 			ItemID:             id,
 			Index:              i + 1,
@@ -146,7 +202,19 @@ func DecodeItem(src Source, raw []byte) ([]Article, error) {
 			Deleted:            bool(n.IsDeleted),
 			CreateTime:         unixTime(int64(it.Content.CreateTime)),
 			UpdateTime:         unixTime(update),
-		})
+			AccountName:        n.AccountName,
+			AccountID:          n.AccountID,
+			Original:           n.CopyrightStat == CopyrightOriginal,
+			Paid:               n.Paid,
+		}
+		if a.AccountName == "" {
+			a.AccountName = it.Page.AccountName
+		}
+		if a.AccountID == "" {
+			a.AccountID = bizOf(n.URL)
+		}
+		shapePost(&a, &n)
+		arts = append(arts, a)
 	}
 	return arts, nil
 }
