@@ -29,18 +29,19 @@ const archiveSubdir = ".mparchive/archive"
 
 // fetchFlags are the flags of every command that talks to the API.
 type fetchFlags struct {
-	demo        bool
-	sources     string
-	apiBase     string
-	tokenMode   string
-	accessToken string
-	configFile  string
-	concurrency int
-	timeout     time.Duration
-	full        bool
-	urlsFile    string
-	pageBase    string
-	refetchURLs bool
+	demo         bool
+	sources      string
+	apiBase      string
+	tokenMode    string
+	accessToken  string
+	configFile   string
+	concurrency  int
+	timeout      time.Duration
+	full         bool
+	urlsFile     string
+	pageBase     string
+	refetchURLs  bool
+	followShares bool
 }
 
 func (f *fetchFlags) register(fs *flag.FlagSet) {
@@ -55,6 +56,7 @@ func (f *fetchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.urlsFile, "urls", "", "file of article links (mp.weixin.qq.com/s/…), one a line, for the urls source (implies it)")
 	fs.StringVar(&f.pageBase, "page-base", "", "fetch article pages from this base instead of https://mp.weixin.qq.com (a mirror, or 'mparchive fake-api')")
 	fs.BoolVar(&f.refetchURLs, "refetch-urls", false, "fetch article pages the archive already holds again")
+	fs.BoolVar(&f.followShares, "follow-shares", false, "with the urls source, also back up the original article each share (转载) points to")
 	fs.BoolVar(&f.full, "full", false, "list every page of every source (default: stop at the first page with nothing new); only a full listing notices articles deleted upstream")
 }
 
@@ -417,6 +419,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		PageBaseURL:     ff.pageBase,
 		PageHTTPClient:  images,
 		RefetchURLs:     ff.refetchURLs,
+		FollowShares:    ff.followShares,
 		Materials:       materials,
 		PageSleep:       pageSleep,
 	})

@@ -52,6 +52,9 @@ type FetchOptions struct {
 	PageSleep func(context.Context, time.Duration) error
 	// RefetchURLs fetches pages the archive already holds again.
 	RefetchURLs bool
+	// FollowShares fetches the original of every share the urls source
+	// meets as well (URLOptions.FollowShares).
+	FollowShares bool
 	// Materials lists the kinds of permanent materials to back up.
 	Materials []archive.MaterialKind
 }
@@ -279,11 +282,12 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 		return errors.New("the urls source needs a list of article links (--urls FILE)")
 	}
 	us, err := FetchURLs(ctx, f.opts.PageHTTPClient, f.arch, f.opts.URLs, URLOptions{
-		BaseURL:  f.opts.PageBaseURL,
-		Interval: f.opts.PageInterval,
-		Refetch:  f.opts.RefetchURLs,
-		Sleep:    f.opts.PageSleep,
-		Logf:     f.opts.Logf,
+		BaseURL:      f.opts.PageBaseURL,
+		Interval:     f.opts.PageInterval,
+		Refetch:      f.opts.RefetchURLs,
+		FollowShares: f.opts.FollowShares,
+		Sleep:        f.opts.PageSleep,
+		Logf:         f.opts.Logf,
 		Stored: func(ctx context.Context, arts []archive.Article) {
 			var keys []string
 			for i := range arts {

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,7 @@ func TestParseArticlePage_Fixtures(t *testing.T) {
 				Cover:       "http://mmbiz.qpic.cn/mmbiz_jpg/CoverRexprFixture0a1/0?wx_fmt=jpeg",
 				PublishTime: time.Date(2021, 6, 8, 21, 30, 0, 0, archive.ChinaTime),
 				Biz:         "MzU4NjU4ODQ2MQ==", Mid: "2247484512", Idx: "1", Sn: "6a1f0f2c9e6c4b1e8d1e44b0c8a0a001",
+				CopyrightStat: archive.CopyrightOriginal,
 			},
 		},
 		{
@@ -63,6 +65,7 @@ func TestParseArticlePage_Fixtures(t *testing.T) {
 				SourceURL:   "https://www.news.cn/politics/2023-03/20/c_1129446588.htm?a=1&b=2",
 				PublishTime: time.Date(2023, 3, 20, 18, 2, 0, 0, archive.ChinaTime),
 				Biz:         "MzA4NDI3NjcyNA==", Mid: "2652961234", Idx: "3", Sn: "f0e1d2c3b4a5968778695a4b3c2d1e0f",
+				CopyrightStat: archive.CopyrightOriginal,
 			},
 		},
 		{
@@ -73,6 +76,7 @@ func TestParseArticlePage_Fixtures(t *testing.T) {
 				Cover:       "http://mmbiz.qpic.cn/mmbiz_jpg/CoverMedicalFixture0a4/0?wx_fmt=jpeg",
 				PublishTime: time.Date(2020, 2, 11, 12, 0, 0, 0, archive.ChinaTime),
 				Biz:         "MzI1MzQ0NjAxMQ==", Mid: "2247510007", Idx: "1", Sn: "11223344556677889900aabbccddeeff",
+				CopyrightStat: archive.CopyrightOriginal,
 			},
 		},
 	}
@@ -91,16 +95,16 @@ func TestParseArticlePage_Fixtures(t *testing.T) {
 				t.Errorf("Body differs from the body that went in:\n got %.200q…\nwant %.200q…", got.Body, body)
 			}
 			want := tt.want
-			want.Body = body
 			if !got.PublishTime.Equal(want.PublishTime) {
 				t.Errorf("PublishTime = %v, want %v", got.PublishTime, want.PublishTime)
 			}
-			got.PublishTime, want.PublishTime = time.Time{}, time.Time{}
-			if *got != want {
+			parsedBody := got.Body
+			got.PublishTime, want.PublishTime, got.Body = time.Time{}, time.Time{}, ""
+			if !reflect.DeepEqual(*got, want) {
 				t.Errorf("parsed\n%+v\nwant\n%+v", *got, want)
 			}
 			// The images of the body are found for download, lazy ones included.
-			if imgs := archive.ContentImages(got.Body); len(imgs) == 0 && strings.Contains(body, "<img") {
+			if imgs := archive.ContentImages(parsedBody); len(imgs) == 0 && strings.Contains(body, "<img") {
 				t.Error("ContentImages finds no image in the parsed body")
 			}
 		})
@@ -137,6 +141,57 @@ func TestParseArticlePage_MessagePages(t *testing.T) {
 			}
 			if got.Body != "" || got.Title != "" {
 				t.Errorf("a message page gave an article: %+v", got)
+			}
+		})
+	}
+}
+
+// TestParseArticlePage_MessageTexts covers the message pages in both
+// languages, in the markup of the real deleted page
+// (testdata/pages/real/w18-deleted-page.html.gz): a weui-msg title, a
+// description for some, no article.
+func TestParseArticlePage_MessageTexts(t *testing.T) {
+	tests := []struct {
+		title, desc string
+		kind        PageKind
+	}{
+		{"该内容已被发布者删除", "", PageDeleted},
+		{"The content has been deleted by the author.", "", PageDeleted},
+		{"此内容因违规无法查看", "", PageRemoved},
+		{"This content cannot be viewed because it violates regulations.", "", PageRemoved},
+		{"此内容被多人投诉，相关的内容无法进行查看。", "", PageRemoved},
+		{"该内容暂时无法查看", "", PageUnavailable},
+		{"This content is temporarily unavailable.", "", PageUnavailable},
+		{"链接已过期", "", PageExpired},
+		{"The link has expired.", "", PageExpired},
+		{"该公众号已被封禁", "此帐号已被封禁，内容无法查看", PageBanned},
+		{"This account has been blocked.", "Its content cannot be viewed.", PageBanned},
+		{"该公众号已迁移", "", PageBanned},
+		{"The account has been migrated.", "", PageBanned},
+		{"此帐号已自主注销，内容无法查看", "", PageBanned},
+		{"The account has been deregistered.", "", PageBanned},
+		{"环境异常", "当前环境异常，完成验证后即可继续访问。", PageVerify},
+		{"Environment is abnormal", "Complete the verification to continue.", PageVerify},
+		{"参数错误", "", PageUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			page := `<!DOCTYPE html><html><head><title></title><script>var x = 1;</script></head><body id="activity-detail">` +
+				`<div class="weui-msg"><div class="weui-msg__icon-area"><i class="weui-icon-warn weui-icon_msg-primary"></i></div>` +
+				`<div class="weui-msg__text-area"><div class="weui-msg__title warn">` + tt.title + `</div>`
+			want := tt.title
+			if tt.desc != "" {
+				page += `<p class="weui-msg__desc">` + tt.desc + `</p>`
+				want += " " + tt.desc
+			}
+			page += `</div><div class="weui-msg__extra-area"><div class="weui-footer"><p class="weui-footer__links">` +
+				`<a class="weui-footer__link" href="https://mp.weixin.qq.com/webpoc/ruleCenter?type=oa">微信公众平台运营中心</a></p></div></div></div></body></html>`
+			got, err := ParseArticlePage("https://mp.weixin.qq.com/s/AbCdEf", []byte(page))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind != tt.kind || got.Message != want {
+				t.Errorf("got %v %q, want %v %q", got.Kind, got.Message, tt.kind, want)
 			}
 		})
 	}
@@ -476,14 +531,15 @@ func TestFetchURLs_StoredItemShape(t *testing.T) {
 	}
 	a := arts[0]
 	if a.URL != "https://mp.weixin.qq.com/s?__biz=MzkyNTIzMzYyMA%3D%3D&mid=2247492301&idx=2&sn=0b3c5e7a9d1f2e4c6a8b0d2f4e6a8c0e" ||
-		a.Title != p.Title || a.ThumbURL != p.Cover || !a.CreateTime.Equal(p.PublishTime) || a.ItemID != id {
+		a.Title != p.Title || a.ThumbURL != p.Cover || !a.CreateTime.Equal(p.PublishTime) || a.ItemID != id ||
+		a.AccountName != "生信益站" || a.AccountID != "MzkyNTIzMzYyMA==" {
 		t.Errorf("decoded %+v", a)
 	}
 	var extra struct {
 		Page urlPage `json:"page"`
 	}
 	json.Unmarshal(raw, &extra)
-	if extra.Page.FetchedFrom != "https://mp.weixin.qq.com/s/Xk3b9QeW0aLimmaShort2" || extra.Page.AccountName != "生信益站" ||
+	if extra.Page.FetchedFrom != "https://mp.weixin.qq.com/s/Xk3b9QeW0aLimmaShort2" ||
 		extra.Page.ContentSHA256 != p.ContentHash() || extra.Page.PageKey != PageMediaKey(a.URL) {
 		t.Errorf("page record %+v", extra.Page)
 	}
