@@ -61,6 +61,7 @@ func init() {
 	commands = []command{
 		{"export", "fetch the account into an archive and build the output (fetch + build)", runExport},
 		{"fetch", "fetch the account into an archive only", runFetch},
+		{"check", "show which sources WeChat lets this account list, with quotas and what to do", runCheck},
 		{"build", "build the output from an archive only, offline", runBuild},
 		{"convert", "convert one article body's HTML to Markdown on stdout", runConvert},
 		{"serve", "preview an output folder (the site format) on localhost", runServe},
