@@ -22,7 +22,7 @@ import (
 // Exit codes, documented in the README: scripts and cron jobs branch on them.
 const (
 	exitOK          = 0   // everything done
-	exitFailed      = 1   // nothing useful done: bad credentials, broken archive, …
+	exitFailed      = 1   // nothing useful done, or a source named in --source that WeChat refuses: bad credentials, broken archive, …
 	exitUsage       = 2   // wrong command line
 	exitPartial     = 3   // finished, but some articles or images failed; a re-run retries them
 	exitQuota       = 4   // a daily API quota ran out; a re-run after the reset resumes
