@@ -132,7 +132,7 @@ func TestErrorMessages(t *testing.T) {
 			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
 				return answer("/cgi-bin/freepublish/batchget", `{"errcode":48001,"errmsg":"api unauthorized rid: 1-2-3"}`, next)
 			})
-		}, nil, exitPartial, []string{"48001", "freepublish"}},
+		}, nil, exitOK, []string{"48001", "freepublish", "July 2025", "复制链接", "--urls links.txt"}},
 		{"proxy answers HTML", func() string {
 			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
 				return answer("/cgi-bin/material/batchget_material", "<html><body>502 Bad Gateway</body></html>", next)

@@ -42,22 +42,49 @@ type fetchFlags struct {
 	pageBase     string
 	refetchURLs  bool
 	followShares bool
+
+	// explicit is true when --source was given: a source WeChat refused
+	// the account in an earlier run is tried again only then.
+	explicit bool
+	// cmd and fs are the command and its parsed flags, from which
+	// nextCommand writes the command a user can run next.
+	cmd string
+	fs  *flag.FlagSet
 }
 
-func (f *fetchFlags) register(fs *flag.FlagSet) {
+// registerAPI registers the flags that say how to reach the API and with
+// which credentials, the ones check shares with fetch and export.
+func (f *fetchFlags) registerAPI(fs *flag.FlagSet) {
 	fs.BoolVar(&f.demo, "demo", false, "use the built-in demo account (a fake API in-process); needs no credentials")
-	fs.StringVar(&f.sources, "source", "news,published", "comma-separated sources: news, published, drafts, urls (article pages, with --urls), and the materials images, voice, video")
 	fs.StringVar(&f.apiBase, "api-base", "", "WeChat API base URL (default https://api.weixin.qq.com; point it at a proxy or 'mparchive fake-api')")
 	fs.StringVar(&f.tokenMode, "token-mode", "stable", "how to get the access_token: stable (cgi-bin/stable_token; leaves the account's other tokens valid) or classic (cgi-bin/token; invalidates them)")
 	fs.StringVar(&f.accessToken, "access-token", "", "use this access_token instead of fetching one (also MPARCHIVE_ACCESS_TOKEN), for accounts whose token a central service hands out")
 	fs.StringVar(&f.configFile, "config", "", "YAML file with appid and secret (default: $MPARCHIVE_CONFIG, then the user config dir's mparchive/config.yaml)")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "parallel image downloads")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one API request")
+	f.concurrency = 1
+}
+
+func (f *fetchFlags) register(fs *flag.FlagSet) {
+	f.registerAPI(fs)
+	fs.StringVar(&f.sources, "source", "news,published", "comma-separated sources: news, published, drafts, urls (article pages, with --urls), and the materials images, voice, video; "+
+		"a source WeChat refuses the account is skipped by later runs unless named here")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "parallel image downloads")
 	fs.StringVar(&f.urlsFile, "urls", "", "file of article links (mp.weixin.qq.com/s/…), one a line, for the urls source (implies it)")
 	fs.StringVar(&f.pageBase, "page-base", "", "fetch article pages from this base instead of https://mp.weixin.qq.com (a mirror, or 'mparchive fake-api')")
 	fs.BoolVar(&f.refetchURLs, "refetch-urls", false, "fetch article pages the archive already holds again")
 	fs.BoolVar(&f.followShares, "follow-shares", false, "with the urls source, also back up the original article each share (转载) points to")
 	fs.BoolVar(&f.full, "full", false, "list every page of every source (default: stop at the first page with nothing new); only a full listing notices articles deleted upstream")
+}
+
+// parsed records what parsing the command line told beyond the values:
+// which command it was, and whether --source was given.
+func (f *fetchFlags) parsed(cmd string, fs *flag.FlagSet) {
+	f.cmd, f.fs = cmd, fs
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "source" {
+			f.explicit = true
+		}
+	})
 }
 
 // parseSources splits --source into article sources and material kinds,
@@ -114,8 +141,8 @@ const demoHost = "demo.mparchive.invalid"
 // for image downloads (nil: the default).
 func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Client, stop func(), err error) {
 	stop = func() {}
-	if f.concurrency < 1 {
-		return nil, nil, stop, usagef("--concurrency must be at least 1")
+	if err := f.check(); err != nil {
+		return nil, nil, stop, err
 	}
 	opts := []exporter.Option{
 		exporter.WithRequestTimeout(f.timeout),
@@ -126,13 +153,10 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 	if retrySleep != nil {
 		opts = append(opts, exporter.WithSleep(retrySleep))
 	}
-	switch f.tokenMode {
-	case "stable":
-		opts = append(opts, exporter.WithTokenMode(exporter.TokenStable))
-	case "classic":
+	if f.tokenMode == "classic" {
 		opts = append(opts, exporter.WithTokenMode(exporter.TokenClassic))
-	default:
-		return nil, nil, stop, usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
+	} else {
+		opts = append(opts, exporter.WithTokenMode(exporter.TokenStable))
 	}
 	if f.demo {
 		srv, err := wechattest.NewServer(wechattest.Options{Demo: true, Host: demoHost})
@@ -178,6 +202,32 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 	}
 	c, err = exporter.NewClient(opts...)
 	return c, nil, stop, err
+}
+
+// check reports flag values no run can use, whether or not it needs the API.
+func (f *fetchFlags) check() error {
+	if f.concurrency < 1 {
+		return usagef("--concurrency must be at least 1")
+	}
+	if f.tokenMode != "stable" && f.tokenMode != "classic" {
+		return usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
+	}
+	return nil
+}
+
+// needsAPI tells whether a run of these sources calls the API. Article
+// pages are public: the urls source alone needs no token, and so no
+// credentials.
+func needsAPI(sources []archive.Source, materials []archive.MaterialKind) bool {
+	if len(materials) > 0 {
+		return true
+	}
+	for _, src := range sources {
+		if src != archive.URLs {
+			return true
+		}
+	}
+	return false
 }
 
 // buildFlags are the flags of every command that writes an output.
@@ -298,6 +348,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	ff.parsed("export", fs)
 	opts, err := bf.options()
 	if err != nil {
 		return err
@@ -318,6 +369,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	printSummary(rep, fsum, bsum, start)
+	explainRefusals(rep, &ff, fsum)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
 			return err
@@ -336,6 +388,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	ff.parsed("fetch", fs)
 	archiveDir := rf.archiveDir
 	if archiveDir == "" {
 		return usagef("--archive DIR is required")
@@ -347,6 +400,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	printSummary(rep, fsum, nil, start)
+	explainRefusals(rep, &ff, fsum)
 	if rf.git && code != exitInterrupted {
 		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
 			return err
@@ -396,8 +450,16 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	if err != nil {
 		return nil, 0, err
 	}
-	c, images, stop, err := ff.client(rep)
-	if err != nil {
+	var (
+		c      *exporter.Client
+		images *http.Client
+		stop   = func() {}
+	)
+	if ff.demo || needsAPI(sources, materials) {
+		if c, images, stop, err = ff.client(rep); err != nil {
+			return nil, 0, err
+		}
+	} else if err := ff.check(); err != nil {
 		return nil, 0, err
 	}
 	defer stop()
@@ -422,6 +484,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		FollowShares:    ff.followShares,
 		Materials:       materials,
 		PageSleep:       pageSleep,
+		Explicit:        ff.explicit,
 	})
 	prog.done()
 	switch {
@@ -431,6 +494,10 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		return nil, 0, err
 	case sum.Quota != nil:
 		return sum, exitQuota, nil
+	case ff.explicit && len(refusedNow(sum)) > 0:
+		// Named and refused: what was asked cannot be done, and unlike a
+		// partial run no re-run can do it.
+		return sum, exitFailed, nil
 	case sum.Partial():
 		return sum, exitPartial, nil
 	}
@@ -529,6 +596,14 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 		for _, src := range archive.Sources {
 			ss, ok := fs.Sources[src]
 			if !ok {
+				continue
+			}
+			if r := ss.Refused; r != nil {
+				if ss.Skipped {
+					add("%-10s skipped: WeChat refuses it to this account (errcode %d, since %s); --source %s tries again", src, r.Code, r.Since, src)
+				} else {
+					add("%-10s refused by WeChat (errcode %d from %s): see below", src, r.Code, r.Endpoint)
+				}
 				continue
 			}
 			state := "complete"

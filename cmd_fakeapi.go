@@ -33,6 +33,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Float64Var(&faultRate, "fault-rate", 0, "probability (0..1) that a call fails: errcode -1, 45011, HTTP 5xx, truncated or slow body, reset")
 	fs.IntVar(&opts.MissingImages, "missing-images", 0, "content images that answer 404")
 	fs.IntVar(&opts.MassSent, "mass-sent", 0, "articles that only have a web page (mass-sent after the draft-box switch), for --source urls")
+	fs.BoolVar(&opts.Personal, "personal", false, "be a personal or unverified account as WeChat treats them since July 2025: every freepublish call answers 48001, so published articles only have pages")
 	fs.StringVar(&opts.AppID, "appid", "", "accept only this AppID (default: any)")
 	fs.StringVar(&opts.Secret, "secret", "", "accept only this AppSecret (default: any)")
 	fs.BoolVar(&verbose, "v", false, "log every request (tokens and secrets are never logged)")
@@ -60,6 +61,9 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "fake WeChat API listening on %s\n", base)
 	fmt.Fprintf(stdout, "try: MPARCHIVE_APPID=any MPARCHIVE_SECRET=any mparchive export --api-base %s -o out\n", base)
+	if opts.Personal {
+		fmt.Fprintf(stdout, "a personal account: freepublish answers 48001; see MPARCHIVE_APPID=any MPARCHIVE_SECRET=any mparchive check --api-base %s\n", base)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -22,7 +22,7 @@ import (
 // Exit codes, documented in the README: scripts and cron jobs branch on them.
 const (
 	exitOK          = 0   // everything done
-	exitFailed      = 1   // nothing useful done: bad credentials, broken archive, …
+	exitFailed      = 1   // nothing useful done, or a source named in --source that WeChat refuses: bad credentials, broken archive, …
 	exitUsage       = 2   // wrong command line
 	exitPartial     = 3   // finished, but some articles or images failed; a re-run retries them
 	exitQuota       = 4   // a daily API quota ran out; a re-run after the reset resumes
@@ -61,6 +61,7 @@ func init() {
 	commands = []command{
 		{"export", "fetch the account into an archive and build the output (fetch + build)", runExport},
 		{"fetch", "fetch the account into an archive only", runFetch},
+		{"check", "show which sources WeChat lets this account list, with quotas and what to do", runCheck},
 		{"build", "build the output from an archive only, offline", runBuild},
 		{"convert", "convert one article body's HTML to Markdown on stdout", runConvert},
 		{"serve", "preview an output folder (the site format) on localhost", runServe},

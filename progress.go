@@ -51,6 +51,17 @@ func (r *reporter) notef(format string, args ...any) {
 	fmt.Fprintf(r.w, format+"\n", args...)
 }
 
+// always prints lines whatever --quiet says: what a user must read once,
+// such as why WeChat refuses a source, belongs even in a cron mail.
+func (r *reporter) always(lines []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bar != nil {
+		r.bar.Clear()
+	}
+	fmt.Fprintln(r.w, strings.Join(lines, "\n"))
+}
+
 // summary prints the end-of-run lines. --quiet keeps them only when
 // something went wrong, so cron mails stay empty on good days.
 func (r *reporter) summary(lines []string, problems bool) {

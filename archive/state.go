@@ -29,6 +29,21 @@ type State struct {
 	FailedMedia map[string]string `json:"failed_media,omitempty"`
 	// Quota is set while a daily quota is spent.
 	Quota *QuotaStop `json:"quota,omitempty"`
+	// Refused maps the sources WeChat refuses this account (48001 on the
+	// source's list endpoint) to when that was found. It is a fact of the
+	// account, not a failure: a run skips these sources unless they are
+	// asked for by name, and a listing that succeeds again clears them.
+	Refused map[Source]Refusal `json:"refused,omitempty"`
+}
+
+// Refusal records that WeChat refused the account a source. Since July 2025
+// that is what personal and unverified accounts get on freepublish/*.
+type Refusal struct {
+	Endpoint string `json:"endpoint"`
+	Code     int    `json:"errcode"`
+	// Since is the day (Beijing time) the refusal was first met; later
+	// refusals leave it alone, so the state does not change every day.
+	Since string `json:"since"`
 }
 
 // Cursor is where paging of one source stands.
@@ -93,6 +108,9 @@ func (st *State) init() *State {
 	}
 	if st.Removed == nil {
 		st.Removed = map[string]Removal{}
+	}
+	if st.Refused == nil {
+		st.Refused = map[Source]Refusal{}
 	}
 	return st
 }

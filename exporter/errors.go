@@ -60,11 +60,16 @@ const (
 	codeAccessTokenExpired = 42001
 	codeDailyQuota         = 45009
 	codeMinuteQuota        = 45011
+	codeUnauthorized       = 48001
 )
 
 var ipInErrmsg = regexp.MustCompile(`invalid ip (\S+)`)
 
 const consoleBasicConfig = "微信公众平台 (mp.weixin.qq.com) → 设置与开发 → 基本配置"
+
+// Advice says what the user can do about the error, as Error ends with
+// it: "" when there is nothing particular to say.
+func (e *APIError) Advice() string { return e.advice() }
 
 // advice says what the user can do about the error. Codes and their meaning
 // follow WeChat's global error code table.
@@ -115,14 +120,18 @@ func (e *APIError) advice() string {
 		return "the per-minute call limit was reached; wait a minute and try again"
 	case 45103, 45106:
 		return "WeChat has taken this API offline"
-	case 48001:
+	case codeUnauthorized:
 		what := endpointPermission(e.Endpoint)
-		msg := fmt.Sprintf("this account has no permission for %s (%s): permissions depend on the account type and "+
-			"verification (微信认证); see 设置与开发 → 接口权限 in the console", e.Endpoint, what)
-		if src, ok := endpointSource(e.Endpoint); ok {
-			msg += fmt.Sprintf(". The other sources can still be backed up: leave out %q", src)
+		if strings.HasPrefix(e.Endpoint, "/cgi-bin/freepublish/") {
+			// The official 发布能力 guide: 「2025年7月起，个人主体账号、企业主体未认证账号及不支持认证的账号将被回收以上接口的调用权限」
+			// (wechat-api.md §12).
+			return fmt.Sprintf("this account has no permission for %s (%s): since July 2025 WeChat lets only verified "+
+				"accounts (微信认证) call freepublish/*, reading included; personal and unverified accounts get 48001. "+
+				"The published articles can still be backed up from their public pages: the urls source (--urls FILE)",
+				e.Endpoint, what)
 		}
-		return msg
+		return fmt.Sprintf("this account has no permission for %s (%s): permissions depend on the account type and "+
+			"verification (微信认证); see 设置与开发 → 接口权限 in the console", e.Endpoint, what)
 	case 48004:
 		return "WeChat has banned this API for this account for violations (违规); the notice in the console says more"
 	case 48006:
@@ -145,7 +154,7 @@ func (e *APIError) advice() string {
 func endpointPermission(endpoint string) string {
 	switch {
 	case strings.HasPrefix(endpoint, "/cgi-bin/freepublish/"):
-		return "发布能力, listing free-published articles; normally needs a verified account"
+		return "发布能力, listing published articles"
 	case strings.HasPrefix(endpoint, "/cgi-bin/draft/"):
 		return "草稿箱, reading the draft box"
 	case strings.HasPrefix(endpoint, "/cgi-bin/material/"):
@@ -156,19 +165,6 @@ func endpointPermission(endpoint string) string {
 		return "fetching an access token"
 	}
 	return "this API"
-}
-
-// endpointSource says which list source an endpoint serves.
-func endpointSource(endpoint string) (archive.Source, bool) {
-	switch {
-	case strings.HasPrefix(endpoint, "/cgi-bin/freepublish/"):
-		return archive.Published, true
-	case strings.HasPrefix(endpoint, "/cgi-bin/draft/"):
-		return archive.Drafts, true
-	case strings.HasPrefix(endpoint, "/cgi-bin/material/"):
-		return archive.News, true
-	}
-	return "", false
 }
 
 func isTokenEndpoint(endpoint string) bool {

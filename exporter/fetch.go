@@ -57,6 +57,11 @@ type FetchOptions struct {
 	FollowShares bool
 	// Materials lists the kinds of permanent materials to back up.
 	Materials []archive.MaterialKind
+	// Explicit says the user named Sources (--source) rather than taking
+	// the default. A source an earlier run found refused to the account
+	// (State.Refused) is tried again only then; otherwise it is skipped
+	// and reported as SourceSummary.Skipped.
+	Explicit bool
 }
 
 // Progress is a snapshot of a run, sent after each page and download.
@@ -80,6 +85,14 @@ type SourceSummary struct {
 	// Early is true when paging stopped at a page with nothing new.
 	Early bool
 	Err   error // why the source stopped before the end, if it did
+	// Refused is set when WeChat refuses the account this source (48001
+	// on its list endpoint), found by this run or, with Skipped, by an
+	// earlier one. It is no failure of the run and not in Err: no re-run
+	// changes it, only the account's type or verification does.
+	Refused *archive.Refusal
+	// Skipped is true when the source was not listed because it is
+	// refused and was not asked for by name (FetchOptions.Explicit).
+	Skipped bool
 }
 
 // Change names an article that a run added, changed or found removed.
@@ -123,7 +136,7 @@ func (s *Summary) Partial() bool {
 		}
 	}
 	for _, ss := range s.Sources {
-		if !ss.Complete {
+		if !ss.Complete && ss.Refused == nil {
 			return true
 		}
 	}
@@ -138,10 +151,17 @@ func (s *Summary) Partial() bool {
 // Errors that concern one source (a missing API permission, the quota) end
 // that source and are reported in the summary; errors that doom every call
 // (wrong AppSecret, IP not whitelisted, cancellation) end the run and are
-// returned.
+// returned. A source WeChat refuses the account is remembered in the state
+// (see FetchOptions.Explicit).
+//
+// c may be nil when only the urls source is asked for: article pages are
+// public and need no token, so that source needs no credentials either.
 func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOptions) (*Summary, error) {
 	if len(opts.Sources) == 0 {
 		opts.Sources = []archive.Source{archive.News, archive.Published}
+	}
+	if c == nil && !pagesOnly(opts) {
+		return nil, errors.New("exporter: the API sources and the materials need a Client; only the urls source runs without one")
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
@@ -224,14 +244,11 @@ func (f *fetcher) run(ctx context.Context) error {
 
 	// Images that failed last time belong to items this run may not list
 	// again (it resumes past them), so retry them first.
-	if len(f.state.FailedMedia) > 0 {
-		keys := make([]string, 0, len(f.state.FailedMedia))
-		for k := range f.state.FailedMedia {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+	if keys := f.retryable(); len(keys) > 0 {
 		f.opts.Logf("retrying %d media downloads that failed in an earlier run", len(keys))
-		f.state.FailedMedia = map[string]string{}
+		for _, k := range keys {
+			delete(f.state.FailedMedia, k)
+		}
 		f.downloadAll(ctx, keys)
 		if err := ctx.Err(); err != nil {
 			return err
@@ -241,6 +258,10 @@ func (f *fetcher) run(ctx context.Context) error {
 	for _, src := range f.opts.Sources {
 		ss := &SourceSummary{}
 		f.sum.Sources[src] = ss
+		if r, ok := f.skipped(src); ok {
+			ss.Refused, ss.Skipped = &r, true
+			continue
+		}
 		var err error
 		if src == archive.URLs {
 			err = f.fetchURLs(ctx, ss)
@@ -249,6 +270,12 @@ func (f *fetcher) run(ctx context.Context) error {
 		}
 		if err == nil {
 			ss.Complete = true
+			// Listed after all: the account was verified since.
+			delete(f.state.Refused, src)
+			continue
+		}
+		if refusedBy(src, err) {
+			ss.Refused = f.refuse(src, err)
 			continue
 		}
 		ss.Err = err
@@ -273,6 +300,66 @@ func (f *fetcher) run(ctx context.Context) error {
 		return f.fetchMaterials(ctx)
 	}
 	return nil
+}
+
+// pagesOnly tells whether a run needs no API at all: the urls source alone.
+func pagesOnly(opts FetchOptions) bool {
+	for _, src := range opts.Sources {
+		if src != archive.URLs {
+			return false
+		}
+	}
+	return len(opts.Materials) == 0
+}
+
+// retryable lists the failed downloads of earlier runs that this run can
+// retry, sorted. Without a client that leaves out materials fetched by
+// media_id: they wait for a run with credentials.
+func (f *fetcher) retryable() []string {
+	keys := make([]string, 0, len(f.state.FailedMedia))
+	for k := range f.state.FailedMedia {
+		if f.client == nil && strings.HasPrefix(k, archive.MaterialKey("")) {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// skipped tells whether this run leaves src out because WeChat refused it
+// to the account before and the user did not name it.
+func (f *fetcher) skipped(src archive.Source) (archive.Refusal, bool) {
+	r, ok := f.state.Refused[src]
+	return r, ok && !f.opts.Explicit
+}
+
+// refuse records that WeChat refused the account src, keeping the day of
+// the first refusal so that repeating it changes nothing in the state.
+func (f *fetcher) refuse(src archive.Source, err error) *archive.Refusal {
+	var apiErr *APIError
+	errors.As(err, &apiErr)
+	r, ok := f.state.Refused[src]
+	if !ok || r.Endpoint != apiErr.Endpoint || r.Code != apiErr.Code {
+		r = archive.Refusal{Endpoint: apiErr.Endpoint, Code: apiErr.Code, Since: archive.Day(f.opts.Now())}
+		f.state.Refused[src] = r
+	}
+	return &r
+}
+
+// refusedBy tells whether err is WeChat refusing the account src itself:
+// 48001 (api unauthorized) from src's own list endpoint. Since July 2025 it
+// is what personal and unverified accounts get from freepublish/batchget
+// (wechat-api.md §12).
+func refusedBy(src archive.Source, err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Code == codeUnauthorized && apiErr.Endpoint == ListEndpoint(src)
+}
+
+// isUnauthorized tells whether err is 48001 from any endpoint.
+func isUnauthorized(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Code == codeUnauthorized
 }
 
 // fetchURLs runs the urls source, downloading each stored article's images
@@ -337,11 +424,14 @@ func (f *fetcher) fetchMaterials(ctx context.Context) error {
 // the end, a listing to resume, or --full. An incremental run reads a page
 // per source and needs no quota check (nor spends calls on one).
 func (f *fetcher) needsPlan() bool {
+	if f.client == nil {
+		return false // pages only: no API, no quota
+	}
 	if f.opts.Full {
 		return true
 	}
 	for _, src := range f.opts.Sources {
-		if src == archive.URLs {
+		if _, skip := f.skipped(src); src == archive.URLs || skip {
 			continue
 		}
 		if c := f.state.Cursor(src); c.Incomplete || c.ListedOn == "" {
@@ -356,8 +446,8 @@ func (f *fetcher) needsPlan() bool {
 // stop: the real limit shows itself as 45009 anyway.
 func (f *fetcher) plan(ctx context.Context) {
 	for _, src := range f.opts.Sources {
-		if src == archive.URLs {
-			continue // pages, not API calls: no quota
+		if _, skip := f.skipped(src); src == archive.URLs || skip {
+			continue // pages, not API calls, or not called: no quota
 		}
 		total := -1
 		switch src {
@@ -378,6 +468,9 @@ func (f *fetcher) plan(ctx context.Context) {
 		if err != nil {
 			if isFatal(err) {
 				return
+			}
+			if isUnauthorized(err) {
+				continue // the listing meets the refusal and explains it
 			}
 			f.opts.Logf("%s: could not read the daily quota of %s (%v); going on", src, path, err)
 			continue
@@ -401,6 +494,11 @@ func (f *fetcher) plan(ctx context.Context) {
 
 // fetchSource pages through one source from its cursor.
 func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *SourceSummary) error {
+	saved, hadCursor := f.state.Sources[src]
+	if hadCursor {
+		copied := *saved
+		saved = &copied
+	}
 	cur := f.state.Cursor(src)
 	offset := 0
 	resumed := cur.Incomplete
@@ -457,6 +555,17 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 	}
 	for page, err := range f.client.Pages(ctx, src, offset) {
 		if err != nil {
+			if ss.Pages == 0 && refusedBy(src, err) {
+				// Nothing was listed: leave the cursor as it was, or the
+				// refusal would read as a listing to resume, and every
+				// later run would plan quotas for it.
+				if hadCursor && *saved != (archive.Cursor{}) {
+					*cur = *saved
+				} else {
+					delete(f.state.Sources, src)
+				}
+				return err
+			}
 			return stop(err)
 		}
 		ss.Pages++

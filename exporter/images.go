@@ -57,6 +57,9 @@ func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key 
 		err   error
 	)
 	if id, ok := strings.CutPrefix(key, archive.MaterialKey("")); ok {
+		if d.api == nil {
+			return archive.MediaEntry{}, errors.New("a material is fetched through the API, and this run has no credentials")
+		}
 		data, ctype, err = d.api.GetMaterial(ctx, id)
 	} else {
 		data, ctype, err = d.get(ctx, key)

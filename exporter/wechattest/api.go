@@ -56,6 +56,7 @@ func (s *Server) routes() http.Handler {
 	}
 	s.pageRoutes(mux)
 	s.materialRoutes(mux)
+	s.personalRoutes(mux)
 	mux.HandleFunc("/", s.serveImage)
 	return mux
 }
@@ -128,6 +129,9 @@ func (s *Server) call(path string, ep endpoint, r *http.Request, body []byte) (a
 		if e := s.checkToken(r.URL.Query().Get("access_token")); e != nil {
 			return nil, e
 		}
+	}
+	if e := s.personalRefusal(path, body); e != nil {
+		return nil, e
 	}
 	if ep.post && len(bytes.TrimSpace(body)) == 0 {
 		return nil, errf(44002, "empty post data")

@@ -39,6 +39,12 @@ type Options struct {
 	RejectIP string
 	// SecretFrozen makes token requests fail with 40243 (§1.1).
 	SecretFrozen bool
+	// Personal makes the account a personal (or unverified) one as WeChat
+	// treats them since July 2025 (§12): every /cgi-bin/freepublish/ call
+	// answers 48001, so its published articles exist only as pages; its
+	// news materials (all from before 2022) and drafts list as usual
+	// (personal.go).
+	Personal bool
 	// TokenOverlap is how long a classic token stays usable after a newer
 	// classic token replaced it. WeChat keeps 5 minutes (§1.1); the default 0
 	// invalidates at once, which is the case a client must survive.
