@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -467,5 +468,18 @@ func TestEveryFormatEndToEnd(t *testing.T) {
 				t.Errorf("%d pages, want 12", n)
 			}
 		})
+	}
+}
+
+// TestVersion checks what a release build prints: goreleaser sets the
+// version, commit and date at link time (.goreleaser.yaml).
+func TestVersion(t *testing.T) {
+	buildVersion, buildCommit, buildDate = "v1.2.3", "0123456789abcdef", "2026-11-30T08:00:00Z"
+	t.Cleanup(func() { buildVersion, buildCommit, buildDate = "", "", "" })
+	code, out, _ := runCLI(t, "version")
+	want := "mparchive v1.2.3\n  commit   0123456789abcdef\n  built    from a commit of 2026-11-30T08:00:00Z\n  go       " +
+		runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	if code != 0 || out != want {
+		t.Errorf("exit %d, printed\n%s\nwant\n%s", code, out, want)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -670,11 +669,4 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 		add("Run the same command again to retry what failed; what is done is kept.")
 	}
 	rep.summary(lines, len(problems) > 0)
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

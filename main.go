@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "mparchive", version())
+		printVersion(stdout)
 		return exitOK
 	}
 	for _, c := range commands {
