@@ -56,6 +56,7 @@ func (s *Server) routes() http.Handler {
 	}
 	s.pageRoutes(mux)
 	s.materialRoutes(mux)
+	mux.HandleFunc(PathVoice, s.serveVoice)
 	mux.HandleFunc("/", s.serveImage)
 	return mux
 }
