@@ -82,6 +82,7 @@ func newAccount(biz, prefix string) *account {
 		thumbByID: make(map[string]*thumb),
 		images:    make(map[string]imageFormat),
 		missing:   make(map[string]string),
+		voices:    make(map[string]bool),
 	}
 }
 

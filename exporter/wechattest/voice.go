@@ -31,9 +31,6 @@ var voiceIDPattern = regexp.MustCompile(`voice_encode_fileid="([^"&<>]+)"`)
 // is the set of known file ids.
 func (a *account) registerVoices(content string) {
 	for _, m := range voiceIDPattern.FindAllStringSubmatch(content, -1) {
-		if a.voices == nil {
-			a.voices = map[string]bool{}
-		}
 		a.voices[m[1]] = true
 	}
 }
