@@ -194,8 +194,7 @@ func (f *fetchFlags) voiceBase() string {
 	}
 	for _, base := range []string{f.pageBase, f.apiBase} {
 		if isLoopbackBase(base) {
-			u, _ := url.Parse(strings.TrimSpace(base))
-			return u.Scheme + "://" + u.Host
+			return strings.TrimRight(strings.TrimSpace(base), "/")
 		}
 	}
 	return ""

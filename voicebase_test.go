@@ -11,7 +11,7 @@ func TestVoiceBase(t *testing.T) {
 		{"WeChat by default", fetchFlags{}, ""},
 		{"the demo API", fetchFlags{demoBase: "http://demo.mparchive.invalid", pageBase: "http://demo.mparchive.invalid"}, "http://demo.mparchive.invalid"},
 		{"fake-api as --api-base", fetchFlags{apiBase: "http://127.0.0.1:8099"}, "http://127.0.0.1:8099"},
-		{"a loopback page base first, path dropped", fetchFlags{apiBase: "http://127.0.0.1:1", pageBase: " http://localhost:8099/mirror/ "}, "http://localhost:8099"},
+		{"a loopback page base first, its path kept", fetchFlags{apiBase: "http://127.0.0.1:1", pageBase: " http://localhost:8099/mirror/ "}, "http://localhost:8099/mirror"},
 		{"IPv6 loopback", fetchFlags{apiBase: "http://[::1]:8099/"}, "http://[::1]:8099"},
 		{"a remote proxy is not asked for voices", fetchFlags{apiBase: "https://proxy.example.com/wechat", pageBase: "https://mirror.example.com"}, ""},
 		{"a private address is not loopback", fetchFlags{apiBase: "http://192.168.1.5:8099"}, ""},
