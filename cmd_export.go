@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +43,8 @@ type fetchFlags struct {
 	pageBase     string
 	refetchURLs  bool
 	followShares bool
+	// demoBase is the demo API's address, set by client with --demo.
+	demoBase string
 
 	// explicit is true when --source was given: a source WeChat refused
 	// the account in an earlier run is tried again only then.
@@ -163,6 +167,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 			return nil, nil, stop, fmt.Errorf("starting the demo API: %w", err)
 		}
 		hc := srv.Client()
+		f.demoBase = srv.URL()
 		if f.pageBase == "" {
 			f.pageBase = srv.URL()
 		}
@@ -227,6 +232,37 @@ func needsAPI(sources []archive.Source, materials []archive.MaterialKind) bool {
 		}
 	}
 	return false
+}
+
+// voiceBase is where the voice messages of articles are downloaded from
+// in place of https://res.wx.qq.com: the demo's fake API, or the --page-base
+// or --api-base that points at loopback (mparchive fake-api, a local
+// mirror), since WeChat's own voice host knows nothing of the accounts they
+// serve. "" keeps WeChat's.
+func (f *fetchFlags) voiceBase() string {
+	if f.demoBase != "" {
+		return f.demoBase
+	}
+	for _, base := range []string{f.pageBase, f.apiBase} {
+		if isLoopbackBase(base) {
+			return strings.TrimRight(strings.TrimSpace(base), "/")
+		}
+	}
+	return ""
+}
+
+// isLoopbackBase reports an http(s) base URL whose host is this machine.
+func isLoopbackBase(base string) bool {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // buildFlags are the flags of every command that writes an output.
@@ -478,6 +514,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		Full:            ff.full,
 		URLs:            urls,
 		PageBaseURL:     ff.pageBase,
+		VoiceBaseURL:    ff.voiceBase(),
 		PageHTTPClient:  images,
 		RefetchURLs:     ff.refetchURLs,
 		FollowShares:    ff.followShares,
@@ -625,7 +662,11 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 				problems = append(problems, fmt.Sprintf("… and %d more failed images (listed in the archive's state.json)", len(keys)-20))
 				break
 			}
-			problems = append(problems, fmt.Sprintf("image %s: %s", k, fs.FailedMedia[k]))
+			what := "image"
+			if _, ok := archive.VoiceFileID(k); ok {
+				what = "voice"
+			}
+			problems = append(problems, fmt.Sprintf("%s %s: %s", what, k, fs.FailedMedia[k]))
 		}
 		for _, pe := range fs.FailedPages {
 			problems = append(problems, "page "+pe.Error())

@@ -148,10 +148,25 @@ func TestDemoExportBuildsWithHugo(t *testing.T) {
 			t.Errorf("%s: image not made local: %s", p, m)
 		}
 	}
+	// The demo's two voices come from the demo API's voice host, beside
+	// their articles, linked from them, and published by Hugo.
+	voices, _ := filepath.Glob(filepath.Join(out, "content", "posts", "*", "*.mp3"))
+	if len(voices) != 2 {
+		t.Errorf("%d voice files in the bundles, want the demo's 2: %v", len(voices), voices)
+	}
+	for _, v := range voices {
+		page, err := os.ReadFile(filepath.Join(filepath.Dir(v), "index.md"))
+		if err != nil || !bytes.Contains(page, []byte("]("+filepath.Base(v)+` "mparchive:voice `)) {
+			t.Errorf("%s is not linked from its page (%v)", v, err)
+		}
+	}
 	public := hugoBuild(t, out)
 	html, _ := filepath.Glob(filepath.Join(public, "posts", "*", "index.html"))
 	if len(html) != len(pages) {
 		t.Errorf("hugo made %d article pages from %d bundles", len(html), len(pages))
+	}
+	if published, _ := filepath.Glob(filepath.Join(public, "posts", "*", "*.mp3")); len(published) != len(voices) {
+		t.Errorf("hugo published %d of the %d voices", len(published), len(voices))
 	}
 
 	// A second run finds everything archived: it downloads nothing and
@@ -218,6 +233,7 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 	}
 	opts.Sleep = instantSleep
 	opts.ImageHTTPClient = &http.Client{Transport: rt, Timeout: 400 * time.Millisecond}
+	opts.VoiceBaseURL = srv.URL() // the fake's voices, never WeChat's
 	sum, err := exporter.Fetch(t.Context(), c, arch, opts)
 	if err != nil {
 		return sum, nil, err

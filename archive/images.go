@@ -1,13 +1,9 @@
 package archive
 
 import (
-	"html"
 	"net/url"
 	"regexp"
 	"strings"
-
-	xhtml "golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // cssURL finds url(...) in inline styles, with or without quotes; WeChat's
@@ -16,65 +12,24 @@ import (
 var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")]+?)['"]?\s*\)`)
 
 // ContentImages lists the images an article body shows, in document order,
-// each once: lazy images (data-src before src, data: placeholders skipped),
-// CSS background images, video covers (data-cover) and account-card avatars
-// (data-headimg). The strings are exactly as the converter sees them, so the
-// media store's keys match the converter's look-ups.
+// each once: the MediaImage entries of BodyMedia.
 func ContentImages(body string) []string {
 	var out []string
-	seen := map[string]bool{}
-	add := func(u string) {
-		u = strings.TrimSpace(u)
-		if u == "" || seen[u] || !isRemote(u) && !strings.HasPrefix(u, materialKeyPrefix) {
-			return
-		}
-		seen[u] = true
-		out = append(out, u)
-	}
-	z := xhtml.NewTokenizer(strings.NewReader(body))
-	for {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			return out
-		}
-		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
-			continue
-		}
-		tok := z.Token()
-		attr := func(name string) string {
-			for _, a := range tok.Attr {
-				if a.Key == name {
-					return a.Val
-				}
-			}
-			return ""
-		}
-		if tok.DataAtom == atom.Img {
-			src := strings.TrimSpace(attr("data-src"))
-			if src == "" || !isRemote(src) && !strings.HasPrefix(src, materialKeyPrefix) {
-				src = attr("src")
-			}
-			add(src)
-		}
-		if c := attr("data-cover"); c != "" {
-			// Video covers are URL-encoded inside the attribute.
-			if dec, err := urlUnescape(c); err == nil {
-				c = dec
-			}
-			add(c)
-		}
-		add(attr("data-headimg"))
-		if st := attr("style"); strings.Contains(st, "url(") {
-			for _, m := range cssURL.FindAllStringSubmatch(st, -1) {
-				add(html.UnescapeString(m[1]))
-			}
+	for _, m := range BodyMedia(body) {
+		if m.Kind == MediaImage {
+			out = append(out, m.Key)
 		}
 	}
+	return out
 }
 
+// isRemote reports a media reference the fetcher can download: a web
+// address, or a MaterialKey (the pictures of a picture post from the API
+// are image materials, shown in its body under that key).
 func isRemote(u string) bool {
 	l := strings.ToLower(u)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "//")
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "//") ||
+		strings.HasPrefix(u, materialKeyPrefix)
 }
 
 // urlUnescape decodes %XX sequences only when the value looks encoded, so a

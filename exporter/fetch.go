@@ -43,6 +43,11 @@ type FetchOptions struct {
 	// PageBaseURL replaces https://mp.weixin.qq.com when fetching pages
 	// (the fake API in tests and --demo); stored links keep the real host.
 	PageBaseURL string
+	// VoiceBaseURL replaces DefaultVoiceBaseURL (https://res.wx.qq.com)
+	// when downloading the voice messages of articles (the fake API in
+	// tests and --demo). Voices are stored under their real address
+	// (archive.VoiceKey) whatever host served them.
+	VoiceBaseURL string
 	// PageInterval is the pause between two page requests (default 1 s).
 	PageInterval time.Duration
 	// PageHTTPClient fetches pages; nil uses a client with sane timeouts.
@@ -194,10 +199,11 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 		state:  st,
 		opts:   opts,
 		dl: &downloader{
-			http:     opts.ImageHTTPClient,
-			api:      c,
-			attempts: opts.Attempts,
-			sleep:    opts.Sleep,
+			http:      opts.ImageHTTPClient,
+			api:       c,
+			attempts:  opts.Attempts,
+			sleep:     opts.Sleep,
+			voiceBase: opts.VoiceBaseURL,
 		},
 		sum: &Summary{
 			Sources:     map[archive.Source]*SourceSummary{},
@@ -715,11 +721,12 @@ func (f *fetcher) note(list *[]Change, arts []archive.Article) {
 	}
 }
 
-// mediaKeys lists the media an article needs: its images and its cover.
+// mediaKeys lists the media an article needs (archive.ArticleMedia: its
+// cover, images and voices), the same list the outputs copy from.
 func mediaKeys(a *archive.Article) []string {
-	keys := archive.ContentImages(a.Content)
-	if k := a.CoverKey(); k != "" {
-		keys = append(keys, k)
+	var keys []string
+	for _, m := range archive.ArticleMedia(a) {
+		keys = append(keys, m.Key)
 	}
 	return keys
 }

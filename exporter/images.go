@@ -46,22 +46,28 @@ type downloader struct {
 	api      *Client // for thumb materials fetched by media_id
 	attempts int
 	sleep    func(context.Context, time.Duration) error
+	// voiceBase replaces DefaultVoiceBaseURL (see FetchOptions.VoiceBaseURL).
+	voiceBase string
 }
 
-// fetchMedia downloads one media key and stores it. A key is an image URL
-// or archive.MaterialKey(media_id).
+// fetchMedia downloads one media key and stores it. A key is an image URL,
+// archive.MaterialKey(media_id) or archive.VoiceKey(file id).
 func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key string) (archive.MediaEntry, error) {
 	var (
 		data  []byte
 		ctype string
 		err   error
 	)
-	if id, ok := strings.CutPrefix(key, archive.MaterialKey("")); ok {
+	voiceID, isVoice := archive.VoiceFileID(key)
+	switch id, ok := strings.CutPrefix(key, archive.MaterialKey("")); {
+	case ok:
 		if d.api == nil {
 			return archive.MediaEntry{}, errors.New("a material is fetched through the API, and this run has no credentials")
 		}
 		data, ctype, err = d.api.GetMaterial(ctx, id)
-	} else {
+	case isVoice:
+		data, ctype, err = d.getVoice(ctx, voiceID)
+	default:
 		data, ctype, err = d.get(ctx, key)
 	}
 	if err != nil {
@@ -71,7 +77,11 @@ func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key 
 	if placeholderHashes[hex.EncodeToString(sum[:])] {
 		return archive.MediaEntry{}, ErrPlaceholder
 	}
-	ext, mimeType, err := imageType(key, ctype, data)
+	typeOf := imageType
+	if isVoice {
+		typeOf = audioType
+	}
+	ext, mimeType, err := typeOf(key, ctype, data)
 	if err != nil {
 		return archive.MediaEntry{}, err
 	}
@@ -82,15 +92,23 @@ func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key 
 // errors, timeouts and 5xx. It sends no Referer: the CDN's hot-link check
 // only objects to foreign ones.
 func (d *downloader) get(ctx context.Context, raw string) ([]byte, string, error) {
+	return d.getRetrying(ctx, raw, "image", maxImageBytes, map[string]string{
+		"User-Agent": browserUA,
+		"Accept":     "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
+	})
+}
+
+// getRetrying is get for any kind of media file, what naming it in errors.
+func (d *downloader) getRetrying(ctx context.Context, raw, what string, limit int, header map[string]string) ([]byte, string, error) {
 	u := raw
 	if strings.HasPrefix(u, "//") {
 		u = "https:" + u
 	}
 	var lastErr error
 	for attempt := 1; attempt <= d.attempts; attempt++ {
-		data, ctype, err, retry := d.getOnce(ctx, u)
+		data, resp, err, retry := getBody(ctx, d.http, u, what, limit, header)
 		if err == nil {
-			return data, ctype, nil
+			return data, resp.Header.Get("Content-Type"), nil
 		}
 		lastErr = err
 		if !retry || ctx.Err() != nil {
@@ -102,17 +120,6 @@ func (d *downloader) get(ctx context.Context, raw string) ([]byte, string, error
 		}
 	}
 	return nil, "", lastErr
-}
-
-func (d *downloader) getOnce(ctx context.Context, u string) (data []byte, ctype string, err error, retry bool) {
-	data, resp, err, retry := getBody(ctx, d.http, u, "image", maxImageBytes, map[string]string{
-		"User-Agent": browserUA,
-		"Accept":     "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5",
-	})
-	if err != nil {
-		return nil, "", err, retry
-	}
-	return data, resp.Header.Get("Content-Type"), nil, false
 }
 
 // getBody makes one GET and reads the whole answer, for the downloads

@@ -46,8 +46,11 @@ func TestFetch_RefusedSourceIsRememberedAndSkipped(t *testing.T) {
 		sum, err := Fetch(t.Context(), c, arch, FetchOptions{
 			Sources:  []archive.Source{archive.News, archive.Published},
 			Explicit: explicit,
-			Now:      func() time.Time { return day },
-			Sleep:    func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+			// The generated account's articles hold voices, which the
+			// fake serves in WeChat's place.
+			VoiceBaseURL: personal.URL(),
+			Now:          func() time.Time { return day },
+			Sleep:        func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 			Logf: func(format string, args ...any) {
 				logged = append(logged, format)
 			},

@@ -336,7 +336,7 @@ func newURLRun(t *testing.T, opts wechattest.Options) *urlRun {
 func (r *urlRun) fetch(t *testing.T, urls []string, refetch bool) (*URLSummary, error) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	dl := &downloader{http: http.DefaultClient, attempts: 2, sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	dl := &downloader{http: http.DefaultClient, attempts: 2, voiceBase: r.srv.URL(), sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
 	return FetchURLs(t.Context(), &http.Client{Jar: jar}, r.arch, urls, URLOptions{
 		BaseURL: r.srv.URL(),
 		Refetch: refetch,

@@ -265,14 +265,16 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 	link := func(name string) string { return l.imageLink(art, slug, name) }
 
 	imgs := planImages(a, art)
+	local := func(remote string) string {
+		if name := imgs.localURL(remote); name != "" {
+			return link(name)
+		}
+		return ""
+	}
 	md, err := opts.Converter.Convert(art.Content, render.Options{
-		ImageURL: func(remote string) string {
-			if name := imgs.localURL(remote); name != "" {
-				return link(name)
-			}
-			return ""
-		},
-		LinkURL: localLink(opts.links),
+		ImageURL: local,
+		MediaURL: local,
+		LinkURL:  localLink(opts.links),
 	})
 	if err != nil {
 		r.err = fmt.Errorf("convert: %w", err)

@@ -81,12 +81,23 @@ func (c listingConverter) Convert(body string, opts render.Options) (string, err
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Body: %d bytes of HTML.\n", len(body))
-	for _, u := range archive.ContentImages(body) {
-		link := opts.ImageURL(u)
-		if link == "" {
-			link = u
+	for _, m := range archive.BodyMedia(body) {
+		switch m.Kind {
+		case archive.MediaImage:
+			link := opts.ImageURL(m.Key)
+			if link == "" {
+				link = m.Key
+			}
+			fmt.Fprintf(&b, "\n![](<%s>)\n", link)
+		case archive.MediaVoice:
+			// Written as the converter writes a voice embed, so that
+			// the site shows its player.
+			link := opts.MediaURL(m.Key)
+			if link == "" {
+				link = m.Key
+			}
+			fmt.Fprintf(&b, "\n> [语音] [voice](<%s> \"mparchive:voice\")\n", link)
 		}
-		fmt.Fprintf(&b, "\n![](<%s>)\n", link)
 	}
 	return b.String(), nil
 }

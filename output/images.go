@@ -30,15 +30,17 @@ type imagePlan struct {
 	order   []string                      // bundle file names, first use first
 	missing []string                      // media keys the archive lacks, first use first
 	usable  map[archive.MediaEntry]bool   // whether the stored file is really there
+	voices  map[string]bool               // bundle file names that are voices, not pictures
 	cover   struct {
 		name, key string
 		ok        bool
 	}
 }
 
-// planImages resolves the article's body images and cover against the
-// archive before conversion, so that missing images are counted the same way
-// whatever the converter asks for.
+// planImages resolves the media the article needs (archive.ArticleMedia:
+// its cover, body images and voices) against the archive before
+// conversion, so that missing files are counted the same way whatever the
+// converter asks for.
 func planImages(a *archive.Archive, art *archive.Article) *imagePlan {
 	p := &imagePlan{
 		a:      a,
@@ -46,19 +48,26 @@ func planImages(a *archive.Archive, art *archive.Article) *imagePlan {
 		files:  map[string]archive.MediaEntry{},
 		byHash: map[string]string{},
 		usable: map[archive.MediaEntry]bool{},
+		voices: map[string]bool{},
 	}
-	if key := art.CoverKey(); key != "" {
-		p.cover.key = key
-		p.cover.name, p.cover.ok = p.resolve(key)
-	}
-	for _, u := range archive.ContentImages(art.Content) {
-		p.resolve(u)
+	for _, m := range archive.ArticleMedia(art) {
+		name, ok := p.resolve(m.Key)
+		switch m.Kind {
+		case archive.MediaCover:
+			p.cover.key, p.cover.name, p.cover.ok = m.Key, name, ok
+		case archive.MediaVoice:
+			if ok {
+				p.mu.Lock()
+				p.voices[name] = true
+				p.mu.Unlock()
+			}
+		}
 	}
 	return p
 }
 
-// localURL is render.Options.ImageURL: the bundle file name of a remote
-// image, or "" to keep the remote URL.
+// localURL is render.Options.ImageURL and MediaURL: the bundle file name
+// of a remote image or voice, or "" to keep the remote URL.
 func (p *imagePlan) localURL(remote string) string {
 	name, _ := p.resolve(remote)
 	return name
@@ -173,7 +182,7 @@ func (p *imagePlan) coverAndImages(art *archive.Article) (string, []string) {
 		images = append(images, cover)
 	}
 	for _, name := range p.order {
-		if name != cover {
+		if name != cover && !p.voices[name] {
 			images = append(images, name)
 		}
 	}

@@ -125,8 +125,9 @@ func (w *browserWatch) listen(ctx context.Context) error {
 
 // TestSiteInBrowser opens the site built from the fixture in headless
 // Chromium, from file:// and from a loopback server under a sub-path, at
-// phone and desktop widths, plays the materials page's voice and video,
-// and searches it in Chinese and English; the compact theme's home,
+// phone and desktop widths, plays the materials page's voice and video and
+// the voice of an article from the article's folder, and searches it in
+// Chinese and English; the compact theme's home,
 // article and materials pages are opened too.
 func TestSiteInBrowser(t *testing.T) {
 	// Mostly waiting for the browser: it runs beside the package's other
@@ -220,6 +221,9 @@ func TestSiteInBrowser(t *testing.T) {
 	}{
 		{"home", fileURL("index.html"), "ol.posts li.post-item", ""},
 		{"article", fileURL(article), "article .content blockquote.embed-video img", ""},
+		// The article's voice plays from the file beside the page.
+		{"article-voice", fileURL(article), `article .content blockquote.embed-voice audio[src$=".mp3"]`, "desktop"},
+		{"article-voice-subpath", srv.URL + "/sub/path/" + filepath.ToSlash(article), `article .content blockquote.embed-voice audio[src$=".mp3"]`, "desktop"},
 		{"archive", fileURL("archive/index.html"), ".archive-group .months a", ""},
 		{"month", fileURL("archive/2024/02/index.html"), "ul.titles a", ""},
 		{"author", fileURL("authors/index.html"), "ul.authors a", ""},
@@ -257,15 +261,20 @@ func TestSiteInBrowser(t *testing.T) {
 				t.Fatalf("%s at %s: %v", p.name, w.name, err)
 			}
 			// Every player must be able to play its file: the browser
-			// reads its metadata or says why not.
+			// reads its metadata or says why not. Players that wait for
+			// the reader (preload="none") are told to load it now; a
+			// preload change may start the load by itself, and load()
+			// would abort that request, so it is called only when
+			// nothing is loading.
 			mediaErrs, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`(async () => {
 				const media = Array.from(document.querySelectorAll('audio, video'));
 				const errs = await Promise.all(media.map(m => new Promise(done => {
 					if (m.readyState >= 1) return done('');
 					const timer = setTimeout(() => done(m.currentSrc + ': no metadata after 5 s'), 5000);
-					m.addEventListener('loadedmetadata', () => { clearTimeout(timer); done(''); });
+					m.addEventListener('loadedmetadata', () => { clearTimeout(timer); done(m.duration > 0 ? '' : m.currentSrc + ': no duration'); });
 					m.addEventListener('error', () => { clearTimeout(timer); done(m.currentSrc + ': ' + (m.error ? m.error.code + ' ' + m.error.message : 'error')); });
-					m.load();
+					m.preload = 'metadata';
+					if (m.networkState !== HTMLMediaElement.NETWORK_LOADING) m.load();
 				})));
 				return errs.filter(e => e);
 			})()`, chromedp.EvalAwaitPromise))

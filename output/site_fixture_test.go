@@ -11,8 +11,8 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// siteFixtureMedia are the images of the site fixture, all stored, so that
-// a page that asked the network for one would be a bug.
+// siteFixtureMedia are the images and the voice of the site fixture, all
+// stored, so that a page that asked the network for one would be a bug.
 var siteFixtureMedia = []struct{ key, file, mime string }{
 	{"https://mmbiz.qpic.cn/mmbiz_png/SPRING/640?wx_fmt=png", "red.png", "image/png"},
 	{"https://mmbiz.qpic.cn/mmbiz_jpg/HOME/640?wx_fmt=jpeg", "green.jpg", "image/jpeg"},
@@ -20,6 +20,7 @@ var siteFixtureMedia = []struct{ key, file, mime string }{
 	{"http://mmbiz.qpic.cn/mmbiz_jpg/VIDCOVER/0?wx_fmt=jpeg", "blue.png", "image/png"},
 	{"https://mmbiz.qpic.cn/mmbiz_png/MINI/0?wx_fmt=png", "red.png", "image/png"},
 	{"http://mmbiz.qpic.cn/mmbiz_png/HEAD/0?wx_fmt=png", "green.jpg", "image/jpeg"},
+	{archive.VoiceKey("MzA5MDE3MTE1NF8y"), "voice.mp3", "audio/mpeg"},
 }
 
 type fixtureArticle struct {

@@ -2,6 +2,8 @@ package output
 
 import (
 	"bytes"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	xhtml "golang.org/x/net/html"
@@ -26,6 +30,7 @@ var siteMarkdown = goldmark.New(
 		parser.WithAutoHeadingID(),
 		parser.WithASTTransformers(util.Prioritized(embedTransformer{}, 500)),
 	),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(audioPlayerRenderer{}, 500))),
 )
 
 // markdownToHTML renders one article body.
@@ -89,6 +94,7 @@ type embedTransformer struct{}
 func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
 	src := reader.Source()
 	var quotes []*ast.Blockquote
+	var voices []*ast.Link
 	kinds := map[*ast.Blockquote]string{}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -108,6 +114,9 @@ func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 			style, ok := embedKinds[kind]
 			if !ok {
 				style = "other"
+			}
+			if kind == "voice" {
+				voices = append(voices, n)
 			}
 			for p := n.Parent(); p != nil; p = p.Parent() {
 				if q, ok := p.(*ast.Blockquote); ok {
@@ -129,6 +138,87 @@ func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 			q.SetAttributeString("class", []byte("embed embed-"+style))
 		}
 	}
+	for _, l := range voices {
+		addAudioPlayer(l, src)
+	}
+}
+
+// kindAudioPlayer is the node addAudioPlayer puts under a voice's link.
+var kindAudioPlayer = ast.NewNodeKind("AudioPlayer")
+
+// audioPlayer is an <audio> element playing a file of the article's
+// folder. It is a node of its own, not raw HTML, so that goldmark still
+// never passes HTML through.
+type audioPlayer struct {
+	ast.BaseBlock
+	src   []byte // the link destination, a relative path
+	label []byte // the link's text as in the Markdown source: name and duration
+}
+
+func (n *audioPlayer) Kind() ast.NodeKind { return kindAudioPlayer }
+
+func (n *audioPlayer) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"src": string(n.src)}, nil)
+}
+
+// addAudioPlayer puts a player after the paragraph holding a voice's link
+// when the link is the archive's copy of the file in a format browsers
+// play. A voice whose download failed links WeChat's player address and
+// gets no player: the page would otherwise load it from WeChat. AMR and
+// SILK voices stay links to the file, which browsers cannot play.
+func addAudioPlayer(l *ast.Link, src []byte) {
+	if !isPlayableLocalAudio(string(l.Destination)) {
+		return
+	}
+	var para ast.Node = l.Parent()
+	for para != nil && para.Kind() != ast.KindParagraph {
+		para = para.Parent()
+	}
+	if para == nil || para.Parent() == nil {
+		return
+	}
+	var label []byte
+	_ = ast.Walk(l, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := n.(*ast.Text); ok && entering {
+			label = append(label, t.Value(src)...)
+		}
+		return ast.WalkContinue, nil
+	})
+	para.Parent().InsertAfter(para.Parent(), para, &audioPlayer{src: l.Destination, label: label})
+}
+
+// isPlayableLocalAudio reports a relative link (no scheme, no host) to a
+// file whose extension browsers play.
+func isPlayableLocalAudio(dest string) bool {
+	u, err := url.Parse(dest)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(dest, "/") {
+		return false
+	}
+	switch strings.ToLower(path.Ext(u.Path)) {
+	case ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".webm":
+		return true
+	}
+	return false
+}
+
+// audioPlayerRenderer writes audioPlayer nodes. The file is only fetched
+// when the reader presses play (preload="none"), so a page of many voices
+// stays light.
+type audioPlayerRenderer struct{}
+
+func (audioPlayerRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(kindAudioPlayer, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		p := n.(*audioPlayer)
+		_, _ = w.WriteString(`<audio class="embed-player" controls preload="none" src="`)
+		_, _ = w.Write(util.EscapeHTML(util.URLEscape(p.src, true)))
+		_, _ = w.WriteString(`" title="`)
+		gmhtml.DefaultWriter.Write(w, p.label)
+		_, _ = w.WriteString("\"></audio>\n")
+		return ast.WalkContinue, nil
+	})
 }
 
 // labelKind looks for an embed label at the start of any paragraph of the

@@ -442,6 +442,10 @@ func embedMarkdown(e Embed, opts Options) []string {
 		label = "[" + EmbedLabel(e.Kind) + " " + codeSpan(e.Fields["element"]) + "]"
 	}
 	dest := e.URL
+	if e.Kind == EmbedVoice && dest != "" {
+		// A voice is a file the archive keeps: its link is the copy.
+		dest = opts.mapMedia(dest)
+	}
 	if dest == "" {
 		dest = "#"
 	}
@@ -458,12 +462,24 @@ func embedMarkdown(e Embed, opts Options) []string {
 		name = codeSpan(e.ID)
 		idShown = true
 	}
+	// A voice links its file by name and duration, whatever its cover:
+	// readers of every format see what they would play.
+	duration := ""
+	if e.Kind == EmbedVoice {
+		duration = formatDuration(firstNonEmpty(e.Fields["play_length"], e.Fields["data-play_length"]))
+	}
 	if e.Cover != "" {
 		alt := EmbedLabel(e.Kind) + "封面"
 		if e.Kind == EmbedProfile {
 			alt = e.Title
 		}
-		paragraphs = append(paragraphs, titled(markdownImage(alt, opts.mapImage(e.Cover))))
+		cover := markdownImage(alt, opts.mapImage(e.Cover))
+		if e.Kind != EmbedVoice {
+			cover = titled(cover)
+		}
+		paragraphs = append(paragraphs, cover)
+	}
+	if e.Cover != "" && e.Kind != EmbedVoice {
 		if name != "" {
 			line.WriteString(" " + name)
 		}
@@ -471,9 +487,12 @@ func embedMarkdown(e Embed, opts Options) []string {
 		text := name
 		if text == "" {
 			text = EmbedLabel(e.Kind)
-			if e.URL != "" {
+			if e.URL != "" && e.Kind != EmbedVoice {
 				text = escapeText(e.URL)
 			}
+		}
+		if duration != "" {
+			text += "（" + duration + "）"
 		}
 		line.WriteString(" " + titled(text))
 	}
@@ -495,6 +514,9 @@ func embedMarkdown(e Embed, opts Options) []string {
 		}
 		seen[d.label] = true
 		if d.label == "时长" {
+			if e.Kind == EmbedVoice {
+				continue // in the link text
+			}
 			v = formatDuration(v)
 			if v != "" {
 				details = append(details, "时长 "+v)

@@ -19,7 +19,7 @@ func TestEmbeds(t *testing.T) {
 		{"iframe without address dropped", `<p>a</p><iframe></iframe>`, "a\n"},
 		{"video element", `<video><source src="https://e.com/v.mp4"></video>`, "> [视频] [https://e.com/v.mp4](https://e.com/v.mp4 \"mparchive:video-file\")\n"},
 		{"voice", `<mpvoice name="名" play_length="61000" voice_encode_fileid="ab=="></mpvoice>`,
-			"> [语音] [名](https://res.wx.qq.com/voice/getvoice?mediaid=ab%3D%3D \"mparchive:voice ab==\")（fileid `ab==`，时长 1:01）\n"},
+			"> [语音] [名（1:01）](https://res.wx.qq.com/voice/getvoice?mediaid=ab%3D%3D \"mparchive:voice ab==\")（fileid `ab==`）\n"},
 		{"voice without id keeps its name", `<mpvoice name="名"></mpvoice>`, "> [语音] [名](# \"mparchive:voice\")\n"},
 		{"mini program", `<mp-miniprogram data-miniprogram-appid="wxa" data-miniprogram-path="p/q" data-miniprogram-title="T"></mp-miniprogram>`,
 			"> [小程序] [T](# \"mparchive:miniprogram wxa\")（AppID `wxa`，路径 `p/q`）\n"},
@@ -39,6 +39,63 @@ func TestEmbeds(t *testing.T) {
 		{"hidden embed dropped", `<p>a</p><mpvoice style="display:none" name="n" voice_encode_fileid="x"></mpvoice>`, "a\n"},
 		{"embed inside a paragraph splits it", `<p>前<mpvoice name="n"></mpvoice>后</p>`, "前\n\n> [语音] [n](# \"mparchive:voice\")\n\n后\n"},
 	})
+}
+
+// TestVoiceMediaURL checks that a voice links the file MediaURL gives,
+// the remote player address when it gives none, and that no other embed
+// goes through MediaURL.
+func TestVoiceMediaURL(t *testing.T) {
+	const remote = "https://res.wx.qq.com/voice/getvoice?mediaid="
+	local := map[string]string{
+		remote + "STORED":                       "0123456789ab.mp3",
+		"https://e.com/a.mp3":                   "should-not-be-used.mp3",
+		"https://y.qq.com/n/ryqq/songDetail/m1": "should-not-be-used.mp3",
+	}
+	var asked []string
+	opts := Options{
+		MediaURL: func(u string) string { asked = append(asked, u); return local[u] },
+		ImageURL: func(u string) string {
+			if u == "https://mmbiz.qpic.cn/cover/0" {
+				return "cover.png"
+			}
+			return ""
+		},
+	}
+	tests := []struct{ name, html, want string }{
+		{"stored voice links its copy",
+			`<mpvoice name="晨读" play_length="65000" voice_encode_fileid="STORED"></mpvoice>`,
+			"> [语音] [晨读（1:05）](0123456789ab.mp3 \"mparchive:voice STORED\")（fileid `STORED`）\n"},
+		{"missing voice keeps the player address",
+			`<mpvoice name="晨读" play_length="65000" voice_encode_fileid="GONE"></mpvoice>`,
+			"> [语音] [晨读（1:05）](" + remote + "GONE \"mparchive:voice GONE\")（fileid `GONE`）\n"},
+		{"a cover shows above the linked name",
+			`<mp-common-mpaudio name="新版" author="某" play_length="3723000" cover="https://mmbiz.qpic.cn/cover/0" voice_encode_fileid="STORED"></mp-common-mpaudio>`,
+			"> ![语音封面](cover.png)\n>\n> [语音] [新版（1:02:03）](0123456789ab.mp3 \"mparchive:voice STORED\")（fileid `STORED`，作者 某）\n"},
+		{"without a name the id is the text",
+			`<mpvoice play_length="1000" voice_encode_fileid="STORED"></mpvoice>`,
+			"> [语音] [`STORED`（0:01）](0123456789ab.mp3 \"mparchive:voice STORED\")\n"},
+		{"audio and music files are not voices",
+			`<audio src="https://e.com/a.mp3"></audio><qqmusic mid="m1" music_name="歌"></qqmusic>`,
+			"> [音频] [https://e.com/a.mp3](https://e.com/a.mp3 \"mparchive:audio-file\")\n\n> [音乐] [歌](https://y.qq.com/n/ryqq/songDetail/m1 \"mparchive:music m1\")（mid `m1`）\n"},
+	}
+	c := New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked = nil
+			got, err := c.Convert(tt.html, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+			for _, u := range asked {
+				if !strings.HasPrefix(u, remote) {
+					t.Errorf("MediaURL asked for %s", u)
+				}
+			}
+		})
+	}
 }
 
 func TestEmbedTitleRoundTrip(t *testing.T) {

@@ -39,6 +39,11 @@ type Options struct {
 	// It returns "" to keep the link as it was. javascript: links never
 	// reach it: they are dropped and their text kept.
 	LinkURL func(href string) string
+	// MediaURL maps the address of a media file an embed plays (a voice
+	// message's https://res.wx.qq.com/voice/getvoice?mediaid=… address, as
+	// in Embed.URL) to the link the Markdown should carry, typically the
+	// local copy. It returns "" to keep the remote address.
+	MediaURL func(remote string) string
 }
 
 // Converter converts article bodies. One Converter is safe for concurrent use.
@@ -86,6 +91,17 @@ func (o Options) mapImage(remote string) string {
 		return remote
 	}
 	if local := o.ImageURL(remote); local != "" {
+		return local
+	}
+	return remote
+}
+
+// mapMedia applies opts.MediaURL like mapImage.
+func (o Options) mapMedia(remote string) string {
+	if o.MediaURL == nil {
+		return remote
+	}
+	if local := o.MediaURL(remote); local != "" {
 		return local
 	}
 	return remote

@@ -69,6 +69,8 @@ type account struct {
 	// missing maps ids that content references but the host answers 404
 	// for, to one URL (on mmbizHost) that references them.
 	missing map[string]string
+	// voices is the set of voice file ids content names (voice.go).
+	voices  map[string]bool
 	nextMid int64
 }
 
@@ -80,6 +82,7 @@ func newAccount(biz, prefix string) *account {
 		thumbByID: make(map[string]*thumb),
 		images:    make(map[string]imageFormat),
 		missing:   make(map[string]string),
+		voices:    make(map[string]bool),
 	}
 }
 
@@ -111,7 +114,7 @@ func (a *account) setList(src Source, l []*message) {
 // pager must survive.
 func (a *account) add(m *message) {
 	for _, it := range m.items {
-		a.registerImages(it.content)
+		a.registerMedia(it.content)
 		a.registerImages(it.thumbURL)
 	}
 	a.addMessage(m)

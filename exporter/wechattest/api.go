@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 	s.pageRoutes(mux)
 	s.materialRoutes(mux)
 	s.personalRoutes(mux)
+	mux.HandleFunc(PathVoice, s.serveVoice)
 	mux.HandleFunc("/", s.serveImage)
 	return mux
 }

@@ -91,7 +91,7 @@ func (s *Server) EditArticle(id string, index int, change func(a *Article)) erro
 	it.title, it.author, it.digest = a.Title, a.Author, a.Digest
 	it.content = s.unrewriteHost(a.Content)
 	it.contentSourceURL = a.ContentSourceURL
-	s.acct.registerImages(it.content)
+	s.acct.registerMedia(it.content)
 	m.updated = max(s.now().Unix(), m.updated+1)
 	s.acct.sortList(m.source)
 	return nil

@@ -11,7 +11,10 @@
 // get_material, freepublish/batchget, draft/count and draft/batchget, and
 // openapi/quota/get. It also hosts the account's images under mmbiz-style
 // paths (/mmbiz_png/<id>/640?wx_fmt=png), because article content links
-// images absolutely and a client must be able to download them offline.
+// images absolutely and a client must be able to download them offline,
+// and the voices content names on the public player's path
+// (/voice/getvoice?mediaid=<voice_encode_fileid>, voice.go), which a client
+// reaches by using URL() in place of https://res.wx.qq.com.
 //
 // Fidelity is the point: a client that passes against the fake should work
 // against api.weixin.qq.com. The choices, with the sections of

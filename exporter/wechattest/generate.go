@@ -583,9 +583,10 @@ func (g *generator) video(b *strings.Builder) {
 func (g *generator) voice(b *strings.Builder) {
 	name := pick(g.r, voiceNames)
 	ms := 30000 + g.r.IntN(1500000)
+	id := base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d_%d", 3000000000+g.r.Int64N(999999999), 2247483648+g.r.Int64N(99999)))
+	g.acct.voices[id] = true
 	fmt.Fprintf(b, `<p><mpvoice frameborder="0" class="res_iframe js_editor_audio audio_iframe" src="/cgi-bin/readtemplate?t=tmpl/audio_tmpl&amp;name=%s&amp;play_length=%02d:%02d" isaac2="1" low_size="%d.44" source_size="%d" high_size="%d.53" name="%s" play_length="%d" voice_encode_fileid="%s"></mpvoice></p>`,
-		url.QueryEscape(name), ms/60000, ms/1000%60, ms/500, ms/500, ms/120, html.EscapeString(name), ms,
-		base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d_%d", 3000000000+g.r.Int64N(999999999), 2247483648+g.r.Int64N(99999))))
+		url.QueryEscape(name), ms/60000, ms/1000%60, ms/500, ms/500, ms/120, html.EscapeString(name), ms, id)
 }
 
 func (g *generator) profileCard(b *strings.Builder) {

@@ -1,0 +1,152 @@
+package archive
+
+import (
+	"html"
+	"net/url"
+	"strings"
+
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// MediaKind says what an article needs a stored file for.
+type MediaKind string
+
+// The media kinds of an article.
+const (
+	MediaCover MediaKind = "cover" // the article's cover (thumb_url or thumb material)
+	MediaImage MediaKind = "image" // a picture the body shows
+	MediaVoice MediaKind = "voice" // a voice message the body plays (mpvoice)
+)
+
+// MediaRef is one file an article needs: its media-store key and what for.
+type MediaRef struct {
+	Key  string
+	Kind MediaKind
+}
+
+// ArticleMedia lists every file an article needs from the media store: the
+// cover first, then the body's media in document order (BodyMedia), each
+// key once. It is the one list the fetcher downloads and the outputs copy,
+// so that what one stores is exactly what the other looks for.
+func ArticleMedia(a *Article) []MediaRef {
+	var out []MediaRef
+	cover := a.CoverKey()
+	if cover != "" {
+		out = append(out, MediaRef{Key: cover, Kind: MediaCover})
+	}
+	for _, m := range BodyMedia(a.Content) {
+		if m.Key != cover {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// BodyMedia lists the media an article body shows or plays, in document
+// order, each key once:
+//
+//   - images: lazy images (data-src before src, data: placeholders
+//     skipped), CSS background images, video covers (data-cover), account
+//     card avatars (data-headimg) and voice covers (cover);
+//   - voices: mpvoice / mp-common-mpaudio by voice_encode_fileid, under
+//     VoiceKey.
+//
+// Image keys are the URLs exactly as the converter sees them, so the media
+// store's keys match the converter's look-ups.
+func BodyMedia(body string) []MediaRef {
+	var out []MediaRef
+	seen := map[string]bool{}
+	add := func(u string, kind MediaKind) {
+		u = strings.TrimSpace(u)
+		if u == "" || seen[u] || !isRemote(u) {
+			return
+		}
+		seen[u] = true
+		out = append(out, MediaRef{Key: u, Kind: kind})
+	}
+	z := xhtml.NewTokenizer(strings.NewReader(body))
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			return out
+		}
+		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
+			continue
+		}
+		tok := z.Token()
+		attr := func(name string) string {
+			for _, a := range tok.Attr {
+				if a.Key == name {
+					return a.Val
+				}
+			}
+			return ""
+		}
+		if tok.DataAtom == atom.Img {
+			src := strings.TrimSpace(attr("data-src"))
+			if src == "" || !isRemote(src) {
+				src = attr("src")
+			}
+			add(src, MediaImage)
+		}
+		if c := attr("data-cover"); c != "" {
+			// Video covers are URL-encoded inside the attribute.
+			if dec, err := urlUnescape(c); err == nil {
+				c = dec
+			}
+			add(c, MediaImage)
+		}
+		add(attr("data-headimg"), MediaImage)
+		if st := attr("style"); strings.Contains(st, "url(") {
+			for _, m := range cssURL.FindAllStringSubmatch(st, -1) {
+				add(html.UnescapeString(m[1]), MediaImage)
+			}
+		}
+		if isVoiceElement(tok.Data) {
+			add(attr("cover"), MediaImage)
+			for _, name := range voiceIDAttrs {
+				if id := strings.TrimSpace(attr(name)); id != "" {
+					add(VoiceKey(id), MediaVoice)
+					break
+				}
+			}
+		}
+	}
+}
+
+// voiceIDAttrs are the attributes that carry a voice's file id, in the
+// order render reads them (render/embeds.go customEmbed).
+var voiceIDAttrs = []string{"voice_encode_fileid", "data-voice_encode_fileid", "data-voiceid"}
+
+// isVoiceElement reports the elements WeChat stores voice messages as: the
+// editor's mpvoice, and mp-common-mpaudio, which the page script puts in its
+// place with the same attributes.
+func isVoiceElement(name string) bool {
+	return name == "mpvoice" || name == "mp-common-mpaudio"
+}
+
+// voiceURLPrefix is WeChat's public voice player address (wechat-api.md
+// §8.2, §12), the same one render links voice embeds to.
+const voiceURLPrefix = "https://res.wx.qq.com/voice/getvoice?mediaid="
+
+// VoiceKey is the media-store key of a voice message: the public address
+// WeChat plays it from. The downloader may fetch it from elsewhere (a test
+// server), but the key, like an image's, names the real file.
+func VoiceKey(fileID string) string {
+	return voiceURLPrefix + url.QueryEscape(fileID)
+}
+
+// VoiceFileID reads the file id back from a voice key; ok is false for any
+// other key.
+func VoiceFileID(key string) (id string, ok bool) {
+	rest, found := strings.CutPrefix(key, voiceURLPrefix)
+	if !found || rest == "" || strings.ContainsAny(rest, "&#") {
+		return "", false
+	}
+	id, err := url.QueryUnescape(rest)
+	if err != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
