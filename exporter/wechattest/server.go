@@ -121,6 +121,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pages.massSent = generateMassSent(s.acct, opts)
 	s.media = generateMediaMaterials(s.acct, opts)
+	generatePagePosts(s.acct, opts)
+	generateNewspic(s.acct, opts)
+	s.registerPageMedia()
 	s.handler = s.routes()
 	return s, nil
 }
