@@ -316,7 +316,7 @@ func (s *Server) cgiData(pd *pageData, it *item) jsObj {
 	contentNoEncode := ""
 	switch kind {
 	case KindPicture, KindVideo:
-		desc = html.EscapeString(text)
+		desc = wxEscape(text)
 		contentNoEncode = text
 	case KindText:
 		// A text post's own top-level content_noencode is empty on some
@@ -468,6 +468,10 @@ func (s *Server) cgiData(pd *pageData, it *item) jsObj {
 	)
 	return o
 }
+
+// wxEscape escapes text the way WeChat's templates do: quotes as &quot;
+// (w08, w09: \x26quot;), where Go's html.EscapeString writes &#34;.
+var wxEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;").Replace
 
 func b2i(b bool) int64 {
 	if b {
@@ -680,7 +684,7 @@ func articleTextLink(l articleLink) string {
 		target = target[:i]
 	}
 	return fmt.Sprintf(`<a href="%s&amp;scene=21#wechat_redirect" class="normal_text_link mp_article_text_link" target="_blank" data-itemshowtype="0">%s</a>`,
-		html.EscapeString(target), html.EscapeString(l.title))
+		html.EscapeString(target), wxEscape(l.title))
 }
 
 func (g *generator) textPost(it *item) {

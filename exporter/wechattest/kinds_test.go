@@ -314,7 +314,7 @@ func TestPagePosts_Picture(t *testing.T) {
 		}{
 			{"title", str(cgi["title"]), a.Title},
 			{"content_noencode", str(cgi["content_noencode"]), a.Text},
-			{"desc", str(cgi["desc"]), html.EscapeString(a.Text)},
+			{"desc", str(cgi["desc"]), wxEscape(a.Text)},
 			{"item_show_type", number(cgi["item_show_type"]), int64(8)},
 			{"create_time", str(cgi["create_time"]), a.CreateTime.Format("2006-01-02 15:04")},
 			{"ori_create_time", number(cgi["ori_create_time"]), a.CreateTime.Unix()},
@@ -342,7 +342,7 @@ func TestPagePosts_Picture(t *testing.T) {
 			imageDims(t, s, str(get(p, "watermark_info", "cdn_url")))
 		}
 		// WeChat pastes the JS-escaped description into the meta tag.
-		if strings.Contains(a.Text, "\n") && !strings.Contains(page, `<meta name="description"`+"\n          "+`content="`+cgiEscape(html.EscapeString(a.Text))+`"`) {
+		if strings.Contains(a.Text, "\n") && !strings.Contains(page, `<meta name="description"`+"\n          "+`content="`+cgiEscape(wxEscape(a.Text))+`"`) {
 			t.Errorf("%s: meta description is not the JS-escaped text", a.URL)
 		}
 	}
@@ -792,5 +792,51 @@ func TestPagePostsDeterministic(t *testing.T) {
 				last = a.CreateTime
 			}
 		}
+	}
+}
+
+// TestDemoPosts checks the demo account has one post of each newer kind,
+// reachable by PageLinks, and a newspic item in its published list.
+func TestDemoPosts(t *testing.T) {
+	s := start(t, Options{Demo: true})
+	kinds := map[PostKind]Article{}
+	for _, a := range s.PagePosts() {
+		kinds[a.Kind] = a
+		_, page := getPage(t, s, ArticleLink(a.URL))
+		cgi := readCgiData(t, page)
+		if str(cgi["nick_name"]) != "慢读技术" || str(cgi["title"]) != a.Title {
+			t.Errorf("%s: nick_name %q title %q", a.Kind, cgi["nick_name"], cgi["title"])
+		}
+		if strings.Contains(a.Text, "{{") {
+			t.Errorf("%s: placeholder left in %q", a.Kind, a.Text)
+		}
+	}
+	if len(kinds) != 4 || kinds[KindPicture].Title == "" || kinds[KindText].Text == "" || kinds[KindShare].SharedFrom == "" || kinds[KindVideo].Title == "" {
+		t.Fatalf("demo page posts: %v", kinds)
+	}
+	pic := kinds[KindPicture]
+	if !strings.Contains(pic.Text, `<a class="wx_img_refer_link" data-seq="3" data-refer="图3" style="">图3</a>`) ||
+		!strings.Contains(pic.Text, `class="normal_text_link mp_article_text_link"`) || len(pic.Pictures) != 4 {
+		t.Errorf("demo picture post: %d pictures, text %q", len(pic.Pictures), pic.Text)
+	}
+	for _, p := range pic.Pictures {
+		if w, _, _ := imageDims(t, s, p); w < 80 {
+			t.Errorf("demo picture %s is %d px wide; demo images are scaled up", p, w)
+		}
+	}
+	if len(s.PageLinks()) != 4 || len(s.SharedOriginals()) != 1 {
+		t.Errorf("%d page links, %d originals", len(s.PageLinks()), len(s.SharedOriginals()))
+	}
+	newspic := 0
+	for _, a := range s.Articles(SourcePublished) {
+		if a.Kind == KindPicture {
+			newspic++
+			if len(a.Pictures) != 3 || a.Content != a.Text || strings.Contains(a.Content, "<") {
+				t.Errorf("demo newspic: %d pictures, content %q", len(a.Pictures), a.Content)
+			}
+		}
+	}
+	if newspic != 1 {
+		t.Errorf("%d newspic items in the demo, want 1", newspic)
 	}
 }

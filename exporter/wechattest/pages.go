@@ -483,7 +483,7 @@ func (s *Server) pageData(m *message, i int, it *item) *pageData {
 	switch kind {
 	case KindPicture, KindVideo:
 		pd.Digest = firstRunes(it.text, 54)
-		pd.DescMeta = cgiEscape(html.EscapeString(it.text))
+		pd.DescMeta = cgiEscape(wxEscape(it.text))
 	case KindText:
 		pd.Digest = ""
 	default:
