@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,11 +42,19 @@ type fetchFlags struct {
 	urlsFile    string
 	pageBase    string
 	refetchURLs bool
+	// demoLinks are the demo account's page-only posts, which --demo backs
+	// up through the urls source (it has no links file); demoPages also
+	// drops the pauses between pages, which come from the in-process fake.
+	demoLinks []string
+	demoPages bool
 }
+
+// defaultSources is --source when not given.
+const defaultSources = "news,published"
 
 func (f *fetchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.demo, "demo", false, "use the built-in demo account (a fake API in-process); needs no credentials")
-	fs.StringVar(&f.sources, "source", "news,published", "comma-separated sources: news, published, drafts, urls (article pages, with --urls), and the materials images, voice, video")
+	fs.StringVar(&f.sources, "source", defaultSources, "comma-separated sources: news, published, drafts, urls (article pages, with --urls), and the materials images, voice, video")
 	fs.StringVar(&f.apiBase, "api-base", "", "WeChat API base URL (default https://api.weixin.qq.com; point it at a proxy or 'mparchive fake-api')")
 	fs.StringVar(&f.tokenMode, "token-mode", "stable", "how to get the access_token: stable (cgi-bin/stable_token; leaves the account's other tokens valid) or classic (cgi-bin/token; invalidates them)")
 	fs.StringVar(&f.accessToken, "access-token", "", "use this access_token instead of fetching one (also MPARCHIVE_ACCESS_TOKEN), for accounts whose token a central service hands out")
@@ -83,7 +92,7 @@ func (f *fetchFlags) parseSources() (sources []archive.Source, materials []archi
 		sources = append(sources, archive.URLs)
 		seen[string(archive.URLs)] = true
 	}
-	if seen[string(archive.URLs)] {
+	if seen[string(archive.URLs)] && !(f.demo && f.urlsFile == "") {
 		if f.urlsFile == "" {
 			return nil, nil, nil, usagef("the urls source needs --urls FILE, a file of article links, one a line")
 		}
@@ -141,6 +150,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 		if f.pageBase == "" {
 			f.pageBase = srv.URL()
 		}
+		f.demoLinks, f.demoPages = srv.PageLinks(), true
 		opts = append(opts, exporter.WithBaseURL(srv.URL()), exporter.WithHTTPClient(hc),
 			exporter.WithCredentials("wxdemo0000000000", "demo-secret"))
 		c, err := exporter.NewClient(opts...)
@@ -399,6 +409,20 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		return nil, 0, err
 	}
 	defer stop()
+	pageInterval := time.Duration(0)
+	if ff.demoPages {
+		pageInterval = -1
+		// The demo has page-only posts and no links file: its links come
+		// from the fake, with the default sources or --source urls.
+		if ff.urlsFile == "" && len(ff.demoLinks) > 0 {
+			if ff.sources == defaultSources {
+				sources = append(sources, archive.URLs)
+			}
+			if slices.Contains(sources, archive.URLs) {
+				urls = ff.demoLinks
+			}
+		}
+	}
 	arch, unlock, err := openLocked(archiveDir)
 	if err != nil {
 		return nil, 0, err
@@ -415,6 +439,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		Full:            ff.full,
 		URLs:            urls,
 		PageBaseURL:     ff.pageBase,
+		PageInterval:    pageInterval,
 		PageHTTPClient:  images,
 		RefetchURLs:     ff.refetchURLs,
 		Materials:       materials,
