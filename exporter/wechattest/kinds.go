@@ -878,6 +878,21 @@ var albumTitles = []string{"周末随拍", "读书笔记", "慢读技术周刊"}
 // point at.
 var foreignAccounts = []string{"一周进步", "旧书店日记", "码农的自留地", "Tea & TCP"}
 
+// markOriginals marks a third of the ordinary articles 原创, chosen by
+// their links so the API's answers (which do not show it) stay as they
+// were; pages show it as copyright_stat 1.
+func (s *Server) markOriginals() {
+	for _, list := range [][]*message{s.acct.news, s.acct.published, s.pages.massSent} {
+		for _, m := range list {
+			for _, it := range m.items {
+				if it.kind == "" && fnvSum("original|"+it.url)%3 == 0 {
+					it.original = true
+				}
+			}
+		}
+	}
+}
+
 // registerPageMedia makes what pages show besides content servable: the
 // avatars of this account and of the accounts shares point at, and the
 // video posts' files on the video host.

@@ -527,15 +527,31 @@ func TestPagePosts_Video(t *testing.T) {
 }
 
 // TestArticlePageCgiData checks ordinary article pages carry cgiDataNew
-// too, as real ones do, agreeing with the page's variables.
+// too, as real ones do, agreeing with the page's variables, and that some
+// are marked 原创.
 func TestArticlePageCgiData(t *testing.T) {
 	s := kindsServer(t, Options{Seed: 35})
-	a := s.Articles(SourcePublished)[0]
-	_, page := getPage(t, s, ArticleLink(a.URL))
-	cgi := readCgiData(t, page)
-	if str(cgi["title"]) != a.Title || str(cgi["content_noencode"]) != a.Content || number(cgi["item_show_type"]) != 0 ||
-		!strings.Contains(page, `var item_show_type = "0";`) || !strings.Contains(page, `var copyright_stat = "`+strconv.FormatInt(number(get(cgi, "copyright_info", "copyright_stat")), 10)+`" * 1;`) {
-		t.Errorf("article cgiDataNew: title %q item_show_type %v", cgi["title"], cgi["item_show_type"])
+	originals := 0
+	for _, a := range s.Articles(SourcePublished) {
+		_, page := getPage(t, s, ArticleLink(a.URL))
+		if a.Deleted {
+			continue
+		}
+		cgi := readCgiData(t, page)
+		stat := number(get(cgi, "copyright_info", "copyright_stat"))
+		if str(cgi["title"]) != a.Title || str(cgi["content_noencode"]) != a.Content || number(cgi["item_show_type"]) != 0 ||
+			!strings.Contains(page, `var item_show_type = "0";`) || !strings.Contains(page, `var copyright_stat = "`+strconv.FormatInt(stat, 10)+`" * 1;`) {
+			t.Errorf("article cgiDataNew: title %q item_show_type %v", cgi["title"], cgi["item_show_type"])
+		}
+		if (stat == 1) != a.Original || a.Original != strings.Contains(page, `id="copyright_logo"`) {
+			t.Errorf("%s: copyright_stat %d, Original %v", a.URL, stat, a.Original)
+		}
+		if a.Original {
+			originals++
+		}
+	}
+	if originals == 0 || originals == len(s.Articles(SourcePublished)) {
+		t.Errorf("%d articles marked original, want some", originals)
 	}
 }
 

@@ -27,7 +27,9 @@ import (
 // https://mp.weixin.qq.com, or dial the server with Client().
 //
 // Options.MassSent adds articles that only have pages: the mass-sent
-// articles no list API returns (§0.2), which is what a URL source is for.
+// articles no list API returns (§0.2), which is what a URL source is for;
+// kinds.go adds page-only posts of the newer kinds, messages.go the
+// message pages.
 
 //go:embed pages/*.html
 var pageFiles embed.FS

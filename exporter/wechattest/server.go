@@ -124,6 +124,7 @@ func New(opts Options) (*Server, error) {
 	generatePagePosts(s.acct, opts)
 	generateNewspic(s.acct, opts)
 	s.registerPageMedia()
+	s.markOriginals()
 	s.handler = s.routes()
 	return s, nil
 }
