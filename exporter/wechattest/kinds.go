@@ -1,12 +1,14 @@
 package wechattest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
 	"html"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -849,7 +851,7 @@ func (s *Server) PageLinks() []string {
 	msgs = append(msgs, s.pages.massSent...)
 	msgs = append(msgs, s.acct.pagePosts...)
 	// Oldest first across both lists; stable, so equal times keep list order.
-	sortOldestFirst(msgs)
+	slices.SortStableFunc(msgs, func(a, b *message) int { return cmp.Compare(a.created, b.created) })
 	var out []string
 	for _, m := range msgs {
 		for _, it := range m.items {
@@ -857,14 +859,6 @@ func (s *Server) PageLinks() []string {
 		}
 	}
 	return out
-}
-
-func sortOldestFirst(msgs []*message) {
-	for i := 1; i < len(msgs); i++ {
-		for j := i; j > 0 && msgs[j].created < msgs[j-1].created; j-- {
-			msgs[j], msgs[j-1] = msgs[j-1], msgs[j]
-		}
-	}
 }
 
 var pictureTitles = []string{
