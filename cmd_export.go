@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,6 +46,11 @@ type fetchFlags struct {
 	followShares bool
 	// demoBase is the demo API's address, set by client with --demo.
 	demoBase string
+	// demoLinks are the demo account's page-only posts, which --demo backs
+	// up through the urls source (it has no links file); demoPages also
+	// drops the pauses between pages, which come from the in-process fake.
+	demoLinks []string
+	demoPages bool
 
 	// explicit is true when --source was given: a source WeChat refused
 	// the account in an earlier run is tried again only then.
@@ -115,7 +121,7 @@ func (f *fetchFlags) parseSources() (sources []archive.Source, materials []archi
 		sources = append(sources, archive.URLs)
 		seen[string(archive.URLs)] = true
 	}
-	if seen[string(archive.URLs)] {
+	if seen[string(archive.URLs)] && !(f.demo && f.urlsFile == "") {
 		if f.urlsFile == "" {
 			return nil, nil, nil, usagef("the urls source needs --urls FILE, a file of article links, one a line")
 		}
@@ -171,6 +177,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 		if f.pageBase == "" {
 			f.pageBase = srv.URL()
 		}
+		f.demoLinks, f.demoPages = srv.PageLinks(), true
 		opts = append(opts, exporter.WithBaseURL(srv.URL()), exporter.WithHTTPClient(hc),
 			exporter.WithCredentials("wxdemo0000000000", "demo-secret"))
 		c, err := exporter.NewClient(opts...)
@@ -498,6 +505,20 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		return nil, 0, err
 	}
 	defer stop()
+	pageInterval := time.Duration(0)
+	if ff.demoPages {
+		pageInterval = -1
+		// The demo has page-only posts and no links file: its links come
+		// from the fake, with the default sources or --source urls.
+		if ff.urlsFile == "" && len(ff.demoLinks) > 0 {
+			if !ff.explicit {
+				sources = append(sources, archive.URLs)
+			}
+			if slices.Contains(sources, archive.URLs) {
+				urls = ff.demoLinks
+			}
+		}
+	}
 	arch, unlock, err := openLocked(archiveDir)
 	if err != nil {
 		return nil, 0, err
@@ -514,6 +535,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		Full:            ff.full,
 		URLs:            urls,
 		PageBaseURL:     ff.pageBase,
+		PageInterval:    pageInterval,
 		VoiceBaseURL:    ff.voiceBase(),
 		PageHTTPClient:  images,
 		RefetchURLs:     ff.refetchURLs,

@@ -8,6 +8,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/mparchive/mparchive/exporter/wechattest"
@@ -34,6 +36,12 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&opts.MissingImages, "missing-images", 0, "content images that answer 404")
 	fs.IntVar(&opts.MassSent, "mass-sent", 0, "articles that only have a web page (mass-sent after the draft-box switch), for --source urls")
 	fs.BoolVar(&opts.Personal, "personal", false, "be a personal or unverified account as WeChat treats them since July 2025: every freepublish call answers 48001, so published articles only have pages")
+	fs.IntVar(&opts.PicturePosts, "picture-posts", 0, "page-only picture posts (图片分享), for --source urls")
+	fs.IntVar(&opts.TextPosts, "text-posts", 0, "page-only text posts (文本分享), for --source urls")
+	fs.IntVar(&opts.SharePosts, "share-posts", 0, "page-only shares of another account's article (文章分享); the originals are served too")
+	fs.IntVar(&opts.VideoPosts, "video-posts", 0, "page-only video posts, for --source urls")
+	fs.IntVar(&opts.Newspic, "newspic", 0, "picture posts the API lists (article_type newspic), published items and drafts in turn")
+	linksFile := fs.String("links", "", "write the links of the page-only articles (mass-sent and the post kinds above) to this file, for --urls")
 	fs.StringVar(&opts.AppID, "appid", "", "accept only this AppID (default: any)")
 	fs.StringVar(&opts.Secret, "secret", "", "accept only this AppSecret (default: any)")
 	fs.BoolVar(&verbose, "v", false, "log every request (tokens and secrets are never logged)")
@@ -58,6 +66,18 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	base := "http://" + ln.Addr().String()
 	srv.SetBaseURL(base)
+	if *linksFile != "" {
+		links := srv.PageLinks()
+		var list strings.Builder
+		for _, l := range links {
+			list.WriteString(l + "\n")
+		}
+		if err := os.WriteFile(*linksFile, []byte(list.String()), 0o644); err != nil {
+			ln.Close()
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %d page-only links to %s (export with --source urls --urls %s --page-base %s)\n", len(links), *linksFile, *linksFile, base)
+	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "fake WeChat API listening on %s\n", base)
 	fmt.Fprintf(stdout, "try: MPARCHIVE_APPID=any MPARCHIVE_SECRET=any mparchive export --api-base %s -o out\n", base)

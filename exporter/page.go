@@ -205,6 +205,7 @@ var pageMessages = []struct {
 	{PageBanned, "account has been cancelled"},
 	{PageBanned, "account has been canceled"},
 	{PageBanned, "account has been migrated"},
+	{PageBanned, "account has moved"},
 	{PageBanned, "account has been closed"},
 	{PageDeleted, "已被发布者删除"},
 	{PageDeleted, "deleted by the author"},

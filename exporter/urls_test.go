@@ -334,12 +334,22 @@ func newURLRun(t *testing.T, opts wechattest.Options) *urlRun {
 }
 
 func (r *urlRun) fetch(t *testing.T, urls []string, refetch bool) (*URLSummary, error) {
+	return r.run(t, urls, URLOptions{Refetch: refetch})
+}
+
+// fetchFollowing fetches with FollowShares.
+func (r *urlRun) fetchFollowing(t *testing.T, urls []string) (*URLSummary, error) {
+	return r.run(t, urls, URLOptions{FollowShares: true})
+}
+
+func (r *urlRun) run(t *testing.T, urls []string, opts URLOptions) (*URLSummary, error) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	dl := &downloader{http: http.DefaultClient, attempts: 2, voiceBase: r.srv.URL(), sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
 	return FetchURLs(t.Context(), &http.Client{Jar: jar}, r.arch, urls, URLOptions{
-		BaseURL: r.srv.URL(),
-		Refetch: refetch,
+		BaseURL:      r.srv.URL(),
+		Refetch:      opts.Refetch,
+		FollowShares: opts.FollowShares,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			r.mu.Lock()
 			r.pauses++

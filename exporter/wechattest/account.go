@@ -42,6 +42,7 @@ type item struct {
 	showCoverPic, needOpenComment  int
 	onlyFansCanComment             int
 	deleted                        bool
+	postInfo                       // the post's kind and what its page shows beyond the article (kinds.go)
 }
 
 // thumb is a permanent image material: every cover is one, as WeChat requires
@@ -72,6 +73,11 @@ type account struct {
 	// voices is the set of voice file ids content names (voice.go).
 	voices  map[string]bool
 	nextMid int64
+	// pagePosts are page-only posts of the newer kinds (picture, text,
+	// share, video), oldest first; originals are the other accounts'
+	// articles that shares point at, reachable only as pages (kinds.go).
+	pagePosts []*message
+	originals []*message
 }
 
 func newAccount(biz, prefix string) *account {

@@ -334,7 +334,15 @@ func page[T any](list []T, offset, count int) ([]T, *apiError) {
 // (testdata/). Content is a pointer so no_content can leave it out while an
 // empty body still shows as "". IsDeleted appears on published items only;
 // ThumbURL is left out where the source does not send it.
+//
+// ArticleType is "news" or "newspic" on drafts, whose documented response
+// has it (draft/get; a25 shows it on a newspic draft), and "newspic" alone
+// on published items: freepublish's documentation lists no article_type,
+// and the real published and 2021 draft captures of ordinary articles
+// carry none. News materials predate the field. ImageInfo is a newspic
+// item's pictures, as permanent image materials (a25).
 type newsItemJSON struct {
+	ArticleType        string  `json:"article_type,omitempty"`
 	Title              string  `json:"title"`
 	Author             string  `json:"author"`
 	Digest             string  `json:"digest"`
@@ -347,6 +355,13 @@ type newsItemJSON struct {
 	NeedOpenComment    int     `json:"need_open_comment"`
 	OnlyFansCanComment int     `json:"only_fans_can_comment"`
 	IsDeleted          *bool   `json:"is_deleted,omitempty"`
+	ImageInfo          *struct {
+		ImageList []imageListEntry `json:"image_list"`
+	} `json:"image_info,omitempty"`
+}
+
+type imageListEntry struct {
+	ImageMediaID string `json:"image_media_id"`
 }
 
 func newsItems(m *message, withContent bool) []newsItemJSON {
@@ -363,6 +378,19 @@ func newsItems(m *message, withContent bool) []newsItemJSON {
 		}
 		if m.source == SourcePublished {
 			j.IsDeleted = &it.deleted
+		}
+		newspic := it.kind == KindPicture
+		switch {
+		case m.source == SourceDrafts && !newspic:
+			j.ArticleType = "news"
+		case newspic && m.source != SourceNews:
+			j.ArticleType = "newspic"
+			j.ImageInfo = &struct {
+				ImageList []imageListEntry `json:"image_list"`
+			}{}
+			for _, p := range it.pictures {
+				j.ImageInfo.ImageList = append(j.ImageInfo.ImageList, imageListEntry{p.mediaID})
+			}
 		}
 		out[i] = j
 	}

@@ -26,6 +26,17 @@ type Article struct {
 	// CreateTime is the message's create_time (the API sends none for
 	// published items); UpdateTime its update_time.
 	CreateTime, UpdateTime time.Time
+
+	// Kind is what the post is (kinds.go); Text the text of a picture,
+	// text or video post as its page keeps it (content_noencode), Pictures
+	// the URLs of a picture post's pictures in order (on the server), and
+	// SharedFrom the original's link of a share.
+	Kind       PostKind
+	Text       string
+	Pictures   []string
+	SharedFrom string
+	// Original is true where the page marks the post 原创.
+	Original bool
 }
 
 // Articles returns every article of a source, in list order (newest first).
@@ -60,6 +71,17 @@ func (s *Server) view(m *message, i int, it *item) Article {
 	}
 	if m.created != 0 && m.source != SourcePublished {
 		a.CreateTime = time.Unix(m.created, 0).In(chinaZone)
+	}
+	a.Kind, a.Text, a.Original = it.kind, it.text, it.original
+	if a.Kind == "" {
+		a.Kind = KindArticle
+	}
+	if it.share != nil {
+		a.Kind = KindShare
+		a.SharedFrom = it.share.original.url
+	}
+	for _, p := range it.pictures {
+		a.Pictures = append(a.Pictures, s.rewriteHost(p.url))
 	}
 	return a
 }

@@ -45,6 +45,20 @@
 //   - A foreign Referer on an image gets the hot-link placeholder (§8.1);
 //     see PlaceholderSHA256.
 //
+// It also serves the articles' web pages on mp.weixin.qq.com's paths
+// (pages.go), in the shapes of pages WeChat really served in 2025–2026
+// (exporter/testdata/pages/real; wechat-api.md §12): ordinary articles and
+// shares with #js_content, picture posts (图片分享) and text posts (文本分享)
+// whose text and pictures are only in window.cgiDataNew, written in
+// WeChat's own object-literal dialect, and video posts (kinds.go). Page-only
+// posts (Options.MassSent, PicturePosts, TextPosts, SharePosts, VideoPosts)
+// are listed by no API, as in reality; PageLinks gives their links. Deleted,
+// removed and unavailable articles, expired links and blocked, migrated or
+// deregistered accounts get WeChat's message pages instead, in English when
+// Accept-Language prefers it (messages.go). Through the API, picture posts
+// are article_type "newspic" items whose pictures are image materials
+// (Options.Newspic).
+//
 // Faults (Options.FaultRate, InjectFault) imitate what goes wrong in
 // practice: errcode -1 and 45011, gateway 5xx pages, truncated and cut
 // bodies, stalled bodies and connection resets. They are drawn from the

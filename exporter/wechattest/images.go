@@ -123,9 +123,7 @@ func (c *imageCache) get(id string, f imageFormat) []byte {
 // ids never share a content hash while one id always has the same bytes.
 // scale multiplies its size (8 to 32 pixels a side at scale 1).
 func renderImage(id string, f imageFormat, scale int) []byte {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	r := rand.New(rand.NewPCG(h.Sum64(), 0x9e3779b97f4a7c15))
+	r := imageRand(id)
 	w, ht := (8+r.IntN(25))*scale, (8+r.IntN(25))*scale
 	c1 := color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 0xFF}
 	c2 := color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 0xFF}
@@ -174,6 +172,22 @@ func renderImage(id string, f imageFormat, scale int) []byte {
 		}
 	}
 	return buf.Bytes()
+}
+
+// imageRand is the stream an image's pixels are drawn from; its first two
+// draws are the size.
+func imageRand(id string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return rand.New(rand.NewPCG(h.Sum64(), 0x9e3779b97f4a7c15))
+}
+
+// imageSize is the size in pixels renderImage gives an id, which pages
+// state as a picture's width and height (picture_page_info_list).
+func imageSize(id string, scale int) (w, h int) {
+	r := imageRand(id)
+	scale = max(scale, 1)
+	return (8 + r.IntN(25)) * scale, (8 + r.IntN(25)) * scale
 }
 
 func mix(a, b uint8, t int) uint8 {

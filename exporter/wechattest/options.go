@@ -86,6 +86,17 @@ type Options struct {
 	// MassSent is how many articles have only a web page: mass-sent after
 	// the draft-box switch, listed by no API (pages.go).
 	MassSent int
+	// PicturePosts, TextPosts, SharePosts and VideoPosts are how many
+	// page-only posts of the newer kinds the account has (kinds.go):
+	// picture posts (图片分享), text posts (文本分享), shares of another
+	// account's article (文章分享; the original is served too) and video
+	// posts. Like MassSent they are listed by no API; PagePosts and
+	// PageLinks list them.
+	PicturePosts, TextPosts, SharePosts, VideoPosts int
+	// Newspic is how many picture posts the API lists (article_type
+	// newspic), published items and drafts in turn, their pictures
+	// permanent image materials.
+	Newspic int
 	// PageMinInterval, when set, sends every page request to the
 	// verification page once two came closer together than this, as
 	// WeChat does with robots (until PassVerification).

@@ -27,9 +27,11 @@ import (
 // https://mp.weixin.qq.com, or dial the server with Client().
 //
 // Options.MassSent adds articles that only have pages: the mass-sent
-// articles no list API returns (§0.2), which is what a URL source is for.
+// articles no list API returns (§0.2), which is what a URL source is for;
+// kinds.go adds page-only posts of the newer kinds, messages.go the
+// message pages.
 
-//go:embed pages/article.html pages/message.html
+//go:embed pages/*.html
 var pageFiles embed.FS
 
 // PagesStatsPath is the Calls/Stats/InjectFault name of the page host.
@@ -47,8 +49,12 @@ const (
 	PageNormal PageState = iota
 	// PageDeleted shows 该内容已被发布者删除.
 	PageDeleted
-	// PageRemoved shows 此内容因违规无法查看.
+	// PageRemoved shows 此内容因违规无法查看 with a reason (SetRemovalReason).
 	PageRemoved
+	// PageUnavailable shows 该内容暂时无法查看.
+	PageUnavailable
+	// PageExpired shows 链接已过期, as a draft's temporary link does.
+	PageExpired
 )
 
 // PageRequest is one request the page host received, for tests that check
@@ -66,7 +72,9 @@ type PageRequest struct {
 type pageState struct {
 	massSent  []*message
 	overrides map[string]PageState // by permalink key
-	banned    bool
+	langs     map[string]PageLang  // message page language by permalink key
+	reasons   map[string]string    // removal reason by permalink key
+	account   AccountState
 	// verifyLeft counts article pages still served before verification
 	// starts, while verifyArmed.
 	verifyArmed bool
@@ -191,7 +199,7 @@ func permalinkKey(articleURL string) string {
 func (s *Server) SetPageState(articleURL string, state PageState) error {
 	key := permalinkKey(articleURL)
 	if key == "" {
-		return fmt.Errorf("wechattest: %q is not an article link", articleURL)
+		return errNotArticleLink(articleURL)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -202,12 +210,18 @@ func (s *Server) SetPageState(articleURL string, state PageState) error {
 	return nil
 }
 
-// BanAccount makes every page show the banned-account message (or the
-// articles again, with false).
+func errNotArticleLink(articleURL string) error {
+	return fmt.Errorf("wechattest: %q is not an article link", articleURL)
+}
+
+// BanAccount makes every page show the blocked-account message (or the
+// articles again, with false); SetAccountState covers the other states.
 func (s *Server) BanAccount(banned bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pages.banned = banned
+	st := AccountNormal
+	if banned {
+		st = AccountBanned
+	}
+	s.SetAccountState(st)
 }
 
 // RequireVerification serves n more article pages, then sends every page
@@ -237,7 +251,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/s", s.servePage)
 	mux.HandleFunc("/s/", s.servePage)
 	mux.HandleFunc(PathCaptcha, func(w http.ResponseWriter, r *http.Request) {
-		s.writeMessagePage(w, "weui-icon-warn", "环境异常", "当前环境异常，完成验证后即可继续访问。", true)
+		s.writeMessage(w, r, msgVerify, "")
 	})
 }
 
@@ -296,37 +310,48 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	m, i, it, snOK := s.findPage(r.URL)
-	var data *pageData
+	var page []byte
+	var pageErr error
 	state := PageNormal
-	banned := s.pages.banned
+	key := ""
+	account := s.pages.account
 	if it != nil {
-		state = s.pages.overrides[permalinkKey(it.url)]
+		key = permalinkKey(it.url)
+		state = s.pages.overrides[key]
 		if it.deleted && state == PageNormal {
 			state = PageDeleted
 		}
-		data = s.pageData(m, i, it, r.Host)
+		if m.source == SourceDrafts && state == PageNormal {
+			state = PageExpired
+		}
+		if state == PageNormal {
+			page, pageErr = s.renderPage(m, i, it, r.Host)
+		}
 	}
 	if it == nil || !snOK {
 		s.stat(PagesStatsPath).Errors++
 	}
 	s.mu.Unlock()
 
+	if msg, hidden := account.message(); hidden && it != nil && it.nickname == "" {
+		s.writeMessage(w, r, msg, key)
+		return
+	}
 	switch {
 	case it == nil || !snOK:
-		s.writeMessagePage(w, "weui-icon-warn", "参数错误", "", false)
-	case banned:
-		s.writeMessagePage(w, "weui-icon-warn", "该公众号已被封禁", "此帐号已被封禁，内容无法查看", false)
+		s.writeMessage(w, r, msgParamError, "")
 	case state == PageDeleted:
-		s.writeMessagePage(w, "weui-icon-info", "该内容已被发布者删除", "", false)
+		s.writeMessage(w, r, msgDeleted, key)
 	case state == PageRemoved:
-		s.writeMessagePage(w, "weui-icon-warn", "此内容因违规无法查看", "", false)
+		s.writeMessage(w, r, msgRemoved, key)
+	case state == PageUnavailable:
+		s.writeMessage(w, r, msgUnavailable, key)
+	case state == PageExpired:
+		s.writeMessage(w, r, msgExpired, key)
+	case pageErr != nil:
+		http.Error(w, pageErr.Error(), http.StatusInternalServerError)
 	default:
-		var buf bytes.Buffer
-		if err := pageTemplates.ExecuteTemplate(&buf, "article.html", data); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		writePage(w, buf.Bytes())
+		writePage(w, page)
 	}
 }
 
@@ -339,13 +364,19 @@ func (s *Server) findPage(u *url.URL) (m *message, index int, it *item, snOK boo
 	sn := ""
 	if id, ok := strings.CutPrefix(u.Path, "/s/"); ok {
 		match = func(it *item) bool { return shortID(permalinkKey(it.url)) == id }
+	} else if tempkey := u.Query().Get("tempkey"); tempkey != "" {
+		// A draft's preview link: its page is a message (链接已过期).
+		match = func(it *item) bool {
+			iu, err := url.Parse(it.url)
+			return err == nil && iu.Query().Get("tempkey") == tempkey
+		}
 	} else {
 		q := u.Query()
 		key := q.Get("__biz") + "|" + q.Get("mid") + "|" + q.Get("idx")
 		sn = q.Get("sn")
 		match = func(it *item) bool { return permalinkKey(it.url) == key }
 	}
-	for _, list := range [][]*message{s.acct.news, s.acct.published, s.pages.massSent} {
+	for _, list := range [][]*message{s.acct.news, s.acct.published, s.pages.massSent, s.acct.pagePosts, s.acct.originals, s.acct.drafts} {
 		for _, m := range list {
 			for i, it := range m.items {
 				if match(it) {
@@ -362,30 +393,146 @@ type pageData struct {
 	Title, Author, Digest, Cover, Content, SourceURL string
 	Nickname, Link, Biz, Mid, Idx, Sn, Nonce         string
 	CreateTime                                       int64
+
+	ShortLink    string
+	Kind         PostKind
+	ItemShowType int
+	Copyright    int    // copyright_stat: 0 none, 1 原创, 2 share
+	UserName     string // the account's gh_ name
+	HeadImg      string // its avatar
+	Signature    string // its profile description
+	// MsgTitle is the title as window.msg_title's literal body; OGTitle as
+	// og:title shows it (a text post's title keeps its line breaks as \n).
+	MsgTitle, OGTitle string
+	// DescMeta is the meta description: a picture post's is the JS-escaped
+	// HTML-escaped text, \x0a and \x26quot; included, as WeChat writes it.
+	DescMeta  string
+	UserTitle bool
+	Share     *sharePage
+	CgiScript string // the <script> setting window.cgiDataNew
+	SSRData   string // text posts: window.__QMTPL_SSR_DATA__
+	VideoID   string // video posts: wxv_…
 }
 
-// pageData fills the article template; s.mu held.
-func (s *Server) pageData(m *message, i int, it *item, host string) *pageData {
+// sharePage is what a share's page shows of the original.
+type sharePage struct {
+	Platform, Author, Desc, HeadImg, Note      string
+	ReprintURL, SourceBiz, SourceUsername      string
+	SourceMid, SourceIdx, SourceBizNum, Ticket string
+}
+
+// renderPage writes an article's page in the shape of its kind; image
+// hosts point at the server. s.mu held.
+func (s *Server) renderPage(m *message, i int, it *item, host string) ([]byte, error) {
+	pd := s.pageData(m, i, it)
+	tmpl := "article.html"
+	switch it.kind {
+	case KindPicture:
+		tmpl = "picture.html"
+	case KindText:
+		tmpl = "text.html"
+	case KindVideo:
+		tmpl = "video.html"
+	}
+	var buf bytes.Buffer
+	if err := pageTemplates.ExecuteTemplate(&buf, tmpl, pd); err != nil {
+		return nil, err
+	}
 	rep := s.replacer
 	if s.base == "" {
 		rep = hostReplacer("http://" + host)
 	}
+	return []byte(rep.Replace(buf.String())), nil
+}
+
+// pageData fills a page template; s.mu held. URLs keep the placeholder
+// image host; renderPage swaps it.
+func (s *Server) pageData(m *message, i int, it *item) *pageData {
 	u, _ := url.Parse(it.url)
 	q := u.Query()
 	created := m.created
 	if created == 0 {
 		created = m.updated
 	}
-	h := fnv.New32a()
-	h.Write([]byte(it.url))
-	return &pageData{
-		Title: it.title, Author: it.author, Digest: it.digest,
-		Cover: rep.Replace(it.thumbURL), Content: rep.Replace(it.content), SourceURL: it.contentSourceURL,
-		Nickname: s.nickname(), Link: it.url,
-		Biz: q.Get("__biz"), Mid: q.Get("mid"), Idx: q.Get("idx"), Sn: q.Get("sn"),
-		Nonce:      strconv.FormatUint(uint64(h.Sum32()), 10),
-		CreateTime: created,
+	kind := it.kind
+	if kind == "" {
+		kind = KindArticle
 	}
+	nickname := it.nickname
+	if nickname == "" {
+		nickname = s.nickname()
+	}
+	biz := q.Get("__biz")
+	userName, _, headImg, _ := accountIDs(biz)
+	pd := &pageData{
+		Title: it.title, Author: it.author, Digest: it.digest,
+		Cover: it.thumbURL, Content: it.content, SourceURL: it.contentSourceURL,
+		Nickname: nickname, Link: it.url, ShortLink: ShortLink(it.url),
+		Biz: biz, Mid: q.Get("mid"), Idx: q.Get("idx"), Sn: q.Get("sn"),
+		Nonce:      idsOf(it.url, created).nonce,
+		CreateTime: created,
+		Kind:       kind, ItemShowType: kind.itemShowType(),
+		UserName: userName, HeadImg: headImg, Signature: s.signature(nickname),
+		UserTitle: it.userTitle,
+		MsgTitle:  jsEscape(it.title), OGTitle: strings.ReplaceAll(it.title, "\n", `\n`),
+	}
+	if it.original {
+		pd.Copyright = 1
+	}
+	if it.video != nil {
+		pd.VideoID = it.video.vid
+	}
+	switch kind {
+	case KindPicture, KindVideo:
+		pd.Digest = firstRunes(it.text, 54)
+		pd.DescMeta = cgiEscape(wxEscape(it.text))
+	case KindText:
+		pd.Digest = ""
+	default:
+		pd.DescMeta = it.digest
+	}
+	if sh := it.share; sh != nil {
+		ou, _ := url.Parse(sh.original.url)
+		oq := ou.Query()
+		bizNum, _ := base64.StdEncoding.DecodeString(sh.sourceBiz)
+		pd.Copyright = 2
+		pd.Share = &sharePage{
+			Platform: sh.platform, Author: sh.original.author, Desc: sh.desc, HeadImg: sh.headImg, Note: sh.note,
+			// WeChat writes the original's link without chksm, its __biz
+			// URL-encoded (w15–w17).
+			ReprintURL: "http://mp.weixin.qq.com/s?__biz=" + url.QueryEscape(sh.sourceBiz) + "&mid=" + oq.Get("mid") +
+				"&idx=" + oq.Get("idx") + "&sn=" + oq.Get("sn"),
+			SourceBiz: sh.sourceBiz, SourceUsername: sh.sourceUser,
+			SourceMid: oq.Get("mid"), SourceIdx: oq.Get("idx"), SourceBizNum: string(bizNum),
+			Ticket: base64.URLEncoding.EncodeToString([]byte(demoHex("ticket:"+it.url, 36))),
+		}
+	}
+	pd.CgiScript = cgiScript(s.cgiData(pd, it), it.plainJS, pd.Nonce)
+	if kind == KindText {
+		pd.SSRData = textSSRData(pd, it, headImg)
+	}
+	return pd
+}
+
+// textSSRData is a text post's window.__QMTPL_SSR_DATA__: without a title
+// of its own the post's text is its title there (w10–w12); with one, the
+// text is not in it at all (w13, w14).
+func textSSRData(pd *pageData, it *item, headImg string) string {
+	o := jsObj{
+		{"tempkey__p__", ""}, {"hasBottomContent", ""}, {"only_comment__p__", ""}, {"is_cooling_appmsg", "0"},
+		{"not_show_banner", ""}, {"showProfile", ""}, {"round_head_img", headImg}, {"nick_name", pd.Nickname},
+		{"needAlignLeft", ""}, {"needNoMinHeight", ""}, {"text_page_info", jsObj{{"is_user_title", strconv.FormatInt(b2i(it.userTitle), 10)}}},
+	}
+	if it.userTitle {
+		o = append(o, jsKV{"formattedTitle", ""}, jsKV{"contentNoEncode", ""},
+			jsKV{"location", jsObj{{"poiid", ""}, {"districtid", ""}, {"name", ""}, {"address", ""}, {"latitude", ""}, {"longitude", ""}, {"content", ""}}})
+	} else {
+		o = append(o, jsKV{"title", it.title}, jsKV{"contentNoEncode", ""})
+	}
+	o = append(o, jsKV{"shoptagInnerHtml", ""}, jsKV{"shopprofileInnerHtml", ""}, jsKV{"footer_gift_activity", jsObj{{"activity_id", ""}}},
+		jsKV{"redpacket_cover_list", jsArr{}}, jsKV{"appmsg_link", jsObj{}}, jsKV{"claim_source", jsObj{{"claim_source", ""}}},
+		jsKV{"copyright_info", jsObj{{"copyright_stat", strconv.Itoa(pd.Copyright)}}}, jsKV{"publishTime", ""}, jsKV{"hasBottomAd", ""})
+	return ssrData(o)
 }
 
 // nickname is the account's display name: the demo account's own, else
@@ -399,14 +546,9 @@ func (s *Server) nickname() string {
 	return accountNames[h.Sum32()%uint32(len(accountNames))]
 }
 
-func (s *Server) writeMessagePage(w http.ResponseWriter, icon, title, desc string, verify bool) {
-	var buf bytes.Buffer
-	_ = pageTemplates.ExecuteTemplate(&buf, "message.html", struct {
-		Icon, Title, Desc string
-		Verify            bool
-	}{icon, title, desc, verify})
-	// WeChat answers its message pages with 200, like the article.
-	writePage(w, buf.Bytes())
+// signature is an account's profile description.
+func (s *Server) signature(nickname string) string {
+	return nickname + "：慢慢写，慢慢读。关于技术、读书和城市生活。"
 }
 
 func writePage(w http.ResponseWriter, body []byte) {

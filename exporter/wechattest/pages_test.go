@@ -53,8 +53,8 @@ func TestPages_MessagePages(t *testing.T) {
 	want := func(link, text string) {
 		t.Helper()
 		resp, body := getPage(t, s, link)
-		if resp.StatusCode != 200 || !strings.Contains(body, `<h2 class="weui-msg__title">`+text+`</h2>`) || strings.Contains(body, "js_content") {
-			t.Errorf("%s: want %q, got %d %.300s", link, text, resp.StatusCode, body)
+		if got := messageTitle(body); resp.StatusCode != 200 || got != text || strings.Contains(body, "js_content") {
+			t.Errorf("%s: want %q, got %d %q", link, text, resp.StatusCode, got)
 		}
 	}
 	wrongSn := strings.Replace(ArticleLink(a.URL), "&sn=", "&sn=0", 1)
@@ -72,7 +72,7 @@ func TestPages_MessagePages(t *testing.T) {
 	want(ShortLink(b.URL), "此内容因违规无法查看")
 
 	s.BanAccount(true)
-	want(ArticleLink(pub[2].URL), "该公众号已被封禁")
+	want(ArticleLink(pub[2].URL), "此帐号已被屏蔽, 内容无法查看")
 	s.BanAccount(false)
 	if _, body := getPage(t, s, ArticleLink(pub[2].URL)); !strings.Contains(body, "js_content") {
 		t.Error("unbanned account still banned")

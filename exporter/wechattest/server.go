@@ -121,6 +121,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.pages.massSent = generateMassSent(s.acct, opts)
 	s.media = generateMediaMaterials(s.acct, opts)
+	generatePagePosts(s.acct, opts)
+	generateNewspic(s.acct, opts)
+	s.registerPageMedia()
+	s.markOriginals()
 	s.handler = s.routes()
 	return s, nil
 }
