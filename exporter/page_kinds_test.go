@@ -156,3 +156,78 @@ func TestFetchURLs_MessagePagesBothLanguages(t *testing.T) {
 		})
 	}
 }
+
+// TestParseArticlePage_DataBlockKinds covers the kinds no captured page
+// shows, in the data block's dialect: a paid article, a video post, a kind
+// this version does not know, and a post whose #js_content is left for the
+// scripts to fill.
+func TestParseArticlePage_DataBlockKinds(t *testing.T) {
+	page := func(body, data string) []byte {
+		return []byte(`<html><head><title></title></head><body>` + body +
+			`<script type="text/javascript">window.cgiDataNew = {` + data + `};</script></body></html>`)
+	}
+	tests := []struct {
+		name  string
+		page  []byte
+		check func(t *testing.T, p *ArticlePage)
+	}{
+		{
+			name: "paid article",
+			page: page(`<div id="js_content"><p>试读部分</p></div>`,
+				`title: JsDecode('付费专栏'), nick_name: JsDecode('号'), is_pay_subscribe: '1' * 1, item_show_type: '0' * 1,`),
+			check: func(t *testing.T, p *ArticlePage) {
+				if !p.Paid || p.Body != "<p>试读部分</p>" || p.Title != "付费专栏" {
+					t.Errorf("%+v", p)
+				}
+			},
+		},
+		{
+			name: "video post",
+			page: page(``, `title: JsDecode('一分钟'), desc: JsDecode('说明\x0a第二行'), item_show_type: '5' * 1,
+				cdn_url: JsDecode('https://mmbiz.qpic.cn/v/0?a=1\x26amp;b=2'),
+				video_ids: [ JsDecode('wxv_1'), ], video_page_info: { video_id: JsDecode('wxv_1'), }, video_page_infos: [ { video_id: JsDecode('wxv_2'), }, ],`),
+			check: func(t *testing.T, p *ArticlePage) {
+				if p.Kind != PageArticle || p.ItemShowType != 5 || p.Body != "说明\n第二行" ||
+					strings.Join(p.VideoIDs, ",") != "wxv_1,wxv_2" || p.Cover != "https://mmbiz.qpic.cn/v/0?a=1&b=2" {
+					t.Errorf("%+v", p)
+				}
+			},
+		},
+		{
+			name: "unknown kind keeps what it has, as HTML",
+			page: page(``, `title: JsDecode('新玩意'), desc: JsDecode('只有 <摘要>'), item_show_type: '42' * 1,`),
+			check: func(t *testing.T, p *ArticlePage) {
+				if p.Kind != PageArticle || p.ItemShowType != 42 || p.Body != "<p>只有 &lt;摘要&gt;</p>" {
+					t.Errorf("%+v", p)
+				}
+			},
+		},
+		{
+			name: "an empty #js_content is filled from the data block",
+			page: page(`<div id="js_content"></div>`, `title: JsDecode('T'), content_noencode: JsDecode('\x3cp\x3e正文\x3c/p\x3e'), item_show_type: '0' * 1,`),
+			check: func(t *testing.T, p *ArticlePage) {
+				if p.Body != "<p>正文</p>" {
+					t.Errorf("body %q", p.Body)
+				}
+			},
+		},
+		{
+			name: "a broken data block loses its fields, not the page",
+			page: page(`<h1 id="activity-name">标题</h1><div id="js_content"><p>x</p></div>`, `title: 'unterminated`),
+			check: func(t *testing.T, p *ArticlePage) {
+				if p.Kind != PageArticle || p.Title != "标题" || p.Body != "<p>x</p>" {
+					t.Errorf("%+v", p)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParseArticlePage("https://mp.weixin.qq.com/s/x", tt.page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, p)
+		})
+	}
+}
