@@ -126,7 +126,7 @@ func isVoiceElement(name string) bool {
 	return name == "mpvoice" || name == "mp-common-mpaudio"
 }
 
-// voiceURLPrefix is WeChat's public voice player address (wechat-api.md
+// voiceURLPrefix is WeChat's public voice player address (docs/wechat-api.md
 // §8.2, §12), the same one render links voice embeds to.
 const voiceURLPrefix = "https://res.wx.qq.com/voice/getvoice?mediaid="
 

@@ -124,7 +124,7 @@ func (e *APIError) advice() string {
 		what := endpointPermission(e.Endpoint)
 		if strings.HasPrefix(e.Endpoint, "/cgi-bin/freepublish/") {
 			// The official 发布能力 guide: 「2025年7月起，个人主体账号、企业主体未认证账号及不支持认证的账号将被回收以上接口的调用权限」
-			// (wechat-api.md §12).
+			// (docs/wechat-api.md §12).
 			return fmt.Sprintf("this account has no permission for %s (%s): since July 2025 WeChat lets only verified "+
 				"accounts (微信认证) call freepublish/*, reading included; personal and unverified accounts get 48001. "+
 				"The published articles can still be backed up from their public pages: the urls source (--urls FILE)",

@@ -356,7 +356,7 @@ func (f *fetcher) refuse(src archive.Source, err error) *archive.Refusal {
 // refusedBy tells whether err is WeChat refusing the account src itself:
 // 48001 (api unauthorized) from src's own list endpoint. Since July 2025 it
 // is what personal and unverified accounts get from freepublish/batchget
-// (wechat-api.md §12).
+// (docs/wechat-api.md §12).
 func refusedBy(src archive.Source, err error) bool {
 	var apiErr *APIError
 	return errors.As(err, &apiErr) && apiErr.Code == codeUnauthorized && apiErr.Endpoint == ListEndpoint(src)

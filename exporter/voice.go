@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultVoiceBaseURL is where WeChat's public player loads the voice
-// messages of articles from (wechat-api.md §8.2, §12).
+// messages of articles from (docs/wechat-api.md §8.2, §12).
 const DefaultVoiceBaseURL = "https://res.wx.qq.com"
 
 // voicePath is the player's download path on DefaultVoiceBaseURL; the file

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/net/html"
 )
 
-// WeChat's code-snippet block (wechat-api.md §8.3) is
+// WeChat's code-snippet block (docs/wechat-api.md §8.3) is
 //
 //	<section class="code-snippet__fix code-snippet__js">
 //	  <ul class="code-snippet__line-index code-snippet__js"><li></li>…</ul>

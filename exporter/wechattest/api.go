@@ -151,7 +151,7 @@ func decodeBody(req request, v any) *apiError {
 	return nil
 }
 
-// --- tokens (wechat-api.md §1) ---
+// --- tokens (docs/wechat-api.md §1) ---
 
 const tokenLifetime = 7200 * time.Second
 

@@ -18,7 +18,7 @@
 //
 // Fidelity is the point: a client that passes against the fake should work
 // against api.weixin.qq.com. The choices, with the sections of
-// shared/reference/wechat-api.md they come from:
+// docs/wechat-api.md they come from:
 //
 //   - Errors are HTTP 200 with {"errcode","errmsg"} and errmsg ends in
 //     " rid: xxxxxxxx-xxxxxxxx-xxxxxxxx" (§6); get_material errors are
@@ -47,7 +47,7 @@
 //
 // It also serves the articles' web pages on mp.weixin.qq.com's paths
 // (pages.go), in the shapes of pages WeChat really served in 2025–2026
-// (exporter/testdata/pages/real; wechat-api.md §12): ordinary articles and
+// (exporter/testdata/pages/real; docs/wechat-api.md §12): ordinary articles and
 // shares with #js_content, picture posts (图片分享) and text posts (文本分享)
 // whose text and pictures are only in window.cgiDataNew, written in
 // WeChat's own object-literal dialect, and video posts (kinds.go). Page-only

@@ -19,7 +19,7 @@ import (
 
 // The hot-link placeholder. WeChat's image CDN answers a request whose
 // Referer is a foreign site with a stand-in picture ("此图片来自微信公众平台
-// 未经允许不可引用", wechat-api.md §8.1) and HTTP 200, so a downloader that
+// 未经允许不可引用", docs/wechat-api.md §8.1) and HTTP 200, so a downloader that
 // only checks the status code silently archives the stand-in. The fake does
 // the same with a fixed PNG, embedded as a file so its bytes (and hash) do not
 // depend on the Go version's PNG encoder.

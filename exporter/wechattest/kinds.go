@@ -17,7 +17,7 @@ import (
 // Post kinds beyond the ordinary article. Since 2020 an account can publish
 // picture posts (图片分享 / 小绿书), text posts (文本分享), shares of another
 // account's article (文章分享, 转载) and video posts, and their pages are of
-// other shapes than an article's (wechat-api.md §12): the title, text and
+// other shapes than an article's (docs/wechat-api.md §12): the title, text and
 // pictures of a picture post are only in the page's window.cgiDataNew
 // object, a text post's text is in cgiDataNew.text_page_info and
 // window.__QMTPL_SSR_DATA__, a share is an article page whose body is the
@@ -29,7 +29,7 @@ import (
 //
 // Through the API a picture post is an item with article_type "newspic":
 // plain text in content and its pictures as permanent image materials in
-// image_info.image_list (shared/reference samples a25).
+// image_info.image_list (archive/testdata/a25-draft-get-newspic-wxjava.json).
 
 // PostKind is what a post is, as the issue's `type:` names it.
 type PostKind string
@@ -535,7 +535,7 @@ func watermarkURL(it *item) string {
 // for a video post it names the video. No video post was ever captured, so
 // the filled shape (video_id, cover_url, duration, mp_video_trans_info[] of
 // url/format_id/width/height) is our guess, after the fields the exporter
-// community reads from article pages' video_page_infos (wechat-api.md §8.2).
+// community reads from article pages' video_page_infos (docs/wechat-api.md §8.2).
 func videoPageInfo(it *item) jsObj {
 	v := it.video
 	if v == nil {

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// Voice and video permanent materials (wechat-api.md §2, §3). Image
+// Voice and video permanent materials (docs/wechat-api.md §2, §3). Image
 // materials are the account's thumbs (every cover is one). batchget_material
 // lists voice and video items as {media_id, name, update_time, url};
 // get_material answers a voice material with its file and a video material

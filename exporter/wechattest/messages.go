@@ -17,7 +17,7 @@ import (
 // .mesg-block page), read through the code index.
 //
 // WeChat answers in English when the request's Accept-Language prefers
-// English (wechat-api.md §12). The English texts, and what backs each:
+// English (docs/wechat-api.md §12). The English texts, and what backs each:
 //
 //   - deleted: "The content has been deleted by the author." Evidence:
 //     wechat-article-exporter's shared/utils/html.ts (validateHTMLContent

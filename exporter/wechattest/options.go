@@ -35,7 +35,7 @@ type Options struct {
 	Secret string
 	// RejectIP, when set, makes token requests fail with 40164 naming this
 	// address as the caller's IP, as WeChat does for an address missing from
-	// the account's IP whitelist (wechat-api.md §1.3).
+	// the account's IP whitelist (docs/wechat-api.md §1.3).
 	RejectIP string
 	// SecretFrozen makes token requests fail with 40243 (§1.1).
 	SecretFrozen bool
@@ -187,7 +187,7 @@ const (
 	stableForceDailyLimit = 20
 )
 
-// DefaultQuotas are the daily limits of a new account (wechat-api.md §7,
+// DefaultQuotas are the daily limits of a new account (docs/wechat-api.md §7,
 // API_Call_Limits). batchget_material and get_materialcount are not in the
 // official table; 1000 is assumed from a community report (§0.3), and
 // get_material is assumed to share the media-download limit. quota/get itself

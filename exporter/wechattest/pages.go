@@ -19,7 +19,7 @@ import (
 
 // Article pages. Besides the API the fake serves the articles' web pages on
 // mp.weixin.qq.com's paths, /s?__biz=…&mid=…&idx=…&sn=… and the short
-// /s/<id>, in the layout WeChat's pages have (wechat-api.md §8: metadata in
+// /s/<id>, in the layout WeChat's pages have (docs/wechat-api.md §8: metadata in
 // og: tags and script variables, the body in #js_content hidden by an
 // inline style until scripts run), and WeChat's message pages instead of
 // the article when it is deleted, removed, the account banned, or the

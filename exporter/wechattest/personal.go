@@ -10,7 +10,7 @@ import (
 const freepublishPrefix = "/cgi-bin/freepublish/"
 
 // personalRefusal answers for an Options.Personal account what personal and
-// unverified accounts get since July 2025 (wechat-api.md §12, samples a16 and
+// unverified accounts get since July 2025 (docs/wechat-api.md §12, samples a16 and
 // a17): 48001 "api unauthorized" from every freepublish endpoint, after the
 // token is checked. s.mu held.
 //

@@ -11,7 +11,7 @@ import (
 )
 
 // Voice messages. Articles carry voice as <mpvoice voice_encode_fileid=…>
-// (wechat-api.md §8.2), and WeChat's public player loads the file from
+// (docs/wechat-api.md §8.2), and WeChat's public player loads the file from
 // https://res.wx.qq.com/voice/getvoice?mediaid=<file id>. The fake serves
 // that path too, for every file id its content names, with a small MP3
 // derived from the id. Content holds only the id, not an address, so no
