@@ -29,8 +29,8 @@ type PostMeta struct {
 
 func newPostMeta(a *archive.Article) PostMeta {
 	m := PostMeta{
-		Account:   validUTF8(strings.TrimSpace(a.AccountName)),
-		AccountID: validUTF8(strings.TrimSpace(a.AccountID)),
+		Account:   validUTF8(a.AccountName),
+		AccountID: validUTF8(a.AccountID),
 		Original:  a.Original,
 		Paid:      a.Paid,
 		Type:      validUTF8(string(a.Type)),
