@@ -317,6 +317,9 @@ func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body s
 	pv.ShowAccount = p.Account != ""
 	pv.Gallery = p.Gallery
 	pv.GalleryColumns = galleryColumns(len(p.Gallery))
+	if coverShownBelow(p, html) {
+		pv.Cover = ""
+	}
 	v.Post = &pv
 	// The converter's Markdown is escaped and goldmark runs without raw
 	// HTML, so its output is trusted here.

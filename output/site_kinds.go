@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"html"
 	"strings"
 
@@ -136,6 +137,19 @@ func otherAccount(site *archive.Account, art *archive.Article) bool {
 		return site.ID != art.AccountID
 	}
 	return site.Name != "" && site.Name != strings.TrimSpace(art.AccountName)
+}
+
+// coverShownBelow tells whether a post's page would show its cover twice:
+// a picture post's page shows its pictures, as WeChat's does, and no
+// cover; a video post's card shows the cover already.
+func coverShownBelow(p *sitePost, body []byte) bool {
+	switch {
+	case len(p.Gallery) > 0:
+		return true
+	case p.Type == archive.PostVideo && p.Cover != "" && !isRemoteURL(p.Cover):
+		return bytes.Contains(body, []byte(`src="`+linkPath(p.Cover)+`"`))
+	}
+	return false
 }
 
 func remoteGallery(items []galleryItem) bool {

@@ -90,6 +90,12 @@ func TestSiteKinds(t *testing.T) {
 			t.Errorf("picture post lacks %s", want)
 		}
 	}
+	// The gallery, and a video's card, show what the cover would again.
+	for _, key := range []string{"urls/U_picture/1", "urls/U_video/1"} {
+		if strings.Contains(post(key), `<figure class="cover">`) {
+			t.Errorf("%s shows its cover above the pictures that show it", key)
+		}
+	}
 	if newspic := post("published/P_newspic/1"); !strings.Contains(newspic, `<span class="gallery-item missing">图片未能备份</span>`) {
 		t.Error("the picture the archive lacks has no placeholder")
 	}
