@@ -215,3 +215,43 @@ func readSlugs(t *testing.T, dir string) map[string]string {
 	}
 	return m.Slugs
 }
+
+// TestJekyllBuildsKinds runs Debian's Jekyll over the kinds fixture: the new
+// front matter keys (type among them) and the hostile account name, whose
+// Liquid is only text, build every page without a warning.
+func TestJekyllBuildsKinds(t *testing.T) {
+	jekyll := needTool(t, "jekyll", "apt-get install jekyll")
+	site := t.TempDir()
+	res, err := NewJekyll(site, Options{Converter: render.New()}).Write(t.Context(), kindsArchive(t))
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	dest := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), jekyll, "build", "--safe", "--source", site, "--destination", dest)
+	cmd.Env = append(os.Environ(), "TZ=UTC", "JEKYLL_ENV=production")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("jekyll build: %v\n%s", err, out)
+	}
+	checkToolOutput(t, "jekyll", out, "Warning", "Error", "does not exist")
+	pages, _ := filepath.Glob(filepath.Join(dest, "20*", "*", "*", "*", "index.html"))
+	if len(pages) != len(kindsWant) {
+		t.Errorf("%d pages, want %d", len(pages), len(kindsWant))
+	}
+	shares := 0
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "<script>alert(1)") {
+			t.Errorf("%s: an unescaped <script> from the account's name", p)
+		}
+		if strings.Contains(html.UnescapeString(string(b)), "来自公众号「"+kindsOtherName+"」") {
+			shares++
+		}
+	}
+	if shares != 1 {
+		t.Errorf("%d pages show the share's card with the account's name as text, want 1", shares)
+	}
+}
