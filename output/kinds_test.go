@@ -255,3 +255,47 @@ func TestJekyllBuildsKinds(t *testing.T) {
 		t.Errorf("%d pages show the share's card with the account's name as text, want 1", shares)
 	}
 }
+
+// TestHexoBuildsKinds runs the real Hexo over the kinds fixture: the new
+// front matter keys and the hostile account name build every page without
+// a warning, and the name stays text.
+func TestHexoBuildsKinds(t *testing.T) {
+	node := needTool(t, "node", "apt-get install nodejs")
+	modules := hexoModules(t)
+	site := t.TempDir()
+	res, err := NewHexo(site, Options{Converter: render.New()}).Write(t.Context(), kindsArchive(t))
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if err := os.Symlink(modules, filepath.Join(site, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), node, filepath.Join("node_modules", "hexo", "bin", "hexo"), "generate")
+	cmd.Dir = site
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hexo generate: %v\n%s", err, out)
+	}
+	checkToolOutput(t, "hexo", out, "WARN", "ERROR", "No layout")
+	pages, _ := filepath.Glob(filepath.Join(site, "public", "posts", "*", "index.html"))
+	if len(pages) != len(kindsWant) {
+		t.Errorf("%d pages, want %d", len(pages), len(kindsWant))
+	}
+	shares := 0
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "<script>alert(1)") {
+			t.Errorf("%s: an unescaped <script> from the account's name", p)
+		}
+		if strings.Contains(html.UnescapeString(string(b)), "来自公众号「"+kindsOtherName+"」") {
+			shares++
+		}
+	}
+	if shares != 1 {
+		t.Errorf("%d pages show the share's card with the account's name as text, want 1", shares)
+	}
+}
