@@ -40,21 +40,13 @@ func TestGuessAccount(t *testing.T) {
 	link := func(biz string, mid int) string {
 		return fmt.Sprintf("http://mp.weixin.qq.com/s?__biz=%s&mid=%d&idx=1&sn=abc#rd", biz, mid)
 	}
-	item := func(id string, at int64, news ...map[string]any) (string, []byte) {
-		raw, err := json.Marshal(map[string]any{"media_id": id, "article_id": id,
-			"content": map[string]any{"news_item": news, "create_time": at, "update_time": at}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id, raw
-	}
 	type stored struct {
-		src Source
-		raw func() (string, []byte)
+		src  Source
+		id   string
+		at   int64
+		news map[string]any
 	}
-	at := func(src Source, id string, at int64, news ...map[string]any) stored {
-		return stored{src, func() (string, []byte) { return item(id, at, news...) }}
-	}
+	at := func(src Source, id string, at int64, news map[string]any) stored { return stored{src, id, at, news} }
 	page := func(biz, name string) map[string]any {
 		return map[string]any{"title": "t", "url": link(biz, 9), "account_id": biz, "account_name": name}
 	}
@@ -96,7 +88,11 @@ func TestGuessAccount(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, s := range tt.items {
-				_, raw := s.raw()
+				raw, err := json.Marshal(map[string]any{"media_id": s.id, "article_id": s.id,
+					"content": map[string]any{"news_item": []any{s.news}, "create_time": s.at, "update_time": s.at}})
+				if err != nil {
+					t.Fatal(err)
+				}
 				if _, err := a.PutItem(s.src, raw); err != nil {
 					t.Fatal(err)
 				}
