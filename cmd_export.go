@@ -49,8 +49,9 @@ type fetchFlags struct {
 	// demoLinks are the demo account's page-only posts, which --demo backs
 	// up through the urls source (it has no links file); demoPages also
 	// drops the pauses between pages, which come from the in-process fake.
-	demoLinks []string
-	demoPages bool
+	demoLinks   []string
+	demoPages   bool
+	accountName string
 
 	// explicit is true when --source was given: a source WeChat refused
 	// the account in an earlier run is tried again only then.
@@ -82,6 +83,7 @@ func (f *fetchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.pageBase, "page-base", "", "fetch article pages from this base instead of https://mp.weixin.qq.com (a mirror, or 'mparchive fake-api')")
 	fs.BoolVar(&f.refetchURLs, "refetch-urls", false, "fetch article pages the archive already holds again")
 	fs.BoolVar(&f.followShares, "follow-shares", false, "with the urls source, also back up the original article each share (转载) points to")
+	fs.StringVar(&f.accountName, "account-name", "", accountNameHelp)
 	fs.BoolVar(&f.full, "full", false, "list every page of every source (default: stop at the first page with nothing new); only a full listing notices articles deleted upstream")
 }
 
@@ -272,6 +274,11 @@ func isLoopbackBase(base string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// accountNameHelp describes --account-name, which fetch records in the
+// archive and build uses for one output.
+const accountNameHelp = "the account's name, for outputs (front matter, the site's title and feed); " +
+	"by default it is read from one article page, since the API gives only the account's id; fetch and export remember it in the archive"
+
 // buildFlags are the flags of every command that writes an output.
 type buildFlags struct {
 	out        string
@@ -285,6 +292,8 @@ type buildFlags struct {
 	until      string
 	author     string
 	titleMatch string
+	// accountName is --account-name of build; export's is fetchFlags'.
+	accountName string
 }
 
 func (b *buildFlags) register(fs *flag.FlagSet) {
@@ -322,6 +331,7 @@ func (b *buildFlags) options() (output.Options, error) {
 		return opts, usagef("--removed must be keep, mark or drop, not %q", b.removed)
 	}
 	opts.BaseURL, opts.Theme, opts.ThemeDir, opts.SiteTitle = b.baseURL, b.theme, b.themeDir, b.siteTitle
+	opts.AccountName = strings.TrimSpace(b.accountName)
 	var f output.Filter
 	var err error
 	if f.Since, err = parseDay("--since", b.since); err != nil {
@@ -391,6 +401,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	ff.parsed("export", fs)
+	bf.accountName = ff.accountName
 	opts, err := bf.options()
 	if err != nil {
 		return err
@@ -456,6 +467,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var bf buildFlags
 	var rf runFlags
 	bf.register(fs)
+	fs.StringVar(&bf.accountName, "account-name", "", accountNameHelp)
 	rf.register(fs, "archive folder (default OUT/"+archiveSubdir+")",
 		"after the build, commit the output folder to the git repository there, creating it if needed")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -543,6 +555,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		Materials:       materials,
 		PageSleep:       pageSleep,
 		Explicit:        ff.explicit,
+		AccountName:     ff.accountName,
 	})
 	prog.done()
 	switch {

@@ -198,3 +198,30 @@ func TestDecodeItem_OldURLItemAccountName(t *testing.T) {
 		t.Error("an ordinary article got a share card")
 	}
 }
+
+func TestTextContent(t *testing.T) {
+	pics := []map[string]any{
+		{"image_url": "https://mmbiz.qpic.cn/a/0?wx_fmt=png", "width": 10, "height": 20},
+		{"image_url": "https://mmbiz.qpic.cn/b/0?wx_fmt=png&x=1"},
+	}
+	picture := decodeNews(t, map[string]any{
+		"title": "p", "content": "第一段\n\n第二段", "item_show_type": ShowTypePicture,
+		"image_info": map[string]any{"image_list": pics},
+	})[0]
+	body, ok := picture.TextContent()
+	if !ok || body != "<p>第一段</p><p>第二段</p>" {
+		t.Errorf("picture post: %q, %v", body, ok)
+	}
+	if ContentImages(body) != nil {
+		t.Errorf("the text part still shows pictures: %q", body)
+	}
+	article := decodeNews(t, map[string]any{"title": "a", "content": `<p><img data-src="https://mmbiz.qpic.cn/a/0"></p>`})[0]
+	if body, ok := article.TextContent(); ok || body != article.Content {
+		t.Errorf("article: %q, %v", body, ok)
+	}
+	// A body shaped otherwise (an edit, another version) is left whole.
+	picture.Content += "<p>后记</p>"
+	if body, ok := picture.TextContent(); ok || body != picture.Content {
+		t.Errorf("reshaped picture post: %q, %v", body, ok)
+	}
+}

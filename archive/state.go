@@ -34,6 +34,9 @@ type State struct {
 	// account, not a failure: a run skips these sources unless they are
 	// asked for by name, and a listing that succeeds again clears them.
 	Refused map[Source]Refusal `json:"refused,omitempty"`
+	// Account is the account the archive backs up, as far as it is
+	// known (see account.go).
+	Account *Account `json:"account,omitempty"`
 }
 
 // Refusal records that WeChat refused the account a source. Since July 2025

@@ -272,6 +272,8 @@ type Client struct {
 	tokens  *tokenSource
 	// api sends every API call: retries around token renewal around HTTP.
 	api sender
+	// base is the API's address (WithBaseURL).
+	base *url.URL
 }
 
 // NewClient checks the options and builds a Client. It makes no request: the
@@ -330,6 +332,7 @@ func NewClient(opts ...Option) (*Client, error) {
 			report:      cfg.report,
 			jitter:      randomJitter,
 		},
+		base: cfg.baseURL,
 	}
 	return c, nil
 }

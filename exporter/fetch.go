@@ -67,6 +67,9 @@ type FetchOptions struct {
 	// (State.Refused) is tried again only then; otherwise it is skipped
 	// and reported as SourceSummary.Skipped.
 	Explicit bool
+	// AccountName, when set, is recorded as the account's name
+	// (--account-name), in place of what its pages say (account.go).
+	AccountName string
 }
 
 // Progress is a snapshot of a run, sent after each page and download.
@@ -213,6 +216,9 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 		slots: make(chan struct{}, opts.Concurrency),
 	}
 	err = f.run(ctx)
+	if err == nil {
+		f.learnAccount(ctx)
+	}
 	// Whatever happened, keep what was stored: the media index and the
 	// cursors are what make the next run resume instead of restart.
 	if ferr := f.checkpoint(); err == nil {

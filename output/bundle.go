@@ -42,6 +42,16 @@ type postLayout interface {
 type pageImages struct {
 	Cover  string   // "" when the article has none
 	Images []string // the cover first, then the body's stored images
+	// local gives the file name of any image of the article, "" when
+	// the archive lacks it (imagePlan.localURL).
+	local func(key string) string
+}
+
+// bodySource is implemented by layouts that show a part of some articles
+// apart from the body, as the site shows a picture post's pictures as a
+// gallery: body is the HTML to convert in place of Content.
+type bodySource interface {
+	body(art *archive.Article) string
 }
 
 // link maps an image to what the page writes: stored files through the
@@ -81,7 +91,7 @@ func withDefaults(opts Options) Options {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opts.SiteTitle == "" {
-		opts.SiteTitle = "公众号存档"
+		opts.SiteTitle = defaultSiteTitle
 	}
 	return opts
 }
@@ -271,7 +281,11 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 		}
 		return ""
 	}
-	md, err := opts.Converter.Convert(art.Content, render.Options{
+	content := art.Content
+	if bs, ok := l.(bodySource); ok {
+		content = bs.body(art)
+	}
+	md, err := opts.Converter.Convert(content, render.Options{
 		ImageURL: local,
 		MediaURL: local,
 		LinkURL:  localLink(opts.links),
@@ -282,7 +296,7 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 	}
 	r.missing = imgs.missingKeys()
 
-	var pi pageImages
+	pi := pageImages{local: imgs.localURL}
 	pi.Cover, pi.Images = imgs.coverAndImages(art)
 	page, err := l.page(art, slug, pi, strings.TrimSpace(md))
 	if err != nil {

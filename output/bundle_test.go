@@ -268,8 +268,9 @@ func frontMatterBlock(t *testing.T, page []byte, fence, body string) []byte {
 }
 
 // TestFrontMatterHostileAllFormats writes each hostile string as title,
-// author and digest in every format, and parses the front matter back
-// with a real YAML or TOML parser.
+// author, digest, account name and id, and in a share's link, in every
+// format, and parses the front matter back with a real YAML or TOML
+// parser.
 func TestFrontMatterHostileAllFormats(t *testing.T) {
 	date := time.Date(2024, 3, 1, 8, 0, 0, 0, archive.ChinaTime)
 	layouts := map[string]postLayout{
@@ -281,7 +282,11 @@ func TestFrontMatterHostileAllFormats(t *testing.T) {
 			Title: s, Author: s, Digest: s,
 			ContentSourceURL: "https://example.com/?a=1&b=2", URL: "https://mp.weixin.qq.com/s/x",
 			CreateTime: date, UpdateTime: date.Add(time.Hour),
+			AccountName: s, AccountID: s, Type: archive.PostShare, Original: true, Paid: true,
+			Share: &archive.Share{URL: "https://example.com/?q=" + s, Account: s},
 		}
+		wantMeta := PostMeta{Account: wantString(s), AccountID: wantString(s), Type: "share", Original: true, Paid: true,
+			SharedFrom: strings.TrimSpace(wantString("https://example.com/?q=" + s))}
 		imgs := pageImages{Cover: "abc.jpg", Images: []string{"abc.jpg", "def.png"}}
 		for _, format := range newFormats {
 			page, err := layouts[format].page(art, "2024-03-01-x", imgs, "Body.")
@@ -292,6 +297,7 @@ func TestFrontMatterHostileAllFormats(t *testing.T) {
 			var got struct {
 				Title, Author, Description string
 				Date                       time.Time
+				Meta                       PostMeta
 			}
 			switch format {
 			case "zola":
@@ -310,6 +316,12 @@ func TestFrontMatterHostileAllFormats(t *testing.T) {
 				}
 				got.Title, got.Description, got.Date = fm.Title, fm.Description, fm.Date
 				got.Author, _ = fm.Extra["author"].(string)
+				got.Meta.Account, _ = fm.Extra["account"].(string)
+				got.Meta.AccountID, _ = fm.Extra["account_id"].(string)
+				got.Meta.Type, _ = fm.Extra["type"].(string)
+				got.Meta.SharedFrom, _ = fm.Extra["shared_from"].(string)
+				got.Meta.Original, _ = fm.Extra["original"].(bool)
+				got.Meta.Paid, _ = fm.Extra["paid"].(bool)
 				if !fm.Updated.Equal(date.Add(time.Hour)) {
 					t.Errorf("zola: updated = %v", fm.Updated)
 				}
@@ -322,6 +334,12 @@ func TestFrontMatterHostileAllFormats(t *testing.T) {
 				got.Title, _ = fm["title"].(string)
 				got.Author, _ = fm["author"].(string)
 				got.Description, _ = fm["description"].(string)
+				got.Meta.Account, _ = fm["account"].(string)
+				got.Meta.AccountID, _ = fm["account_id"].(string)
+				got.Meta.Type, _ = fm["type"].(string)
+				got.Meta.SharedFrom, _ = fm["shared_from"].(string)
+				got.Meta.Original, _ = fm["original"].(bool)
+				got.Meta.Paid, _ = fm["paid"].(bool)
 				switch d := fm["date"].(type) {
 				case time.Time:
 					got.Date = d
@@ -340,6 +358,9 @@ func TestFrontMatterHostileAllFormats(t *testing.T) {
 			}
 			if !got.Date.Equal(date) {
 				t.Errorf("%s %q: date read back as %v, want %v", format, s, got.Date, date)
+			}
+			if got.Meta != wantMeta {
+				t.Errorf("%s %q: read back %+v\nwant %+v", format, s, got.Meta, wantMeta)
 			}
 		}
 	}

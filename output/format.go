@@ -34,6 +34,9 @@ type Options struct {
 	Removed RemovedPolicy
 	// Filter, when set, keeps only the articles it accepts.
 	Filter *Filter
+	// AccountName, when set, is the account's name in place of the one
+	// the archive's state records (--account-name); see accountOf.
+	AccountName string
 
 	// links maps the permalinks of the articles in the output to their
 	// pages; writers fill it after the first pass (see internalLinks).
@@ -121,10 +124,16 @@ func walk(a *archive.Archive, opts Options, fn func(*archive.Article) error) err
 	if err != nil {
 		return err
 	}
+	acct, err := accountOf(a, opts)
+	if err != nil {
+		return err
+	}
 	return a.Walk(func(art *archive.Article) error {
 		if _, isCopy := dups.canonical[art.Key()]; isCopy {
 			return nil
 		}
+		// API items name no account: the archive's is theirs.
+		acct.Fill(art)
 		art.Aliases = dups.aliases[art.Key()]
 		if !opts.Filter.Match(art) {
 			return nil

@@ -32,10 +32,11 @@ type FrontMatter struct {
 	Images    []string `yaml:"images,omitempty"`
 	SourceURL string   `yaml:"source_url,omitempty"`
 	WeChatURL string   `yaml:"wechat_url,omitempty"`
-	MediaID   string   `yaml:"media_id"`
-	ItemIndex int      `yaml:"item_index"`
-	Draft     bool     `yaml:"draft"`
-	Deleted   bool     `yaml:"deleted,omitempty"`
+	PostMeta  `yaml:",inline"`
+	MediaID   string `yaml:"media_id"`
+	ItemIndex int    `yaml:"item_index"`
+	Draft     bool   `yaml:"draft"`
+	Deleted   bool   `yaml:"deleted,omitempty"`
 	// Removed is the day the archive noticed that WeChat no longer lists
 	// the article, and LastSeen the day it was last recorded there; both
 	// only with --removed mark.
@@ -68,6 +69,7 @@ func NewFrontMatter(a *archive.Article) FrontMatter {
 		Removed:     removedOn(a),
 		LastSeen:    lastSeen(a),
 		WeChatIDs:   allIDs(a),
+		PostMeta:    newPostMeta(a),
 	}
 }
 

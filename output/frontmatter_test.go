@@ -53,7 +53,7 @@ func TestFrontMatterRoundTrip(t *testing.T) {
 			Source: archive.Published, ItemID: "ART_1", Index: 2,
 			Title: s, Author: s, Digest: s,
 			ContentSourceURL: "https://example.com/?a=1&b=2", URL: "https://mp.weixin.qq.com/s/x",
-			UpdateTime: date,
+			UpdateTime: date, AccountName: s, AccountID: s,
 		}
 		fm := NewFrontMatter(art)
 		fm.Cover = "abc.jpg"
@@ -70,7 +70,8 @@ func TestFrontMatterRoundTrip(t *testing.T) {
 		if err := yaml.Unmarshal(head, &back); err != nil {
 			t.Fatalf("%q: %v\n%s", s, err, page)
 		}
-		if back.Title != s || back.Author != s || back.Digest != s || back.Description != s || !slices.Equal(back.Images, fm.Images) {
+		if back.Title != s || back.Author != s || back.Digest != s || back.Description != s || !slices.Equal(back.Images, fm.Images) ||
+			back.Account != s || back.AccountID != s {
 			t.Errorf("%q came back as title %q author %q digest %q images %q\n%s", s, back.Title, back.Author, back.Digest, back.Images, page)
 		}
 		if !back.Date.Equal(date) || !back.Lastmod.Equal(date) {
@@ -86,13 +87,19 @@ func TestFrontMatterKeys(t *testing.T) {
 		Title: "t", Author: "a", Digest: "d",
 		ContentSourceURL: "https://example.com/", URL: "https://mp.weixin.qq.com/s/x",
 		CreateTime: date, UpdateTime: date.Add(time.Hour), Deleted: true,
+		AccountName: "号", AccountID: "BIZ", Original: true, Paid: true, Type: archive.PostShare,
+		Share: &archive.Share{URL: "https://mp.weixin.qq.com/s/orig"},
 	}
 	for _, tc := range []struct {
 		name string
 		art  *archive.Article
 		want []string
 	}{
-		{"full", full, []string{"title", "author", "date", "lastmod", "description", "digest", "cover", "images", "source_url", "wechat_url", "media_id", "item_index", "draft", "deleted"}},
+		{"full", full, []string{"title", "author", "date", "lastmod", "description", "digest", "cover", "images", "source_url", "wechat_url",
+			"account", "account_id", "original", "paid", "type", "shared_from", "media_id", "item_index", "draft", "deleted"}},
+		// A share of a link that is no web link keeps no shared_from.
+		{"share without a web link", &archive.Article{Source: archive.URLs, ItemID: "U", Index: 1, UpdateTime: date, Type: archive.PostShare,
+			Share: &archive.Share{URL: "javascript:alert(1)", Account: "别的号"}}, []string{"title", "date", "lastmod", "type", "media_id", "item_index", "draft"}},
 		{"bare", &archive.Article{Source: archive.Drafts, ItemID: "D", Index: 3, UpdateTime: date}, []string{"title", "date", "lastmod", "media_id", "item_index", "draft"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

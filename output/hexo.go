@@ -89,6 +89,7 @@ type hexoFrontMatter struct {
 	Description string `yaml:"description,omitempty"`
 	SourceURL   string `yaml:"source_url,omitempty"`
 	WeChatURL   string `yaml:"wechat_url,omitempty"`
+	PostMeta    `yaml:",inline"`
 	MediaID     string `yaml:"media_id"`
 	ItemIndex   int    `yaml:"item_index"`
 	Deleted     bool   `yaml:"deleted,omitempty"`
@@ -125,6 +126,7 @@ func (hexoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		Description:     art.Digest,
 		SourceURL:       art.ContentSourceURL,
 		WeChatURL:       art.URL,
+		PostMeta:        newPostMeta(art),
 		MediaID:         art.ItemID,
 		ItemIndex:       art.Index,
 		Deleted:         art.Deleted,

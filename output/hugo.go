@@ -80,6 +80,7 @@ func (hugoLayout) imageLink(_ *archive.Article, _, name string) string { return 
 func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
 	fm := NewFrontMatter(art)
 	fm.Cover, fm.Images = imgs.Cover, imgs.Images
+	fm.PostMeta = fm.PostMeta.forHugo()
 	head, err := fm.Marshal()
 	if err != nil {
 		return nil, err

@@ -109,10 +109,11 @@ type jekyllFrontMatter struct {
 	Images      []string `yaml:"images,omitempty"`
 	SourceURL   string   `yaml:"source_url,omitempty"`
 	WeChatURL   string   `yaml:"wechat_url,omitempty"`
-	MediaID     string   `yaml:"media_id"`
-	ItemIndex   int      `yaml:"item_index"`
-	Deleted     bool     `yaml:"deleted,omitempty"`
-	Removed     string   `yaml:"removed,omitempty"` // see FrontMatter.Removed
+	PostMeta    `yaml:",inline"`
+	MediaID     string `yaml:"media_id"`
+	ItemIndex   int    `yaml:"item_index"`
+	Deleted     bool   `yaml:"deleted,omitempty"`
+	Removed     string `yaml:"removed,omitempty"` // see FrontMatter.Removed
 	// RenderWithLiquid off keeps {{ }} and {% %} in an article's text as
 	// text: Jekyll would otherwise run them as Liquid, failing the build
 	// or dropping words.
@@ -132,6 +133,7 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 		Images:      imgs.Images,
 		SourceURL:   art.ContentSourceURL,
 		WeChatURL:   art.URL,
+		PostMeta:    newPostMeta(art),
 		MediaID:     art.ItemID,
 		ItemIndex:   art.Index,
 		Deleted:     art.Deleted,

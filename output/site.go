@@ -36,6 +36,9 @@ import (
 type SiteWriter struct {
 	dir  string
 	opts Options
+	// titled is true when Options.SiteTitle was given: otherwise the
+	// account's name, when known, is the site's title.
+	titled bool
 }
 
 var _ Writer = (*SiteWriter)(nil)
@@ -46,6 +49,7 @@ func init() {
 
 // NewSite returns a writer into the site folder dir.
 func NewSite(dir string, opts Options) *SiteWriter {
+	titled := strings.TrimSpace(opts.SiteTitle) != ""
 	opts = withDefaults(opts)
 	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {
 		opts.BaseURL += "/"
@@ -56,7 +60,7 @@ func NewSite(dir string, opts Options) *SiteWriter {
 	if u, err := url.Parse(opts.BaseURL); err == nil && opts.BaseURL != "" {
 		opts.BaseURL = u.String()
 	}
-	return &SiteWriter{dir: dir, opts: opts}
+	return &SiteWriter{dir: dir, opts: opts, titled: titled}
 }
 
 // sitePerPage is how many articles a page of the home list shows.
@@ -73,12 +77,23 @@ type sitePost struct {
 	WeChatURL, SourceURL  string
 	Removed               bool
 	AuthorSlug            string
+	// Account is the name of the post's account, and OtherAccount true
+	// when that is not the archive's; see site_kinds.go for the rest.
+	Account      string
+	OtherAccount bool
+	Original     bool
+	Paid         bool
+	Type         archive.PostType
+	SharedFrom   string // a share's original, an http(s) link
+	SharedName   string // its account
 	// Set by the article's worker.
 	Cover  string // file name beside the page, or a remote URL
 	Remote bool   // the page shows a remote image
 	Text   string // plain text, for the search index
 	HTML   []byte // the rendered body, kept for the newest (the feed)
 	Failed bool
+	// Gallery holds a picture post's pictures (site_kinds.go).
+	Gallery []galleryItem
 }
 
 func (p *sitePost) path() string { return "posts/" + p.Slug + "/" }
@@ -102,6 +117,12 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		}
 	}
 
+	account, err := accountOf(a, w.opts)
+	if err != nil {
+		return res, err
+	}
+	w.siteTitle(account)
+
 	// First pass: slugs and the order of the lists need every article,
 	// but not the bodies, which are dropped as the walk goes on.
 	var reqs []slugRequest
@@ -112,11 +133,17 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		meta := *art
 		meta.Content = ""
 		metas = append(metas, meta)
-		posts = append(posts, &sitePost{
+		p := &sitePost{
 			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
 			WeChatURL: art.URL, SourceURL: art.ContentSourceURL, Removed: isRemoved(art, w.opts),
-		})
+			Account: strings.TrimSpace(art.AccountName), OtherAccount: otherAccount(account, art),
+			Original: art.Original, Paid: art.Paid, Type: art.Type,
+		}
+		if sh := art.Share; sh != nil && isWebLink(sh.URL) {
+			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), strings.TrimSpace(sh.Account)
+		}
+		posts = append(posts, p)
 		return ctx.Err()
 	})
 	if err != nil {
@@ -150,7 +177,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		return res, fmt.Errorf("site: %w", err)
 	}
 
-	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials}
+	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account}
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
@@ -237,6 +264,7 @@ type siteBuild struct {
 
 	arch      *archive.Archive
 	materials []outputMaterial // selected permanent materials, in list order
+	account   *archive.Account // the archive's, nil when unknown
 
 	// listPages records the list pages written this run (slash paths), so
 	// those of an earlier run that no longer exist (a narrower filter, an
@@ -264,10 +292,14 @@ func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body s
 		return nil, err
 	}
 	p.Cover = imgs.Cover
-	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover)
+	p.Gallery = gallery(art, imgs)
+	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover) || remoteGallery(p.Gallery)
 	p.Text = plainText(html)
 	if i < 2*siteFeedEntries {
 		p.HTML = html
+		if len(p.Gallery) > 0 {
+			p.HTML = append(slices.Clip(html), galleryFeedHTML(p.Gallery)...)
+		}
 	}
 
 	const root = "../../"
@@ -281,6 +313,12 @@ func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body s
 	pv.URL = "index.html"
 	if p.Cover != "" && !isRemoteURL(p.Cover) {
 		pv.Cover = linkPath(p.Cover)
+	}
+	pv.ShowAccount = p.Account != ""
+	pv.Gallery = p.Gallery
+	pv.GalleryColumns = galleryColumns(len(p.Gallery))
+	if coverShownBelow(p, html) {
+		pv.Cover = ""
 	}
 	v.Post = &pv
 	// The converter's Markdown is escaped and goldmark runs without raw

@@ -127,8 +127,10 @@ func (w *browserWatch) listen(ctx context.Context) error {
 // Chromium, from file:// and from a loopback server under a sub-path, at
 // phone and desktop widths, plays the materials page's voice and video and
 // the voice of an article from the article's folder, and searches it in
-// Chinese and English; the compact theme's home,
-// article and materials pages are opened too.
+// Chinese and English; the compact theme's home, article and materials
+// pages are opened too. The kinds fixture's site, in both themes, shows a
+// picture post's gallery, whose thumbnails open the pictures, and a share's
+// card.
 func TestSiteInBrowser(t *testing.T) {
 	// Mostly waiting for the browser: it runs beside the package's other
 	// tests.
@@ -144,6 +146,21 @@ func TestSiteInBrowser(t *testing.T) {
 		return site
 	}
 	site, compact := build(""), build("compact")
+	kinds := kindsArchive(t)
+	buildKinds := func(theme string) string {
+		dir := t.TempDir()
+		res, err := NewSite(dir, Options{Converter: render.New(), Theme: theme}).Write(t.Context(), kinds)
+		if err != nil || len(res.Failed) > 0 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		return dir
+	}
+	kindsSite, kindsCompact := buildKinds(""), buildKinds("compact")
+	kindsSlugs := readSlugs(t, kindsSite)
+	kindsPost := func(root, key string) string {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(root, "posts", kindsSlugs[key], "index.html"))}).String()
+	}
+	picturePage, sharePage := kindsPost(kindsSite, "urls/U_picture/1"), kindsPost(kindsSite, "urls/U_share/1")
 	shots := artifactsDir(t)
 	springDir, _ := filepath.Glob(filepath.Join(site, "posts", "2024-02-10-*"))
 	if len(springDir) != 1 {
@@ -218,21 +235,27 @@ func TestSiteInBrowser(t *testing.T) {
 		name, url string
 		check     string // a selector the page must show
 		only      string // the one width to open it at, "" for all
+		assert    string // JavaScript that says what is wrong, "" when nothing
 	}{
-		{"home", fileURL("index.html"), "ol.posts li.post-item", ""},
-		{"article", fileURL(article), "article .content blockquote.embed-video img", ""},
+		{"home", fileURL("index.html"), "ol.posts li.post-item", "", ""},
+		{"article", fileURL(article), "article .content blockquote.embed-video img", "", ""},
 		// The article's voice plays from the file beside the page.
-		{"article-voice", fileURL(article), `article .content blockquote.embed-voice audio[src$=".mp3"]`, "desktop"},
-		{"article-voice-subpath", srv.URL + "/sub/path/" + filepath.ToSlash(article), `article .content blockquote.embed-voice audio[src$=".mp3"]`, "desktop"},
-		{"archive", fileURL("archive/index.html"), ".archive-group .months a", ""},
-		{"month", fileURL("archive/2024/02/index.html"), "ul.titles a", ""},
-		{"author", fileURL("authors/index.html"), "ul.authors a", ""},
-		{"materials", fileURL("materials/index.html"), ".material-grid img", ""},
-		{"home-subpath", srv.URL + "/sub/path/index.html", "ol.posts li.post-item", ""},
+		{"article-voice", fileURL(article), `article .content blockquote.embed-voice audio[src$=".mp3"]`, "desktop", ""},
+		{"article-voice-subpath", srv.URL + "/sub/path/" + filepath.ToSlash(article), `article .content blockquote.embed-voice audio[src$=".mp3"]`, "desktop", ""},
+		{"archive", fileURL("archive/index.html"), ".archive-group .months a", "", ""},
+		{"month", fileURL("archive/2024/02/index.html"), "ul.titles a", "", ""},
+		{"author", fileURL("authors/index.html"), "ul.authors a", "", ""},
+		{"materials", fileURL("materials/index.html"), ".material-grid img", "", ""},
+		{"home-subpath", srv.URL + "/sub/path/index.html", "ol.posts li.post-item", "", ""},
 		// Players over HTTP fetch with Range requests.
-		{"materials-subpath", srv.URL + "/sub/path/materials/index.html", ".materials-video video", "desktop"},
-		{"compact-home", siteURL(compact, "index.html"), "ol.posts li.post-item", ""},
-		{"compact-article", siteURL(compact, article), "article .content blockquote.embed-video img", ""},
+		{"materials-subpath", srv.URL + "/sub/path/materials/index.html", ".materials-video video", "desktop", ""},
+		{"compact-home", siteURL(compact, "index.html"), "ol.posts li.post-item", "", ""},
+		{"compact-article", siteURL(compact, article), "article .content blockquote.embed-video img", "", ""},
+		{"kinds-home", siteURL(kindsSite, "index.html"), "ol.posts .badge.type-picture", "", ""},
+		{"picture", picturePage, ".gallery a.gallery-item img", "", galleryAssert},
+		{"share", sharePage, ".type-share .content > blockquote a", "", shareCardAssert},
+		{"compact-picture", kindsPost(kindsCompact, "urls/U_picture/1"), ".gallery a.gallery-item img", "", galleryAssert},
+		{"compact-share", kindsPost(kindsCompact, "urls/U_share/1"), ".type-share .content > blockquote a", "", shareCardAssert},
 	}
 	for _, w := range widths {
 		emulate := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
@@ -284,6 +307,15 @@ func TestSiteInBrowser(t *testing.T) {
 			for _, e := range mediaErrs {
 				t.Errorf("%s at %s: player cannot play %s", p.name, w.name, e)
 			}
+			if p.assert != "" {
+				problem, err := chromedp.Run(browserCtx, chromedp.Evaluate[string](p.assert))
+				if err != nil {
+					t.Fatalf("%s at %s: %v", p.name, w.name, err)
+				}
+				if problem != "" {
+					t.Errorf("%s at %s: %s", p.name, w.name, problem)
+				}
+			}
 			png, err := chromedp.Run(browserCtx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatalf("%s at %s: %v", p.name, w.name, err)
@@ -300,6 +332,21 @@ func TestSiteInBrowser(t *testing.T) {
 		}
 	}
 
+	// A thumbnail opens its picture, from file:// and without a script.
+	if err := chromedp.Do(browserCtx, chromedp.Navigate(picturePage), chromedp.WaitVisible(".gallery a.gallery-item img"),
+		chromedp.Click(".gallery a.gallery-item:nth-child(2)", chromedp.NodeVisible),
+		// The browser's own page for an image holds nothing else.
+		chromedp.WaitVisible("body > img:only-child")); err != nil {
+		t.Fatalf("clicking a thumbnail: %v", err)
+	}
+	if size, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]int](`[document.images[0].naturalWidth, document.images[0].naturalHeight]`)); err != nil || len(size) != 2 ||
+		size[0] != kindsPictures[1].width || size[1] != kindsPictures[1].height {
+		t.Errorf("the second thumbnail opened a picture of %v (%v), want %dx%d", size, err, kindsPictures[1].width, kindsPictures[1].height)
+	}
+	for _, problem := range watch.take() {
+		t.Errorf("opening a picture: %s", problem)
+	}
+
 	// Dark mode: the pages with the most colour, at phone width.
 	if _, err := chromedp.Call(browserCtx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
 		t.Fatal(err)
@@ -308,6 +355,8 @@ func TestSiteInBrowser(t *testing.T) {
 		{"dark-article", fileURL(article), "article .content"},
 		{"dark-materials", fileURL("materials/index.html"), ".material-grid img"},
 		{"dark-compact-home", siteURL(compact, "index.html"), "ol.posts li.post-item"},
+		{"dark-picture", picturePage, ".gallery a.gallery-item img"},
+		{"dark-share", sharePage, ".type-share .content > blockquote a"},
 	} {
 		err := chromedp.Do(browserCtx, chromedp.Navigate(p.url), chromedp.WaitVisible(p.check))
 		var bg string
@@ -402,3 +451,36 @@ func exceptionText(d *runtime.ExceptionDetails) string {
 	}
 	return ""
 }
+
+// galleryAssert checks a picture post's page: its three thumbnails in one
+// row, square, each a link to its own picture, and no picture shown again
+// in the body.
+const galleryAssert = `(() => {
+	const items = Array.from(document.querySelectorAll('.gallery .gallery-item'));
+	if (items.length !== 3) return 'the gallery shows ' + items.length + ' pictures, want 3';
+	const tops = items.map(i => Math.round(i.getBoundingClientRect().top));
+	if (new Set(tops).size !== 1) return 'thumbnails not in one row: ' + tops.join(', ');
+	for (const i of items) {
+		const r = i.getBoundingClientRect();
+		if (Math.abs(r.width - r.height) > 1 || r.width < 60) return 'thumbnail of ' + r.width + 'x' + r.height;
+		const img = i.querySelector('img');
+		if (i.href !== img.src) return 'thumbnail ' + img.src + ' opens ' + i.href;
+		if (!(img.width > 0 && img.naturalWidth > 0)) return 'picture ' + img.src + ' not shown';
+	}
+	if (document.querySelectorAll('.content img').length) return 'the body shows pictures too';
+	return '';
+})()`
+
+// shareCardAssert checks a share's page: the body's first quote is styled
+// as a card that names and links the original.
+const shareCardAssert = `(() => {
+	const q = document.querySelector('.type-share .content > blockquote');
+	if (!q) return 'no card';
+	const s = getComputedStyle(q);
+	if (s.borderLeftWidth !== '4px' || s.backgroundColor === 'rgba(0, 0, 0, 0)' || s.borderTopLeftRadius !== '8px') {
+		return 'the card is not styled: ' + s.borderLeftWidth + ' ' + s.backgroundColor + ' ' + s.borderTopLeftRadius;
+	}
+	if (!q.querySelector('a[href]') || !q.textContent.includes('来自公众号「')) return 'the card does not name and link the original: ' + q.textContent;
+	if (!document.querySelector('.sources a[href^="https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ=="]')) return 'the original is not linked below the article';
+	return '';
+})()`

@@ -110,6 +110,12 @@ func (s *siteBuild) writeFeed() error {
 	x.empty("link", "rel", "self", "type", "application/atom+xml", "href", s.siteLink("feed.xml"))
 	x.empty("link", "rel", "alternate", "type", "text/html", "href", s.siteLink(""))
 	x.text("generator", "mparchive")
+	// The account wrote what the feed holds: it is the feed's author.
+	if s.account != nil && strings.TrimSpace(s.account.Name) != "" {
+		x.open("author")
+		x.text("name", strings.TrimSpace(s.account.Name))
+		x.close("author")
+	}
 	for _, p := range entries {
 		link := s.siteLink(p.path())
 		x.open("entry")
@@ -130,8 +136,13 @@ func (s *siteBuild) writeFeed() error {
 		if !p.Date.IsZero() {
 			x.text("published", atomTime(p.Date))
 		}
-		// Atom requires an author per entry unless the feed has one.
+		// Atom requires an author per entry unless the feed has one;
+		// each names its own all the same, the writer's or else its
+		// account's, since a share's original is another account's.
 		author := p.Author
+		if author == "" {
+			author = p.Account
+		}
 		if author == "" {
 			author = s.w.opts.SiteTitle
 		}

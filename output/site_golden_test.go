@@ -11,10 +11,13 @@ import (
 	"testing"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/mparchive/mparchive/archive"
 )
 
 // TestSiteGolden builds the whole site of a small account (four articles,
-// two filler ones, every kind of material) and compares it, file by file,
+// two filler ones, every kind of material), and of the kinds fixture (every
+// kind of post), and compares it, file by file,
 // with testdata/site/<name>.txtar, so that every change to what the site
 // writer produces shows in review. Pages, feeds, the search index and the
 // slug table are kept as text; images, media and the theme's assets (the
@@ -25,18 +28,25 @@ import (
 //	go test ./output -run TestSiteGolden -update
 func TestSiteGolden(t *testing.T) {
 	tests := []struct {
-		name string
-		opts Options
+		name    string
+		opts    Options
+		fixture func(testing.TB) *archive.Archive // nil: the site fixture
 	}{
-		{"reading", Options{SiteTitle: "测试公众号"}},
-		{"compact-base-url", Options{SiteTitle: "测试公众号", Theme: "compact", BaseURL: "https://example.org/公众号"}},
+		{"reading", Options{SiteTitle: "测试公众号"}, nil},
+		{"compact-base-url", Options{SiteTitle: "测试公众号", Theme: "compact", BaseURL: "https://example.org/公众号"}, nil},
+		// Every kind of post, the account's name for the title.
+		{"kinds", Options{}, kindsArchive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := tt.opts
 			opts.Converter = listingConverter{}
 			out := t.TempDir()
-			res, err := NewSite(out, opts).Write(t.Context(), buildSiteFixture(t, 2))
+			fixture := func(t testing.TB) *archive.Archive { return buildSiteFixture(t, 2) }
+			if tt.fixture != nil {
+				fixture = tt.fixture
+			}
+			res, err := NewSite(out, opts).Write(t.Context(), fixture(t))
 			if err != nil || len(res.Failed) > 0 {
 				t.Fatalf("%+v %v", res, err)
 			}

@@ -21,7 +21,9 @@ import (
 // Canonical and OGImage, which are absolute or empty.
 type (
 	siteView struct {
-		Title   string
+		Title string
+		// Account is the account's name when it is not the title.
+		Account string
 		BaseURL string
 		Count   int // articles on the site
 		// Materials tells whether the site has a materials page.
@@ -59,6 +61,23 @@ type (
 		SourceURL string
 		Date      *time.Time
 		Removed   bool
+		// The post's account, shown on its page, and in lists only
+		// when it is another account's (ShowAccount).
+		Account     string
+		ShowAccount bool
+		// Badges: TypeLabel names a kind of post other than an article
+		// (图片, 文字, 转载, 视频, 其他), Type is its class name.
+		TypeLabel string
+		Type      string
+		Original  bool
+		Paid      bool
+		// SharedFrom links a share's original, of SharedName's account.
+		SharedFrom string
+		SharedName string
+		// Gallery is a picture post's pictures, on its own page, laid out
+		// GalleryColumns to a row.
+		Gallery        []galleryItem
+		GalleryColumns int
 	}
 	pagerView struct {
 		Page, Pages      int
@@ -80,7 +99,7 @@ type (
 
 func (s *siteBuild) newPage(kind, section, root, path string) *pageView {
 	return &pageView{
-		Site:      &siteView{Title: s.w.opts.SiteTitle, BaseURL: s.w.opts.BaseURL, Count: len(s.posts), Materials: len(s.materials) > 0},
+		Site:      &siteView{Title: s.w.opts.SiteTitle, Account: s.accountBesideTitle(), BaseURL: s.w.opts.BaseURL, Count: len(s.posts), Materials: len(s.materials) > 0},
 		Kind:      kind,
 		Section:   section,
 		Root:      root,
@@ -115,6 +134,15 @@ func (s *siteBuild) postLink(p *sitePost, root string) postView {
 		WeChatURL: p.WeChatURL,
 		SourceURL: p.SourceURL,
 		Removed:   p.Removed,
+
+		Account:     p.Account,
+		ShowAccount: p.OtherAccount,
+		TypeLabel:   typeLabel(p.Type),
+		Type:        string(p.Type),
+		Original:    p.Original,
+		Paid:        p.Paid,
+		SharedFrom:  p.SharedFrom,
+		SharedName:  p.SharedName,
 	}
 	if !p.Date.IsZero() {
 		d := p.Date

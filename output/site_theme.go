@@ -32,6 +32,7 @@ var siteFuncs = template.FuncMap{
 	"shortDate": func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006-01-02") },
 	"isoDate":   func(t time.Time) string { return t.In(archive.ChinaTime).Format(time.RFC3339) },
 	"dateTime":  func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006-01-02 15:04") },
+	"inc":       func(i int) int { return i + 1 },
 }
 
 // loadSiteTheme layers the files of the named embedded theme over the

@@ -93,6 +93,17 @@ func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	}
 	str("source_url", art.ContentSourceURL)
 	str("wechat_url", art.URL)
+	m := newPostMeta(art)
+	str("account", m.Account)
+	str("account_id", m.AccountID)
+	if m.Original {
+		b.WriteString("original = true\n")
+	}
+	if m.Paid {
+		b.WriteString("paid = true\n")
+	}
+	str("type", m.Type)
+	str("shared_from", m.SharedFrom)
 	fmt.Fprintf(&b, "media_id = %s\n", tomlString(art.ItemID))
 	fmt.Fprintf(&b, "item_index = %d\n", art.Index)
 	if art.Deleted {
