@@ -172,3 +172,21 @@ func TestParseArticlePage_RealPages(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkParseArticlePage_Real parses whole pages as WeChat serves them
+// (2–3.7 MB, mostly scripts): an article, a picture post, a text post and
+// a share.
+func BenchmarkParseArticlePage_Real(b *testing.B) {
+	for _, name := range []string{"w01-article.html.gz", "w05-picture-post.html.gz", "w10-text-post.html.gz", "w17-share.html.gz"} {
+		page := realPage(b, name)
+		b.Run(strings.TrimSuffix(name, ".html.gz"), func(b *testing.B) {
+			b.SetBytes(int64(len(page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseArticlePage("https://mp.weixin.qq.com/s/x", page); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
