@@ -14,10 +14,6 @@ import (
 type Account struct {
 	Name string `json:"name,omitempty"`
 	ID   string `json:"id,omitempty"` // __biz
-	// Given is true when the user gave the name (--account-name): it then
-	// names every article of the account, pages included, which otherwise
-	// keep the name they showed when fetched (an account may be renamed).
-	Given bool `json:"given,omitempty"`
 }
 
 // Fill gives art the account's name when the article names no account of
@@ -26,13 +22,7 @@ type Account struct {
 // the account's (its credentials listed it); a page without an id may be
 // any account's and is left alone.
 func (acct *Account) Fill(art *Article) {
-	if acct == nil || acct.Name == "" {
-		return
-	}
-	if art.AccountName != "" {
-		if acct.Given && acct.ID != "" && art.AccountID == acct.ID {
-			art.AccountName = acct.Name
-		}
+	if acct == nil || acct.Name == "" || art.AccountName != "" {
 		return
 	}
 	switch {

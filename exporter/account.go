@@ -29,7 +29,7 @@ func (f *fetcher) learnAccount(ctx context.Context) {
 		acct = *f.state.Account
 	}
 	if name := strings.TrimSpace(f.opts.AccountName); name != "" {
-		acct.Name, acct.Given = name, true
+		acct.Name = name
 	}
 	if acct.Name == "" || acct.ID == "" {
 		g, err := f.arch.GuessAccount(acct.ID)

@@ -106,7 +106,7 @@ func TestFetch_AccountNameFromOnePage(t *testing.T) {
 	// --account-name wins, asks for nothing, and stays.
 	run(FetchOptions{PageBaseURL: srv.URL(), AccountName: " 我的公众号 "})
 	run(FetchOptions{PageBaseURL: srv.URL()})
-	if got := account(); got != (archive.Account{Name: "我的公众号", ID: biz, Given: true}) || pageRequests() != 2 {
+	if got := account(); got != (archive.Account{Name: "我的公众号", ID: biz}) || pageRequests() != 2 {
 		t.Errorf("--account-name: account %+v after %d page requests", got, pageRequests())
 	}
 }

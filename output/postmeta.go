@@ -69,7 +69,7 @@ func accountOf(a *archive.Archive, opts Options) (*archive.Account, error) {
 		acct = *st.Account
 	}
 	if name := strings.TrimSpace(opts.AccountName); name != "" {
-		acct.Name, acct.Given = name, true
+		acct.Name = name
 	}
 	if acct == (archive.Account{}) {
 		return nil, nil
