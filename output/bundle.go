@@ -79,6 +79,7 @@ type postInfo struct {
 	Author string
 	Date   time.Time
 	Gone   bool // deleted or no longer listed upstream, and --removed mark
+	Draft  bool // of the draft box
 	Failed bool // its page could not be written this run
 }
 
@@ -116,7 +117,7 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 		meta := *art
 		meta.Content = ""
 		metas = append(metas, meta)
-		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil})
+		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
 		return ctx.Err()
 	})
 	if err != nil {
@@ -288,12 +289,13 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 	md, err := opts.Converter.Convert(content, render.Options{
 		ImageURL: local,
 		MediaURL: local,
-		LinkURL:  localLink(opts.links),
+		LinkURL:  bodyLink(opts.links),
 	})
 	if err != nil {
 		r.err = fmt.Errorf("convert: %w", err)
 		return r
 	}
+	md = neutralizeLinks(md)
 	r.missing = imgs.missingKeys()
 
 	pi := pageImages{local: imgs.localURL}

@@ -78,14 +78,14 @@ func (hugoLayout) paths(_ *archive.Article, slug string) (string, string) {
 func (hugoLayout) imageLink(_ *archive.Article, _, name string) string { return name }
 
 func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
-	fm := NewFrontMatter(art)
+	fm := NewFrontMatter(hugoText(art))
 	fm.Cover, fm.Images = imgs.Cover, imgs.Images
 	fm.PostMeta = fm.PostMeta.forHugo()
 	head, err := fm.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	return joinPage(head, body), nil
+	return joinPage(head, escapeHugoShortcodes(body)), nil
 }
 
 // hugoMaterialsSkeleton is the folder of themes.Hugo() whose tree (the

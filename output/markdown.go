@@ -32,7 +32,10 @@ var _ Writer = (*MarkdownWriter)(nil)
 
 // NewMarkdown returns a writer into the folder dir.
 func NewMarkdown(dir string, opts Options) *MarkdownWriter {
-	return &MarkdownWriter{dir: dir, opts: withDefaults(opts)}
+	opts = withDefaults(opts)
+	// Plain Markdown has no generator that would leave drafts out.
+	opts.noDrafts = !opts.IncludeDrafts
+	return &MarkdownWriter{dir: dir, opts: opts}
 }
 
 func init() {
@@ -120,6 +123,9 @@ func markdownIndex(opts Options, posts []postInfo) []byte {
 		}
 		if p.Gone {
 			b.WriteString(" （已从公众号删除）")
+		}
+		if p.Draft {
+			b.WriteString(" （草稿）")
 		}
 		b.WriteByte('\n')
 	}

@@ -51,6 +51,7 @@ func init() {
 func NewSite(dir string, opts Options) *SiteWriter {
 	titled := strings.TrimSpace(opts.SiteTitle) != ""
 	opts = withDefaults(opts)
+	opts.noDrafts = !opts.IncludeDrafts
 	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {
 		opts.BaseURL += "/"
 	}
@@ -76,6 +77,7 @@ type sitePost struct {
 	Date, Updated         time.Time
 	WeChatURL, SourceURL  string
 	Removed               bool
+	Draft                 bool // only with Options.IncludeDrafts
 	AuthorSlug            string
 	// Account is the name of the post's account, and OtherAccount true
 	// when that is not the archive's; see site_kinds.go for the rest.
@@ -136,7 +138,8 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		p := &sitePost{
 			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
-			WeChatURL: art.URL, SourceURL: art.ContentSourceURL, Removed: isRemoved(art, w.opts),
+			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
+			Draft:   isDraft(art),
 			Account: strings.TrimSpace(art.AccountName), OtherAccount: otherAccount(account, art),
 			Original: art.Original, Paid: art.Paid, Type: art.Type,
 		}

@@ -61,6 +61,8 @@ type (
 		SourceURL string
 		Date      *time.Time
 		Removed   bool
+		// Draft marks an article of the draft box (--include-drafts).
+		Draft bool
 		// The post's account, shown on its page, and in lists only
 		// when it is another account's (ShowAccount).
 		Account     string
@@ -134,6 +136,7 @@ func (s *siteBuild) postLink(p *sitePost, root string) postView {
 		WeChatURL: p.WeChatURL,
 		SourceURL: p.SourceURL,
 		Removed:   p.Removed,
+		Draft:     p.Draft,
 
 		Account:     p.Account,
 		ShowAccount: p.OtherAccount,
