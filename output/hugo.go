@@ -136,9 +136,9 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 		if err := removeOurMaterialsData(dataPath); err != nil {
 			return err
 		}
-		return removeOurFilesExcept(staticDir, nil)
+		return removeOurFilesExcept(w.dir, outRel(w.dir, staticDir), nil)
 	}
-	if _, err := copyMaterials(a, staticDir, ms); err != nil {
+	if _, err := copyMaterials(a, w.dir, outRel(w.dir, staticDir), ms); err != nil {
 		return err
 	}
 	data := hugoMaterialsFile{Generator: "mparchive", Items: make([]hugoMaterial, 0, len(ms))}
@@ -167,7 +167,7 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 	if err := enc.Encode(data); err != nil {
 		return err
 	}
-	if _, err := archive.WriteFileAtomic(dataPath, buf.Bytes()); err != nil {
+	if _, err := writeOut(w.dir, hugoMaterialsData, buf.Bytes()); err != nil {
 		return err
 	}
 	if !generatedByUs(filepath.Join(w.dir, "hugo.toml")) {
@@ -198,8 +198,5 @@ func removeOurMaterialsData(path string) error {
 	if json.Unmarshal(b, &head) != nil || head.Generator != "mparchive" {
 		return nil
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return removeOut(filepath.Dir(filepath.Dir(path)), hugoMaterialsData)
 }

@@ -3,7 +3,6 @@ package output
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -57,7 +56,7 @@ func (w *MarkdownWriter) Write(ctx context.Context, a *archive.Archive) (*Result
 	if err != nil {
 		return res, err
 	}
-	if _, err := archive.WriteFileAtomic(filepath.Join(w.dir, MarkdownIndex), markdownIndex(w.opts, posts)); err != nil {
+	if _, err := writeOut(w.dir, MarkdownIndex, markdownIndex(w.opts, posts)); err != nil {
 		return res, fmt.Errorf("markdown: %w", err)
 	}
 	return res, nil

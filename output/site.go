@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +130,10 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	var posts []*sitePost
 	var metas []archive.Article
 	err = walk(a, w.opts, func(art *archive.Article) error {
-		reqs = append(reqs, newSlugRequest(art))
+		req := newSlugRequest(art)
+		// paths reads nothing of the build, so a nil one answers it.
+		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
+		reqs = append(reqs, req)
 		meta := *art
 		meta.Content = ""
 		metas = append(metas, meta)
@@ -368,6 +370,6 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 		s.listPages = map[string]bool{}
 	}
 	s.listPages[rel] = true
-	_, err = archive.WriteFileAtomic(filepath.Join(s.w.dir, filepath.FromSlash(rel)), page)
+	_, err = writeOut(s.w.dir, rel, page)
 	return err
 }
