@@ -189,7 +189,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 		}
 		return c, hc, srv.Close, nil
 	}
-	cred, err := loadCredentials(f.configFile, rep.notef)
+	cred, err := loadCredentials(f.configFile, rep.warnf)
 	if err != nil {
 		return nil, nil, stop, err
 	}
