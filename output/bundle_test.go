@@ -428,6 +428,8 @@ func TestEscapeZolaShortcodes(t *testing.T) {
 		"{% quote(author=\"x\") %}q{% end %}": "{%/* quote(author=\"x\") */%}q{%/* end */%}",
 		"{{ page.title }}":                    "{{ page.title }}", // no call: Zola leaves it
 		"{% raw %}":                           "{% raw %}",
+		`{{ youtube(id="}") }}`:               `{{/* youtube(id="}") */}}`,
+		"{{ f(a='(', b=[1, 2]) }}":            "{{/* f(a='(', b=[1, 2]) */}}",
 		"no braces":                           "no braces",
 	} {
 		if got := escapeZolaShortcodes(in); got != want {
