@@ -43,7 +43,7 @@ func buildKey(arch *archive.Archive, format string, opts output.Options) (string
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%s\n", fp, exe, format)
-	fmt.Fprintf(h, "%q %q %q %q %q %q\n", opts.SiteTitle, opts.BaseURL, opts.Theme, opts.ThemeDir, opts.Removed, opts.AccountName)
+	fmt.Fprintf(h, "%q %q %q %q %q %q %v\n", opts.SiteTitle, opts.BaseURL, opts.Theme, opts.ThemeDir, opts.Removed, opts.AccountName, opts.IncludeDrafts)
 	if f := opts.Filter; f != nil {
 		re := ""
 		if f.TitleMatch != nil {

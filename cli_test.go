@@ -193,11 +193,18 @@ func TestConfigFileCredentials(t *testing.T) {
 	if code != exitOK || stderr != "" {
 		t.Errorf("exit %d, --quiet printed:\n%s", code, stderr)
 	}
-	// A config file others can read is worth a warning: it holds the secret.
+	// A config file others can read is worth a warning: it holds the
+	// secret. --quiet, as cron runs use, does not hide it.
 	os.Chmod(cfg, 0o644)
-	code, _, stderr = runCLI(t, "export", "--config", cfg, "--api-base", srv.URL(), "-o", out)
-	if code != exitOK || !strings.Contains(stderr, "chmod 600") || strings.Contains(stderr, "file-secret") {
-		t.Errorf("exit %d, no warning about the readable config file:\n%s", code, stderr)
+	for _, quiet := range []bool{false, true} {
+		args := []string{"export", "--config", cfg, "--api-base", srv.URL(), "-o", out}
+		if quiet {
+			args = append(args, "--quiet")
+		}
+		code, _, stderr = runCLI(t, args...)
+		if code != exitOK || !strings.Contains(stderr, "chmod 600") || strings.Contains(stderr, "file-secret") {
+			t.Errorf("quiet %v: exit %d, no warning about the readable config file:\n%s", quiet, code, stderr)
+		}
 	}
 }
 

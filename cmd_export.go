@@ -189,7 +189,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 		}
 		return c, hc, srv.Close, nil
 	}
-	cred, err := loadCredentials(f.configFile, rep.notef)
+	cred, err := loadCredentials(f.configFile, rep.warnf)
 	if err != nil {
 		return nil, nil, stop, err
 	}
@@ -293,7 +293,8 @@ type buildFlags struct {
 	author     string
 	titleMatch string
 	// accountName is --account-name of build; export's is fetchFlags'.
-	accountName string
+	accountName   string
+	includeDrafts bool
 }
 
 func (b *buildFlags) register(fs *flag.FlagSet) {
@@ -309,6 +310,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.until, "until", "", "only articles published before this date (2006-01-02, Beijing time)")
 	fs.StringVar(&b.author, "author", "", "only articles by this author")
 	fs.StringVar(&b.titleMatch, "title-match", "", "only articles whose title matches this regular expression")
+	fs.BoolVar(&b.includeDrafts, "include-drafts", false, "put the draft box's articles into --format site and markdown, marked 草稿; hugo, hexo, jekyll and zola always get them as drafts, which the generator builds only when told to (hugo -D, jekyll --drafts, hexo --draft, zola --drafts)")
 }
 
 // options checks the flags and turns them into writer options.
@@ -332,6 +334,7 @@ func (b *buildFlags) options() (output.Options, error) {
 	}
 	opts.BaseURL, opts.Theme, opts.ThemeDir, opts.SiteTitle = b.baseURL, b.theme, b.themeDir, b.siteTitle
 	opts.AccountName = strings.TrimSpace(b.accountName)
+	opts.IncludeDrafts = b.includeDrafts
 	var f output.Filter
 	var err error
 	if f.Since, err = parseDay("--since", b.since); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -84,26 +85,92 @@ var siteTypes = map[string]string{
 	".webp": "image/webp",
 }
 
-// siteHandler serves dir, refusing the archive folder (.mparchive) and
-// other dot files, which are not part of the site.
+// siteHandler serves dir the way a static host serves a site: regular
+// files, and a folder's index.html for the folder. It serves no listing
+// of a folder, nothing reached through a symbolic link (a link in the
+// folder could lead anywhere on the machine), and nothing of the archive
+// folder (.mparchive) or other dot files, which are not part of the site.
 func siteHandler(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := path.Clean("/" + r.URL.Path)
-		for _, part := range strings.Split(p, "/") {
-			if strings.HasPrefix(part, ".") {
-				http.NotFound(w, r)
-				return
-			}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
 		}
-		ext := strings.ToLower(path.Ext(p))
+		p := path.Clean("/" + r.URL.Path)
+		file, isDir, ok := siteFile(dir, p)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if isDir && !strings.HasSuffix(r.URL.Path, "/") {
+			// Relative links in the folder's index.html need the slash.
+			http.Redirect(w, r, path.Base(p)+"/", http.StatusMovedPermanently)
+			return
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			http.NotFound(w, r)
+			return
+		}
+		ext := strings.ToLower(filepath.Ext(file))
 		if t, ok := siteTypes[ext]; ok {
 			w.Header().Set("Content-Type", t)
 		} else if t := mime.TypeByExtension(ext); t != "" {
 			w.Header().Set("Content-Type", t)
+		} else {
+			w.Header().Set("Content-Type", "application/octet-stream")
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		files.ServeHTTP(w, r)
+		if ext == ".svg" {
+			// The site's SVGs are sanitized; opened on their own they
+			// still get no script and load nothing.
+			w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
+		}
+		http.ServeContent(w, r, "", st.ModTime(), f)
 	})
+}
+
+// siteFile maps a cleaned URL path to the file to serve: the file itself,
+// or a folder's index.html (isDir). ok is false for dot files, anything
+// reached through a symbolic link, anything not a regular file, and a
+// folder without an index.html.
+func siteFile(dir, urlPath string) (file string, isDir, ok bool) {
+	cur := dir
+	for _, part := range strings.Split(strings.Trim(urlPath, "/"), "/") {
+		if part == "" {
+			continue
+		}
+		if strings.HasPrefix(part, ".") || strings.ContainsAny(part, `\`) {
+			return "", false, false
+		}
+		cur = filepath.Join(cur, part)
+		st, err := os.Lstat(cur)
+		if err != nil || st.Mode()&os.ModeSymlink != 0 {
+			return "", false, false
+		}
+	}
+	st, err := os.Lstat(cur)
+	if err != nil {
+		return "", false, false
+	}
+	if st.IsDir() {
+		index := filepath.Join(cur, "index.html")
+		ist, err := os.Lstat(index)
+		if err != nil || !ist.Mode().IsRegular() {
+			return "", false, false
+		}
+		return index, urlPath != "/", true
+	}
+	if !st.Mode().IsRegular() {
+		return "", false, false
+	}
+	return cur, false, true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -127,5 +128,75 @@ func TestServeUsage(t *testing.T) {
 	}
 	if err := runServe(t.Context(), []string{filepath.Join(t.TempDir(), "missing")}, io.Discard, io.Discard); err == nil {
 		t.Error("serving a missing folder: no error")
+	}
+}
+
+// TestServeRegularFilesOnly checks what serve refuses: a link in the
+// folder to a file or a folder outside it (it once served /etc/passwd
+// that way), a folder's listing, a folder's index.html that is a link.
+func TestServeRegularFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "passwd")
+	if err := os.WriteFile(secret, []byte("root:x:0:0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range map[string]string{
+		"index.html":          "<p>home</p>",
+		"posts/a/index.html":  "<p>a</p>",
+		"posts/a/img.png":     "png",
+		"posts/nolist/x.png":  "png",
+		"posts/linked/ok.png": "png",
+	} {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	links := map[string]string{
+		"passwd":                  secret,
+		"etc":                     outside,
+		"posts/linked/index.html": secret,
+		"posts/a/inner-link.png":  filepath.Join(dir, "posts", "a", "img.png"),
+		"posts/b":                 filepath.Join(dir, "posts", "a"),
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := siteHandler(dir)
+	for _, tt := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/", 200, "<p>home</p>"},
+		{"/posts/a/", 200, "<p>a</p>"},
+		{"/posts/a", 301, ""},
+		{"/posts/a/img.png", 200, "png"},
+		{"/passwd", 404, ""},
+		{"/etc/passwd", 404, ""},
+		{"/posts/linked/", 404, ""},
+		{"/posts/a/inner-link.png", 404, ""},
+		{"/posts/b/", 404, ""},
+		{"/posts/b/img.png", 404, ""},
+		{"/posts/nolist/", 404, ""},
+		{"/posts/", 404, ""},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+		if rec.Code != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.path, rec.Code, tt.status)
+		}
+		if tt.body != "" && rec.Body.String() != tt.body {
+			t.Errorf("GET %s: %q, want %q", tt.path, rec.Body.String(), tt.body)
+		}
+		if strings.Contains(rec.Body.String(), "root:x") || strings.Contains(rec.Body.String(), "<pre>") {
+			t.Errorf("GET %s shows %q", tt.path, rec.Body.String())
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter"
@@ -83,6 +84,26 @@ func runGit(ctx context.Context, dir string, args ...string) (string, error) {
 	return out.String(), nil
 }
 
+// commitText makes article text one line fit for a commit message: git
+// refuses a message with a NUL byte (the run's commit would fail, and the
+// next would no longer know what this run added), and terminal escape
+// sequences would act on the terminal of whoever runs git log. Control
+// characters, the bidirectional overrides that reorder what a terminal
+// shows, and invalid UTF-8 become U+FFFD; whitespace runs one space.
+func commitText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f':
+			return ' '
+		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // commitMessage summarises a run: a subject with the counts, then the
 // titles, so `git log` reads as the account's history.
 func commitMessage(sum *exporter.Summary) string {
@@ -101,11 +122,11 @@ func commitMessage(sum *exporter.Summary) string {
 				fmt.Fprintf(&b, "- … and %d more\n", len(list)-200)
 				break
 			}
-			title := strings.Join(strings.Fields(c.Title), " ")
+			title := commitText(c.Title)
 			if title == "" {
 				title = "(untitled)"
 			}
-			fmt.Fprintf(&b, "- %s (%s)\n", title, c.Key)
+			fmt.Fprintf(&b, "- %s (%s)\n", title, commitText(c.Key))
 		}
 	}
 	section("Added", sum.Added)

@@ -51,6 +51,12 @@ func (r *reporter) notef(format string, args ...any) {
 	fmt.Fprintf(r.w, format+"\n", args...)
 }
 
+// warnf prints a warning whatever --quiet says: a config file others can
+// read is worth a line in the cron mail of a quiet run above all.
+func (r *reporter) warnf(format string, args ...any) {
+	r.always([]string{fmt.Sprintf(format, args...)})
+}
+
 // always prints lines whatever --quiet says: what a user must read once,
 // such as why WeChat refuses a source, belongs even in a cron mail.
 func (r *reporter) always(lines []string) {

@@ -2,6 +2,7 @@ package output
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -79,6 +80,7 @@ type postInfo struct {
 	Author string
 	Date   time.Time
 	Gone   bool // deleted or no longer listed upstream, and --removed mark
+	Draft  bool // of the draft box
 	Failed bool // its page could not be written this run
 }
 
@@ -112,11 +114,13 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	var posts []postInfo
 	var metas []archive.Article
 	err := walk(a, opts, func(art *archive.Article) error {
-		reqs = append(reqs, newSlugRequest(art))
+		req := newSlugRequest(art)
+		req.free = freeIn(dir, l, art)
+		reqs = append(reqs, req)
 		meta := *art
 		meta.Content = ""
 		metas = append(metas, meta)
-		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil})
+		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
 		return ctx.Err()
 	})
 	if err != nil {
@@ -288,12 +292,13 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 	md, err := opts.Converter.Convert(content, render.Options{
 		ImageURL: local,
 		MediaURL: local,
-		LinkURL:  localLink(opts.links),
+		LinkURL:  bodyLink(opts.links),
 	})
 	if err != nil {
 		r.err = fmt.Errorf("convert: %w", err)
 		return r
 	}
+	md = neutralizeLinks(md)
 	r.missing = imgs.missingKeys()
 
 	pi := pageImages{local: imgs.localURL}
@@ -306,7 +311,7 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 
 	for _, f := range imgs.sortedFiles() {
 		r.images = append(r.images, f.name)
-		copied, err := copyMedia(a, f.entry, filepath.Join(dir, filepath.FromSlash(mediaDir), f.name))
+		copied, err := copyMedia(a, f.entry, dir, mediaDir+"/"+f.name)
 		if err != nil {
 			r.err = fmt.Errorf("image %s: %w", f.name, err)
 			return r
@@ -315,7 +320,7 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 			r.copied++
 		}
 	}
-	r.changed, r.err = archive.WriteFileAtomic(filepath.Join(dir, filepath.FromSlash(pagePath)), page)
+	r.changed, r.err = writeOut(dir, pagePath, page)
 	return r
 }
 
@@ -333,21 +338,34 @@ func joinPage(head []byte, body string) []byte {
 	return page
 }
 
-// copyMedia copies a stored image into the output unless it is there
-// already. The file name carries the content hash, so an existing file of
-// the right size is taken to be the same image without reading it twice.
+// copyMedia copies a stored image to root/rel unless it is there already.
+// The file name carries the content hash, so an existing file of the right
+// size is taken to be the same image without reading it twice; an SVG,
+// published sanitized (publishedBytes), is compared by content.
 //
 // It writes the file in place rather than through a temp file and a rename:
 // the name already says what the content must be, so a copy cut short by a
 // crash has the wrong size and is simply copied again, and creating and
-// renaming a temp file per image made first builds twice as slow.
-func copyMedia(a *archive.Archive, e archive.MediaEntry, dest string) (bool, error) {
-	if st, err := os.Stat(dest); err == nil && st.Mode().IsRegular() && st.Size() == e.Size {
+// renaming a temp file per image made first builds twice as slow. Nothing
+// is written through a link (checkOutPath).
+func copyMedia(a *archive.Archive, e archive.MediaEntry, root, rel string) (bool, error) {
+	dest, err := checkOutPath(root, rel)
+	if err != nil {
+		return false, err
+	}
+	sanitized := strings.HasSuffix(rel, svgExt)
+	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() && st.Size() == e.Size && !sanitized {
 		return false, nil
 	}
 	data, err := os.ReadFile(a.MediaPath(e))
 	if err != nil {
 		return false, err
+	}
+	if clean := publishedBytes(rel, data); clean != nil {
+		data = clean
+		if old, err := os.ReadFile(dest); err == nil && bytes.Equal(old, data) {
+			return false, nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return false, err
@@ -403,7 +421,7 @@ func writeMissing(dir string, files []skeletonFile) error {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if _, err := archive.WriteFileAtomic(dest, []byte(f.content)); err != nil {
+		if _, err := writeOut(dir, f.path, []byte(f.content)); err != nil {
 			return err
 		}
 	}

@@ -37,11 +37,25 @@ type Options struct {
 	// AccountName, when set, is the account's name in place of the one
 	// the archive's state records (--account-name); see accountOf.
 	AccountName string
+	// IncludeDrafts puts the draft box's articles into the outputs that
+	// mparchive renders itself, the site and plain Markdown, marked as
+	// drafts (--include-drafts). Without it they are left out of those
+	// entirely: pages, lists, feed, sitemap and search. Hugo, Hexo, Jekyll
+	// and Zola always get drafts, as drafts, which each generator leaves
+	// out of the site unless told to build drafts.
+	IncludeDrafts bool
 
 	// links maps the permalinks of the articles in the output to their
 	// pages; writers fill it after the first pass (see internalLinks).
 	links map[archive.Permalink]string
+	// noDrafts is set by the writers without a notion of drafts of their
+	// own, unless IncludeDrafts; walk then skips drafts.
+	noDrafts bool
 }
+
+// isDraft tells the articles of the draft box: never published, so no
+// output may present them as published.
+func isDraft(a *archive.Article) bool { return a.Source == archive.Drafts }
 
 // RemovedPolicy says how outputs treat an article that WeChat no longer
 // lists (or marks deleted): it stays in the archive either way.
@@ -135,7 +149,7 @@ func walk(a *archive.Archive, opts Options, fn func(*archive.Article) error) err
 		// API items name no account: the archive's is theirs.
 		acct.Fill(art)
 		art.Aliases = dups.aliases[art.Key()]
-		if !opts.Filter.Match(art) {
+		if !opts.Filter.Match(art) || (opts.noDrafts && isDraft(art)) {
 			return nil
 		}
 		gone := art.Removed != nil || art.Deleted

@@ -143,9 +143,12 @@ const templateArticle = `{
 // templateTexts are the pieces of templateArticle's body a reader must see.
 var templateTexts = []string{"{{ page.title }}", "{% if site.x %}yes{% endif %}", "{% raw %}", "{% for p in site.posts %}{{ p.url }}{% endfor %}"}
 
+// testArchiveWithTemplates is the test archive with templateArticle and
+// the hostile fixture (safety_test.go).
 func testArchiveWithTemplates(t *testing.T) *archive.Archive {
 	t.Helper()
 	a := testArchive(t)
+	putHostile(t, a)
 	if _, err := a.PutItem(archive.News, []byte(templateArticle)); err != nil {
 		t.Fatal(err)
 	}
@@ -185,19 +188,22 @@ func TestHexoBuildsSite(t *testing.T) {
 	if err := os.Symlink(modules, filepath.Join(site, "node_modules")); err != nil {
 		t.Fatal(err)
 	}
+	rec := newFetchRecorder(t)
 	cmd := exec.CommandContext(t.Context(), node, filepath.Join("node_modules", "hexo", "bin", "hexo"), "generate")
 	cmd.Dir = site
-	cmd.Env = append(os.Environ(), "TZ=UTC") // dates must not depend on the machine's zone
+	cmd.Env = rec.env() // dates must not depend on the machine's zone: TZ=UTC
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("hexo generate: %v\n%s", err, out)
 	}
 	checkToolOutput(t, "hexo", out, "WARN", "ERROR", "No layout")
 
+	// Drafts are in source/_drafts, which Hexo builds only when asked.
 	posts, _ := filepath.Glob(filepath.Join(site, "source", "_posts", "*.md"))
+	drafts, _ := filepath.Glob(filepath.Join(site, "source", "_drafts", "*.md"))
 	pages, _ := filepath.Glob(filepath.Join(site, "public", "posts", "*", "index.html"))
-	if len(posts) != res.Articles || len(pages) != res.Articles {
-		t.Errorf("%d articles, %d posts, %d HTML pages; want one each", res.Articles, len(posts), len(pages))
+	if len(posts)+len(drafts) != res.Articles || len(pages) != len(posts) || len(drafts) != 11 {
+		t.Errorf("%d articles, %d posts, %d drafts, %d HTML pages; want one page per post and the 11 drafts unbuilt", res.Articles, len(posts), len(drafts), len(pages))
 	}
 	for _, md := range posts {
 		slug := strings.TrimSuffix(filepath.Base(md), ".md")
@@ -205,6 +211,7 @@ func TestHexoBuildsSite(t *testing.T) {
 			filepath.Join(site, "source", "_posts", slug), filepath.Join(site, "public", "posts", slug))
 	}
 	checkTemplateTexts(t, filepath.Join(site, "public", "posts", "2023-11-17-模板语法-page-title", "index.html"))
+	checkHostileSite(t, filepath.Join(site, "public"), rec, "posts/"+readSlugs(t, site)["published/ART_hostile/1"]+"/index.html", hostileTexts)
 	hello, _ := os.ReadFile(filepath.Join(site, "public", "posts", "2023-11-15-hello-world", "index.html"))
 	for _, want := range []string{
 		"2023-11-15 06:13", // Beijing time, whatever TZ says
@@ -219,8 +226,8 @@ func TestHexoBuildsSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(home, []byte("<li>")); n != res.Articles {
-		t.Errorf("home page lists %d posts, want %d", n, res.Articles)
+	if n := bytes.Count(home, []byte("<li>")); n != len(posts) {
+		t.Errorf("home page lists %d posts, want %d", n, len(posts))
 	}
 	if bytes.Contains(home, []byte("<script>alert(1)")) {
 		t.Error("home page carries an unescaped <script> from a title")
@@ -238,8 +245,9 @@ func TestJekyllBuildsSite(t *testing.T) {
 		t.Fatalf("write: %v, failed %v", err, res.Failed)
 	}
 	dest := t.TempDir()
+	rec := newFetchRecorder(t)
 	cmd := exec.CommandContext(t.Context(), jekyll, "build", "--safe", "--source", site, "--destination", dest)
-	cmd.Env = append(os.Environ(), "TZ=UTC", "JEKYLL_ENV=production")
+	cmd.Env = append(rec.env(), "JEKYLL_ENV=production")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -248,10 +256,12 @@ func TestJekyllBuildsSite(t *testing.T) {
 	t.Logf("jekyll build took %v", time.Since(start).Round(time.Millisecond))
 	checkToolOutput(t, "jekyll", out, "Warning", "Error", "does not exist")
 
+	// Drafts are in _drafts, which Jekyll builds only with --drafts.
 	posts, _ := filepath.Glob(filepath.Join(site, "_posts", "*.md"))
+	drafts, _ := filepath.Glob(filepath.Join(site, "_drafts", "*.md"))
 	pages, _ := filepath.Glob(filepath.Join(dest, "2023", "*", "*", "*", "index.html"))
-	if len(posts) != res.Articles || len(pages) != res.Articles {
-		t.Errorf("%d articles, %d posts, %d HTML pages; want one each", res.Articles, len(posts), len(pages))
+	if len(posts)+len(drafts) != res.Articles || len(pages) != len(posts) || len(drafts) != 11 {
+		t.Errorf("%d articles, %d posts, %d drafts, %d HTML pages; want one page per post and the 11 drafts unbuilt", res.Articles, len(posts), len(drafts), len(pages))
 	}
 	for _, md := range posts {
 		name := strings.TrimSuffix(filepath.Base(md), ".md")
@@ -261,6 +271,8 @@ func TestJekyllBuildsSite(t *testing.T) {
 			filepath.Join(site, "assets", "posts", name), filepath.Join(dest, "assets", "posts", name))
 	}
 	checkTemplateTexts(t, filepath.Join(dest, "2023", "11", "17", "模板语法-page-title", "index.html"))
+	hostile := readSlugs(t, site)["published/ART_hostile/1"]
+	checkHostileSite(t, dest, rec, hostile[:4]+"/"+hostile[5:7]+"/"+hostile[8:10]+"/"+hostile[11:]+"/index.html", hostileTexts)
 	hello, _ := os.ReadFile(filepath.Join(dest, "2023", "11", "15", "hello-world", "index.html"))
 	for _, want := range []string{
 		"2023-11-15 06:13",
@@ -275,8 +287,8 @@ func TestJekyllBuildsSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(home, []byte("<li>")); n != res.Articles {
-		t.Errorf("home page lists %d posts, want %d", n, res.Articles)
+	if n := bytes.Count(home, []byte("<li>")); n != len(posts) {
+		t.Errorf("home page lists %d posts, want %d", n, len(posts))
 	}
 	if bytes.Contains(home, []byte("<script>alert(1)")) {
 		t.Error("home page carries an unescaped <script> from a title")

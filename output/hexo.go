@@ -59,8 +59,16 @@ func (w *HexoWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 
 type hexoLayout struct{}
 
-func (hexoLayout) paths(_ *archive.Article, slug string) (string, string) {
-	return HexoPostsDir + "/" + slug + ".md", HexoPostsDir + "/" + slug
+// HexoDraftsDir holds the drafts, which Hexo builds only with --draft (or
+// render_drafts).
+const HexoDraftsDir = "source/_drafts"
+
+func (hexoLayout) paths(art *archive.Article, slug string) (string, string) {
+	dir := HexoPostsDir
+	if isDraft(art) {
+		dir = HexoDraftsDir
+	}
+	return dir + "/" + slug + ".md", dir + "/" + slug
 }
 
 // imageLink is the bare file name: on the post's own page (its permalink is
@@ -124,8 +132,8 @@ func (hexoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		Thumbnail:       imgs.Cover,
 		Excerpt:         html.EscapeString(art.Digest),
 		Description:     art.Digest,
-		SourceURL:       art.ContentSourceURL,
-		WeChatURL:       art.URL,
+		SourceURL:       sourceURL(art),
+		WeChatURL:       wechatURL(art),
 		PostMeta:        newPostMeta(art),
 		MediaID:         art.ItemID,
 		ItemIndex:       art.Index,

@@ -78,14 +78,14 @@ func (hugoLayout) paths(_ *archive.Article, slug string) (string, string) {
 func (hugoLayout) imageLink(_ *archive.Article, _, name string) string { return name }
 
 func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
-	fm := NewFrontMatter(art)
+	fm := NewFrontMatter(hugoText(art))
 	fm.Cover, fm.Images = imgs.Cover, imgs.Images
 	fm.PostMeta = fm.PostMeta.forHugo()
 	head, err := fm.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	return joinPage(head, body), nil
+	return joinPage(head, escapeHugoShortcodes(body)), nil
 }
 
 // hugoMaterialsSkeleton is the folder of themes.Hugo() whose tree (the
@@ -136,9 +136,9 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 		if err := removeOurMaterialsData(dataPath); err != nil {
 			return err
 		}
-		return removeOurFilesExcept(staticDir, nil)
+		return removeOurFilesExcept(w.dir, outRel(w.dir, staticDir), nil)
 	}
-	if _, err := copyMaterials(a, staticDir, ms); err != nil {
+	if _, err := copyMaterials(a, w.dir, outRel(w.dir, staticDir), ms); err != nil {
 		return err
 	}
 	data := hugoMaterialsFile{Generator: "mparchive", Items: make([]hugoMaterial, 0, len(ms))}
@@ -167,7 +167,7 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 	if err := enc.Encode(data); err != nil {
 		return err
 	}
-	if _, err := archive.WriteFileAtomic(dataPath, buf.Bytes()); err != nil {
+	if _, err := writeOut(w.dir, hugoMaterialsData, buf.Bytes()); err != nil {
 		return err
 	}
 	if !generatedByUs(filepath.Join(w.dir, "hugo.toml")) {
@@ -198,8 +198,5 @@ func removeOurMaterialsData(path string) error {
 	if json.Unmarshal(b, &head) != nil || head.Generator != "mparchive" {
 		return nil
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return removeOut(filepath.Dir(filepath.Dir(path)), hugoMaterialsData)
 }

@@ -86,7 +86,10 @@ func (p *imagePlan) resolve(u string) (string, bool) {
 		if !ok || !p.isUsable(e) {
 			continue
 		}
-		name := p.place(e)
+		name, ok := p.place(e)
+		if !ok {
+			continue
+		}
 		p.byURL[u] = name
 		return name, true
 	}
@@ -113,12 +116,16 @@ func (p *imagePlan) isUsable(e archive.MediaEntry) bool {
 // place names a stored image inside the bundle after its content hash: the
 // same bytes get the same name on every run, whatever URL they came from.
 // In the unlikely case that two images share the first 12 hex digits, the
-// later one gets the full hash.
-func (p *imagePlan) place(e archive.MediaEntry) string {
+// later one gets the full hash. A file that is no image or audio is not
+// placed (articleMediaExt).
+func (p *imagePlan) place(e archive.MediaEntry) (string, bool) {
 	if name, ok := p.byHash[e.SHA256]; ok {
-		return name
+		return name, true
 	}
-	ext := safeExt(e.Ext())
+	ext, ok := articleMediaExt(e)
+	if !ok {
+		return "", false
+	}
 	name := shortHash(e.SHA256) + ext
 	if _, clash := p.files[name]; clash {
 		name = e.SHA256 + ext
@@ -126,7 +133,7 @@ func (p *imagePlan) place(e archive.MediaEntry) string {
 	p.byHash[e.SHA256] = name
 	p.files[name] = e
 	p.order = append(p.order, name)
-	return name
+	return name, true
 }
 
 func shortHash(sum string) string {

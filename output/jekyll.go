@@ -80,7 +80,12 @@ func jekyllPostName(art *archive.Article, slug string) string {
 	return day + "-" + slug
 }
 
+// paths puts a draft into _drafts/, which Jekyll builds only with
+// --drafts.
 func (jekyllLayout) paths(art *archive.Article, slug string) (string, string) {
+	if isDraft(art) {
+		return "_drafts/" + jekyllPostName(art, slug) + ".md", "assets/posts/" + slug
+	}
 	return "_posts/" + jekyllPostName(art, slug) + ".md", "assets/posts/" + slug
 }
 
@@ -131,8 +136,8 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 		Description: art.Digest,
 		Image:       imgs.Cover,
 		Images:      imgs.Images,
-		SourceURL:   art.ContentSourceURL,
-		WeChatURL:   art.URL,
+		SourceURL:   sourceURL(art),
+		WeChatURL:   wechatURL(art),
 		PostMeta:    newPostMeta(art),
 		MediaID:     art.ItemID,
 		ItemIndex:   art.Index,

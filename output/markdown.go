@@ -3,7 +3,6 @@ package output
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -32,7 +31,10 @@ var _ Writer = (*MarkdownWriter)(nil)
 
 // NewMarkdown returns a writer into the folder dir.
 func NewMarkdown(dir string, opts Options) *MarkdownWriter {
-	return &MarkdownWriter{dir: dir, opts: withDefaults(opts)}
+	opts = withDefaults(opts)
+	// Plain Markdown has no generator that would leave drafts out.
+	opts.noDrafts = !opts.IncludeDrafts
+	return &MarkdownWriter{dir: dir, opts: opts}
 }
 
 func init() {
@@ -54,7 +56,7 @@ func (w *MarkdownWriter) Write(ctx context.Context, a *archive.Archive) (*Result
 	if err != nil {
 		return res, err
 	}
-	if _, err := archive.WriteFileAtomic(filepath.Join(w.dir, MarkdownIndex), markdownIndex(w.opts, posts)); err != nil {
+	if _, err := writeOut(w.dir, MarkdownIndex, markdownIndex(w.opts, posts)); err != nil {
 		return res, fmt.Errorf("markdown: %w", err)
 	}
 	return res, nil
@@ -120,6 +122,9 @@ func markdownIndex(opts Options, posts []postInfo) []byte {
 		}
 		if p.Gone {
 			b.WriteString(" （已从公众号删除）")
+		}
+		if p.Draft {
+			b.WriteString(" （草稿）")
 		}
 		b.WriteByte('\n')
 	}

@@ -146,7 +146,7 @@ func loadMaterials(a *archive.Archive, f *Filter) ([]outputMaterial, error) {
 			m.File = name
 			continue
 		}
-		ext := safeExt(m.entry.Ext())
+		ext := materialExt(m.entry)
 		name := shortHash(m.entry.SHA256) + ext
 		if taken[name] {
 			name = m.entry.SHA256 + ext
@@ -162,7 +162,7 @@ func loadMaterials(a *archive.Archive, f *Filter) ([]outputMaterial, error) {
 // a file of that name and size is there already (the name is the content
 // hash), and our files that no material names any more removed. It returns
 // how many files it wrote.
-func copyMaterials(a *archive.Archive, dir string, ms []outputMaterial) (int, error) {
+func copyMaterials(a *archive.Archive, root, dir string, ms []outputMaterial) (int, error) {
 	keep := map[string]bool{}
 	copied := 0
 	for i := range ms {
@@ -171,7 +171,7 @@ func copyMaterials(a *archive.Archive, dir string, ms []outputMaterial) (int, er
 			continue
 		}
 		keep[m.File] = true
-		wrote, err := copyFileAtomic(a.MediaPath(m.entry), filepath.Join(dir, m.File), m.Size)
+		wrote, err := copyFileAtomic(a.MediaPath(m.entry), root, dir+"/"+m.File, m.Size)
 		if err != nil {
 			return copied, fmt.Errorf("material %s %s: %w", m.Kind, m.MediaID, err)
 		}
@@ -179,15 +179,27 @@ func copyMaterials(a *archive.Archive, dir string, ms []outputMaterial) (int, er
 			copied++
 		}
 	}
-	return copied, removeOurFilesExcept(dir, keep)
+	return copied, removeOurFilesExcept(root, dir, keep)
 }
 
-// copyFileAtomic copies src to dest through a temporary file and a rename,
-// streaming, since a video material may be far larger than memory should
-// hold. A regular dest of the given size is taken to be the same file: its
-// name is the content hash.
-func copyFileAtomic(src, dest string, size int64) (wrote bool, err error) {
-	if st, err := os.Stat(dest); err == nil && st.Mode().IsRegular() && st.Size() == size {
+// copyFileAtomic copies src to root/rel through a temporary file and a
+// rename, streaming, since a video material may be far larger than memory
+// should hold. A regular file there of the given size is taken to be the
+// same file: its name is the content hash. An SVG is published sanitized
+// (publishedBytes); nothing is written through a link (checkOutPath).
+func copyFileAtomic(src, root, rel string, size int64) (wrote bool, err error) {
+	dest, err := checkOutPath(root, rel)
+	if err != nil {
+		return false, err
+	}
+	if strings.HasSuffix(rel, svgExt) {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return false, err
+		}
+		return archive.WriteFileAtomic(dest, publishedBytes(rel, data))
+	}
+	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() && st.Size() == size {
 		return false, nil
 	}
 	in, err := os.Open(src)

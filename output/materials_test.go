@@ -183,8 +183,9 @@ func TestCopyMaterials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "materials")
-	n, err := copyMaterials(a, dir, ms)
+	root := t.TempDir()
+	dir := filepath.Join(root, "materials")
+	n, err := copyMaterials(a, root, "materials", ms)
 	if err != nil || n != 5 {
 		t.Fatalf("first copy: %d files, %v; want 5", n, err)
 	}
@@ -202,7 +203,7 @@ func TestCopyMaterials(t *testing.T) {
 	mine := filepath.Join(dir, "notes.txt")
 	must(t, os.WriteFile(stale, []byte("old"), 0o644))
 	must(t, os.WriteFile(mine, []byte("mine"), 0o644))
-	if n, err := copyMaterials(a, dir, ms); err != nil || n != 0 {
+	if n, err := copyMaterials(a, root, "materials", ms); err != nil || n != 0 {
 		t.Errorf("re-run: %d files copied, %v", n, err)
 	}
 	if _, err := os.Stat(stale); err == nil {

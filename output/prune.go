@@ -34,23 +34,30 @@ func prunePosts(ctx context.Context, a *archive.Archive, dir string, l postLayou
 			return nil
 		}
 		page, media := l.paths(art, slug)
-		mediaDir := filepath.Join(dir, filepath.FromSlash(media))
 		if failed[key] {
 			return nil
 		}
 		if selected[key] {
-			return removeOurFilesExcept(mediaDir, keep[key])
+			return removeOurFilesExcept(dir, media, keep[key])
 		}
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(page))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := removeOut(dir, page); err != nil {
 			return err
 		}
-		return removeOurFilesExcept(mediaDir, nil)
+		return removeOurFilesExcept(dir, media, nil)
 	})
 }
 
-// removeOurFilesExcept deletes our image and material files in dir that are
-// not in keep, then dir itself if that left it empty.
-func removeOurFilesExcept(dir string, keep map[string]bool) error {
+// removeOurFilesExcept deletes our image and material files in root/rel
+// (rel slash-separated) that are not in keep, then the folder itself if
+// that left it empty. A folder reached through a link is left alone.
+func removeOurFilesExcept(root, rel string, keep map[string]bool) error {
+	dir, err := checkOutPath(root, rel)
+	if errors.Is(err, errSymlink) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +50,7 @@ func init() {
 func NewSite(dir string, opts Options) *SiteWriter {
 	titled := strings.TrimSpace(opts.SiteTitle) != ""
 	opts = withDefaults(opts)
+	opts.noDrafts = !opts.IncludeDrafts
 	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {
 		opts.BaseURL += "/"
 	}
@@ -76,6 +76,7 @@ type sitePost struct {
 	Date, Updated         time.Time
 	WeChatURL, SourceURL  string
 	Removed               bool
+	Draft                 bool // only with Options.IncludeDrafts
 	AuthorSlug            string
 	// Account is the name of the post's account, and OtherAccount true
 	// when that is not the archive's; see site_kinds.go for the rest.
@@ -129,14 +130,18 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	var posts []*sitePost
 	var metas []archive.Article
 	err = walk(a, w.opts, func(art *archive.Article) error {
-		reqs = append(reqs, newSlugRequest(art))
+		req := newSlugRequest(art)
+		// paths reads nothing of the build, so a nil one answers it.
+		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
+		reqs = append(reqs, req)
 		meta := *art
 		meta.Content = ""
 		metas = append(metas, meta)
 		p := &sitePost{
 			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
-			WeChatURL: art.URL, SourceURL: art.ContentSourceURL, Removed: isRemoved(art, w.opts),
+			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
+			Draft:   isDraft(art),
 			Account: strings.TrimSpace(art.AccountName), OtherAccount: otherAccount(account, art),
 			Original: art.Original, Paid: art.Paid, Type: art.Type,
 		}
@@ -365,6 +370,6 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 		s.listPages = map[string]bool{}
 	}
 	s.listPages[rel] = true
-	_, err = archive.WriteFileAtomic(filepath.Join(s.w.dir, filepath.FromSlash(rel)), page)
+	_, err = writeOut(s.w.dir, rel, page)
 	return err
 }

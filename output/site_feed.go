@@ -160,7 +160,7 @@ func (s *siteBuild) writeFeed() error {
 		x.close("entry")
 	}
 	x.close("feed")
-	_, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "feed.xml"), x.buf.Bytes())
+	_, err := writeOut(s.w.dir, "feed.xml", x.buf.Bytes())
 	return err
 }
 
@@ -215,7 +215,7 @@ func (s *siteBuild) writeSitemap() error {
 		add(p.path(), mod)
 	}
 	x.close("urlset")
-	_, err := archive.WriteFileAtomic(path, x.buf.Bytes())
+	_, err := writeOut(s.w.dir, "sitemap.xml", x.buf.Bytes())
 	return err
 }
 
@@ -234,10 +234,7 @@ func removeOurSitemap(path string) error {
 	if !bytes.HasPrefix(data, []byte(xml.Header+`<urlset xmlns="`+sitemapNS+`">`+"\n")) {
 		return nil
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return removeOut(filepath.Dir(path), filepath.Base(path))
 }
 
 // writeRobots allows everything but the archive folder, which a static
@@ -259,6 +256,6 @@ func (s *siteBuild) writeRobots() error {
 	} else {
 		b.WriteString("\n# No sitemap: sitemaps need absolute addresses. Build with\n# --base-url https://your.host/path/ to get sitemap.xml.\n")
 	}
-	_, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "robots.txt"), []byte(b.String()))
+	_, err := writeOut(s.w.dir, "robots.txt", []byte(b.String()))
 	return err
 }

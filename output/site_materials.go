@@ -1,10 +1,6 @@
 package output
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -43,14 +39,12 @@ const materialsPage = MaterialsDir + "/index.html"
 // A site without materials gets neither; a page and files left by an
 // earlier run whose materials are no longer selected are removed.
 func (s *siteBuild) writeMaterials() error {
-	dir := filepath.Join(s.w.dir, MaterialsDir)
 	if len(s.materials) == 0 {
-		if err := os.Remove(filepath.Join(dir, "index.html")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return removeOurFilesExcept(dir, nil)
+		// The page goes with the list pages of an earlier run
+		// (pruneListPages), if this writer wrote it.
+		return removeOurFilesExcept(s.w.dir, MaterialsDir, nil)
 	}
-	if _, err := copyMaterials(s.arch, dir, s.materials); err != nil {
+	if _, err := copyMaterials(s.arch, s.w.dir, MaterialsDir, s.materials); err != nil {
 		return err
 	}
 	v := s.newPage("materials", "materials", "../", MaterialsDir+"/")

@@ -2,11 +2,13 @@ package output
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -61,6 +63,8 @@ type (
 		SourceURL string
 		Date      *time.Time
 		Removed   bool
+		// Draft marks an article of the draft box (--include-drafts).
+		Draft bool
 		// The post's account, shown on its page, and in lists only
 		// when it is another account's (ShowAccount).
 		Account     string
@@ -134,6 +138,7 @@ func (s *siteBuild) postLink(p *sitePost, root string) postView {
 		WeChatURL: p.WeChatURL,
 		SourceURL: p.SourceURL,
 		Removed:   p.Removed,
+		Draft:     p.Draft,
 
 		Account:     p.Account,
 		ShowAccount: p.OtherAccount,
@@ -336,48 +341,71 @@ func (s *siteBuild) writeSearchPage() error {
 
 func (s *siteBuild) writeAssets() error {
 	for _, p := range s.theme.assetPaths() {
-		if _, err := archive.WriteFileAtomic(filepath.Join(s.w.dir, "assets", filepath.FromSlash(p)), s.theme.assets[p]); err != nil {
+		if _, err := writeOut(s.w.dir, "assets/"+p, s.theme.assets[p]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// listFolders hold only list pages the site writes: page/N/, archive/YYYY/
-// (and /MM/), authors/<name>/.
-var listFolders = []string{"page", "archive", "authors"}
+// sitePagesPath is where the site writer records the list pages it wrote
+// (home, archive, authors, search, materials…), so that a later run
+// removes those it no longer writes, and never a page it did not write.
+func sitePagesPath(dir string) string {
+	return filepath.Join(dir, ".mparchive", "site-pages.json")
+}
 
-// pruneListPages removes the list pages of an earlier run that this run did
-// not write, and the folders that leaves empty. Only index.html files in
-// the list folders are touched.
+type sitePagesFile struct {
+	Version int      `json:"version"`
+	Pages   []string `json:"pages"` // slash-separated, below the site's root
+}
+
+// pruneListPages removes the list pages an earlier run wrote that this run
+// did not (a narrower filter, an author gone), then the folders that left
+// empty, and records this run's. Only files the record names are touched:
+// an index.html the user put into archive/ or page/ stays.
 func (s *siteBuild) pruneListPages() error {
-	for _, top := range listFolders {
-		root := filepath.Join(s.w.dir, top)
-		var dirs []string
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
-			}
-			if d.IsDir() {
-				dirs = append(dirs, p)
-				return nil
-			}
-			rel, _ := filepath.Rel(s.w.dir, p)
-			if d.Name() == "index.html" && !s.listPages[filepath.ToSlash(rel)] {
-				return os.Remove(p)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		// Deepest first; Remove fails harmlessly on a folder not empty.
-		for i := len(dirs) - 1; i >= 0; i-- {
-			os.Remove(dirs[i])
+	var old sitePagesFile
+	if b, err := os.ReadFile(sitePagesPath(s.w.dir)); err == nil {
+		// A damaged record only means nothing is pruned this time.
+		_ = json.Unmarshal(b, &old)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	var gone []string
+	for _, p := range old.Pages {
+		if !s.listPages[p] && path.Base(p) == "index.html" {
+			gone = append(gone, p)
 		}
 	}
-	return nil
+	for _, p := range gone {
+		if err := removeOut(s.w.dir, p); err != nil {
+			return err
+		}
+	}
+	// Deepest first; Remove fails harmlessly on a folder not empty, and
+	// a link in place of a folder is never removed.
+	slices.SortFunc(gone, func(x, y string) int { return strings.Count(y, "/") - strings.Count(x, "/") })
+	for _, p := range gone {
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+			full, err := checkOutPath(s.w.dir, d)
+			if err != nil {
+				break
+			}
+			if os.Remove(full) != nil {
+				break
+			}
+		}
+	}
+	rec := sitePagesFile{Version: 1, Pages: make([]string, 0, len(s.listPages))}
+	for p := range s.listPages {
+		rec.Pages = append(rec.Pages, p)
+	}
+	slices.Sort(rec.Pages)
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = archive.WriteFileDurable(sitePagesPath(s.w.dir), append(b, '\n'))
+	return err
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,7 +128,6 @@ func (s *siteBuild) writeSearchIndex() error {
 		byShard[n] = append(byShard[n], term)
 	}
 
-	dir := filepath.Join(s.w.dir, "search")
 	var buf bytes.Buffer
 	for n, terms := range byShard {
 		slices.Sort(terms)
@@ -152,7 +150,7 @@ func (s *siteBuild) writeSearchIndex() error {
 			buf.WriteByte(']')
 		}
 		buf.WriteString("});\n")
-		if _, err := archive.WriteFileAtomic(filepath.Join(dir, "i", itoa(n)+".js"), buf.Bytes()); err != nil {
+		if _, err := writeOut(s.w.dir, "search/i/"+itoa(n)+".js", buf.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -167,7 +165,7 @@ func (s *siteBuild) writeSearchIndex() error {
 			writeJSON(&buf, truncateRunes(p.Text, searchMaxText))
 		}
 		buf.WriteString("]);\n")
-		if _, err := archive.WriteFileAtomic(filepath.Join(dir, "t", itoa(start/searchTextPerShard)+".js"), buf.Bytes()); err != nil {
+		if _, err := writeOut(s.w.dir, "search/t/"+itoa(start/searchTextPerShard)+".js", buf.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -189,7 +187,7 @@ func (s *siteBuild) writeSearchIndex() error {
 	buf.WriteString("mpSearch.meta(")
 	writeJSON(&buf, m)
 	buf.WriteString(");\n")
-	_, err := archive.WriteFileAtomic(filepath.Join(dir, "meta.js"), buf.Bytes())
+	_, err := writeOut(s.w.dir, "search/meta.js", buf.Bytes())
 	return err
 }
 

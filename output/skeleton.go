@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/themes"
 )
 
@@ -47,7 +46,7 @@ func (w *HugoWriter) writeSkeleton() error {
 		if err != nil {
 			return err
 		}
-		if _, err := archive.WriteFileAtomic(filepath.Join(w.dir, "hugo.toml"), cfg); err != nil {
+		if _, err := writeOut(w.dir, "hugo.toml", cfg); err != nil {
 			return err
 		}
 	case existing == "hugo.toml" && generatedByUs(filepath.Join(w.dir, existing)):
@@ -106,7 +105,7 @@ func copyMissing(fsys fs.FS, root, dir string) error {
 		if err != nil {
 			return err
 		}
-		_, err = archive.WriteFileAtomic(dest, data)
+		_, err = writeOut(dir, path, data)
 		return err
 	})
 }

@@ -193,15 +193,32 @@ func saveSlugMap(dir string, slugs map[string]string) error {
 type slugRequest struct {
 	Key      string
 	Proposed string
+	// free, when set, tells whether a slug new to the article is free in
+	// the output folder: no file or folder of the user's, or of anyone's,
+	// is where its page or images would go (the slug table names all that
+	// mparchive wrote, so anything else there is not ours to overwrite).
+	free func(slug string) bool
 }
 
 func newSlugRequest(a *archive.Article) slugRequest {
 	return slugRequest{Key: a.Key(), Proposed: Slug(a)}
 }
 
+// freeIn is slugRequest.free for an article written into dir in layout l:
+// neither its page nor its media folder exists.
+func freeIn(dir string, l postLayout, a *archive.Article) func(string) bool {
+	meta := *a
+	meta.Content = ""
+	return func(slug string) bool {
+		page, media := l.paths(&meta, slug)
+		return !outExists(dir, page) && !outExists(dir, media)
+	}
+}
+
 // assignSlugs gives every article a unique slug. Slugs already in known are
 // kept (when still valid and not claimed twice); new articles get their
-// proposed slug, or it with -2, -3… when taken, in walk order. Entries of
+// proposed slug, or it with -2, -3… when taken or not free in the output
+// folder (slugRequest.free), in walk order. Entries of
 // articles no longer in the archive stay in known and keep their slug
 // reserved, so a page that comes back gets its old address. known is
 // updated in place and the returned map holds the slug of each request.
@@ -234,7 +251,7 @@ func assignSlugs(reqs []slugRequest, known map[string]string) map[string]string 
 		}
 		s := r.Proposed
 		for n := 2; ; n++ {
-			if _, dup := taken[slugKey(s)]; !dup {
+			if _, dup := taken[slugKey(s)]; !dup && (r.free == nil || r.free(s)) {
 				break
 			}
 			s = withSuffix(r.Proposed, n)

@@ -75,6 +75,10 @@ func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	if u := art.UpdateTime; !u.IsZero() {
 		fmt.Fprintf(&b, "updated = %s\n", tomlTime(u))
 	}
+	if isDraft(art) {
+		// Zola builds drafts only with --drafts.
+		b.WriteString("draft = true\n")
+	}
 	b.WriteString("\n[extra]\n")
 	str := func(key, v string) {
 		if v != "" {
@@ -91,8 +95,8 @@ func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		}
 		fmt.Fprintf(&b, "images = [%s]\n", strings.Join(quoted, ", "))
 	}
-	str("source_url", art.ContentSourceURL)
-	str("wechat_url", art.URL)
+	str("source_url", sourceURL(art))
+	str("wechat_url", wechatURL(art))
 	m := newPostMeta(art)
 	str("account", m.Account)
 	str("account_id", m.AccountID)
@@ -149,8 +153,12 @@ func tomlTime(t time.Time) string {
 
 // zolaShortcode matches what Zola would take for a shortcode call in a
 // page's Markdown, code blocks included: {{ name(…) }}, {% name(…) %} and
-// {% end %}.
-var zolaShortcode = regexp.MustCompile(`\{\{(\s*[A-Za-z_][A-Za-z0-9_]*\s*\([^{}]*\)\s*)\}\}|\{%(\s*[A-Za-z_][A-Za-z0-9_]*\s*\([^{}]*\)\s*)%\}|\{%(\s*end\s*)%\}`)
+// {% end %}. The arguments are literals, whose quoted strings may hold any
+// character, braces and parentheses included.
+var zolaShortcode = regexp.MustCompile(`\{\{(\s*[A-Za-z_][A-Za-z0-9_]*\s*\(` + zolaArgs + `\)\s*)\}\}|\{%(\s*[A-Za-z_][A-Za-z0-9_]*\s*\(` + zolaArgs + `\)\s*)%\}|\{%(\s*end\s*)%\}`)
+
+// zolaArgs matches a shortcode's argument list between its parentheses.
+const zolaArgs = `(?:[^(){}"'` + "`" + `]|"[^"]*"|'[^']*'|` + "`[^`]*`" + `)*`
 
 // escapeZolaShortcodes turns shortcode-like text of an article into Zola's
 // escaped form, {{/* … */}}, which Zola prints as the call's text (with
