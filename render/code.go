@@ -66,6 +66,54 @@ func textContent(n *html.Node) string {
 	return b.String()
 }
 
+// keepCodeMedia moves out of a <pre> what a Markdown code block, plain
+// text, cannot hold, so the reader keeps it: images (mdnice draws its
+// macOS-style title bar as a background image inside the <pre>) go in a
+// paragraph before the block, where the bar was; the targets of links go
+// in a paragraph after it, each as a link with its text, which also stays
+// in the code.
+func keepCodeMedia(pre *html.Node) {
+	if pre.Parent == nil {
+		return
+	}
+	var images, links []*html.Node
+	walk(pre, func(n *html.Node) bool {
+		if n.Type == html.ElementNode {
+			switch {
+			case n.Data == "img":
+				images = append(images, n)
+			case n.Data == "a" && attr(n, "href") != "":
+				links = append(links, n)
+			}
+		}
+		return true
+	})
+	if len(images) > 0 {
+		p := &html.Node{Type: html.ElementNode, Data: "p"}
+		for _, img := range images {
+			img.Parent.RemoveChild(img)
+			p.AppendChild(img)
+		}
+		pre.Parent.InsertBefore(p, pre)
+	}
+	if len(links) > 0 {
+		p := &html.Node{Type: html.ElementNode, Data: "p"}
+		for i, a := range links {
+			if i > 0 {
+				p.AppendChild(&html.Node{Type: html.TextNode, Data: " "})
+			}
+			label := strings.Join(strings.Fields(textContent(a)), " ")
+			if label == "" {
+				label = attr(a, "href") // its content was an image, now above
+			}
+			link := &html.Node{Type: html.ElementNode, Data: "a", Attr: a.Attr}
+			link.AppendChild(&html.Node{Type: html.TextNode, Data: label})
+			p.AppendChild(link)
+		}
+		pre.Parent.InsertBefore(p, pre.NextSibling)
+	}
+}
+
 // normalizeCodeBlock replaces the content of a <pre> with its final text
 // and records the language in data-lang. It runs in the clean-up pass
 // because the commonmark plugin later merges adjacent <code> elements,

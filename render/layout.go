@@ -63,6 +63,11 @@ func analyseLayout(doc *html.Node) {
 	for _, u := range units {
 		if u.leaf && isRealHeading(u.node) {
 			headingTexts[u.text()] = true
+			if allTextBold(u.node) {
+				// Editors wrap an author's whole <h1> in <strong>; a
+				// heading is bold already ("# **● 标题**" is clutter).
+				unwrapBold(u.node)
+			}
 		}
 	}
 	if len(headingTexts) >= 2 {
@@ -429,6 +434,14 @@ func headingCandidateOf(u layoutUnit, body float64) *headingCandidate {
 // is dropped: a heading is bold already, and the delimiters would only
 // clutter it.
 func makeHeading(n *html.Node, level int) {
+	unwrapBold(n)
+	n.Data = "h" + strconv.Itoa(level)
+	n.DataAtom = 0
+	n.Attr = nil
+}
+
+// unwrapBold removes the <strong> and <b> inside n, keeping their content.
+func unwrapBold(n *html.Node) {
 	var bold []*html.Node
 	walk(n, func(c *html.Node) bool {
 		if c != n && c.Type == html.ElementNode && (c.Data == "strong" || c.Data == "b") {
@@ -439,9 +452,28 @@ func makeHeading(n *html.Node, level int) {
 	for _, b := range bold {
 		dom.UnwrapNode(b)
 	}
-	n.Data = "h" + strconv.Itoa(level)
-	n.DataAtom = 0
-	n.Attr = nil
+}
+
+// allTextBold reports whether every visible character of n is inside a
+// <strong> or <b> within n.
+func allTextBold(n *html.Node) bool {
+	all := true
+	var visit func(c *html.Node, bold bool)
+	visit = func(c *html.Node, bold bool) {
+		if !all {
+			return
+		}
+		if c.Type == html.TextNode {
+			all = bold || strings.TrimSpace(c.Data) == ""
+			return
+		}
+		bold = bold || c.Type == html.ElementNode && (c.Data == "strong" || c.Data == "b")
+		for child := c.FirstChild; child != nil; child = child.NextSibling {
+			visit(child, bold)
+		}
+	}
+	visit(n, false)
+	return all
 }
 
 // splitTableOfContents turns a block made of several items (inline
@@ -481,7 +513,13 @@ func splitTableOfContents(n *html.Node, headings map[string]bool) {
 
 // inlineItems returns the element children that make up n's content,
 // looking through a single wrapper around all of them. It returns nil when
-// n also holds text of its own.
+// n holds anything else: text of its own, a picture or embed outside the
+// items (splitTableOfContents replaces n's content with the items, so
+// anything else would be lost), or items that are headings themselves. A
+// run of real headings, each followed by its picture as in a news digest
+// (<h1>● …</h1><p><img></p>…), is the article's own sections, not a table
+// of contents: the headings stay headings and every picture stays a
+// paragraph of its own under the heading it follows.
 func inlineItems(n *html.Node) []*html.Node {
 	for {
 		var items []*html.Node
@@ -489,9 +527,13 @@ func inlineItems(n *html.Node) []*html.Node {
 			switch {
 			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
 			case c.Type == html.CommentNode:
+			case c.Type == html.ElementNode && isRealHeading(c):
+				return nil
 			case c.Type == html.ElementNode && c.Data != "br" && c.Data != "img" && !isAtomicBlock(c):
 				if strings.TrimSpace(textContent(c)) != "" {
 					items = append(items, c)
+				} else if !isBlank(c) {
+					return nil
 				}
 			default:
 				return nil

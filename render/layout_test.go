@@ -19,6 +19,8 @@ func TestHeadings(t *testing.T) {
 		{"run of numbered bold lines is a list", `<p><strong>1. 甲</strong></p><p><strong>2. 乙</strong></p><p>正文。</p>`, "1. **甲**\n2. **乙**\n\n正文。\n"},
 		{"last block stays", `<p>正文。</p><p><strong>1. 结尾</strong></p>`, "正文。\n\n**1. 结尾**\n"},
 		{"partly bold stays", `<p><strong>1. 注意</strong>正文</p><p>正文。</p>`, "**1. 注意**正文\n\n正文。\n"},
+		{"bold around a whole heading dropped", `<h1><strong><span>●</span> 标题</strong></h1><p>正文。</p>`, "# ● 标题\n\n正文。\n"},
+		{"bold in part of a heading kept", `<h2>标题 <strong>重点</strong></h2><p>正文。</p>`, "## 标题 **重点**\n\n正文。\n"},
 		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
 	})
 }
@@ -29,6 +31,10 @@ func TestTableOfContentsAndDisplayBlock(t *testing.T) {
 			"- 前言\n- 1\\. 方法\n\n### 前言\n\na\n\n### 1. 方法\n\nb\n"},
 		{"spans not naming headings run on", `<p><span>前言</span><span>方法</span></p><h3>前言</h3><p>a</p><h3>结论</h3>`,
 			"前言方法\n\n### 前言\n\na\n\n### 结论\n"},
+		{"headings with their pictures are not a table of contents", `<section><h1>● 甲</h1><p><img data-src="https://m/1.jpg"></p><h1>● 乙</h1><p><img data-src="https://m/2.jpg"></p></section>`,
+			"# ● 甲\n\n![](https://m/1.jpg)\n\n# ● 乙\n\n![](https://m/2.jpg)\n"},
+		{"a picture among the items keeps the block", `<section><p>前言</p><p><img data-src="https://m/1.jpg"></p><p>方法</p></section><h3>前言</h3><p>a</p><h3>方法</h3>`,
+			"前言\n\n![](https://m/1.jpg)\n\n方法\n\n### 前言\n\na\n\n### 方法\n"},
 		{"display:block span is a line", `<p><span style="display:block">一</span><span style="display: block;">二</span></p>`, "一\n\n二\n"},
 		{"display:block inside code untouched", `<pre><span style="display:block"></span><code>x</code></pre>`, "```\nx\n```\n"},
 	})

@@ -132,6 +132,10 @@ func TestCodeBlocks(t *testing.T) {
 		{"markdown in code is literal", `<pre><code>**not bold** &lt;b&gt;</code></pre>`, "```\n**not bold** <b>\n```\n"},
 		{"empty code block", `<pre><code><br></code></pre>`, ""},
 		{"code inside a quote stays quoted", `<blockquote><p>引用</p><pre><code>x<br><br>y</code></pre></blockquote>`, "> 引用\n>\n> ```\n> x\n> \n> y\n> ```\n"},
+		{"images and links leave the code block", `<pre><span style="display:block;background:url(https://m/bar.svg)"></span><code>see <a href="https://m/doc">doc</a><img src="https://m/i.png"></code></pre>`,
+			"![](https://m/bar.svg)![](https://m/i.png)\n\n```\nsee doc\n```\n\n[doc](https://m/doc)\n"},
+		{"a linked image in code keeps its link", `<pre><code><a href="https://m/x"><img src="https://m/i.png"></a></code></pre>`,
+			"![](https://m/i.png)\n\n[https://m/x](https://m/x)\n"},
 		{"numbered list before pre is content", `<ul><li>1</li></ul><pre><code>x</code></pre>`, "- 1\n\n```\nx\n```\n"},
 	})
 }

@@ -144,6 +144,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		}
 	}
 	for _, n := range codeBlocks {
+		keepCodeMedia(n)
 		normalizeCodeBlock(n)
 	}
 
