@@ -114,6 +114,52 @@ func keepCodeMedia(pre *html.Node) {
 	}
 }
 
+// isInlineCode reports the elements html-to-markdown writes as a code span.
+func isInlineCode(name string) bool {
+	switch name {
+	case "code", "var", "samp", "kbd", "tt":
+		return true
+	}
+	return false
+}
+
+// splitInlineCode pushes the code formatting of an inline code element
+// down onto its text when it holds what a code span cannot: a code span is
+// only text, so a picture or a link inside it would be lost, and blocks
+// inside it would run together ("a<p>b</p>" as "ab"). Each piece of text
+// becomes a code span of its own and the picture, link or block stays
+// where it was.
+func splitInlineCode(code *html.Node) {
+	if code.Parent == nil || insideCode(code) {
+		return
+	}
+	needed := false
+	walk(code, func(n *html.Node) bool {
+		if n != code && n.Type == html.ElementNode &&
+			(n.Data == "img" || n.Data == "a" && attr(n, "href") != "" || isBlockElement(n)) {
+			needed = true
+		}
+		return !needed
+	})
+	if !needed {
+		return
+	}
+	var texts []*html.Node
+	walk(code, func(n *html.Node) bool {
+		if n.Type == html.TextNode && strings.TrimSpace(n.Data) != "" {
+			texts = append(texts, n)
+		}
+		return true
+	})
+	for _, t := range texts {
+		span := &html.Node{Type: html.ElementNode, Data: code.Data, DataAtom: code.DataAtom}
+		t.Parent.InsertBefore(span, t)
+		t.Parent.RemoveChild(t)
+		span.AppendChild(t)
+	}
+	unwrap(code)
+}
+
 // normalizeCodeBlock replaces the content of a <pre> with its final text
 // and records the language in data-lang. It runs in the clean-up pass
 // because the commonmark plugin later merges adjacent <code> elements,

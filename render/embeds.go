@@ -93,8 +93,18 @@ func replaceEmbeds(doc *html.Node) {
 			continue
 		}
 		n.Parent.InsertBefore(embedNode(e), n)
+		if isCustomElement(n) && !childrenBlank(n) {
+			unwrap(n) // WeChat's widgets are empty; text put inside one stays
+			continue
+		}
 		n.Parent.RemoveChild(n)
 	}
+}
+
+// isCustomElement reports the WeChat elements among the embed candidates:
+// the content of iframe, video and audio is fallback, not shown.
+func isCustomElement(n *html.Node) bool {
+	return n.Data != "iframe" && n.Data != "video" && n.Data != "audio"
 }
 
 func childrenBlank(n *html.Node) bool {
@@ -349,7 +359,9 @@ func firstWebURL(urls ...string) string {
 // decodeCover undoes the URL encoding WeChat applies to data-cover.
 func decodeCover(cover string) string {
 	if strings.Contains(cover, "%3A") || strings.Contains(cover, "%3a") || strings.Contains(cover, "%2F") {
-		if decoded, err := url.QueryUnescape(cover); err == nil {
+		// Path unescaping, as archive.ContentImages decodes it, so that
+		// the cover looked up is the one downloaded ("+" stays "+").
+		if decoded, err := url.PathUnescape(cover); err == nil {
 			cover = decoded
 		}
 	}

@@ -129,9 +129,14 @@ func markdownLink(text, href string) string {
 // markdownDestination makes a URL safe as a Markdown link destination while
 // keeping it byte-identical whenever possible. Spaces and parentheses are
 // allowed only inside <…>; characters that could end or escape the
-// destination are percent-encoded.
+// destination are percent-encoded, and character references are escaped.
 func markdownDestination(u string) string {
 	u = destinationEscaper.Replace(u)
+	if strings.Contains(u, "&") {
+		// A renderer decodes character references in destinations: a
+		// query "?a=1&copy;=2" would become "?a=1©=2" without the escape.
+		u = entityLookalike.ReplaceAllStringFunc(u, func(ref string) string { return `\` + ref })
+	}
 	if strings.ContainsAny(u, " ()") {
 		return "<" + u + ">"
 	}

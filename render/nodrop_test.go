@@ -54,9 +54,10 @@ import (
 //     an inline style (editors draw title bars and frames that way); data:
 //     URIs excluded as above;
 //   - the cover of an embed (video poster, voice cover, album art, account
-//     avatar…), as the converter reads each kind (EMBEDS.md), and the
-//     data-cover (URL-decoded as the archive decodes it) and data-headimg
-//     of an embed element, which the archive downloads.
+//     avatar…), as the converter reads each kind (EMBEDS.md); for a video
+//     iframe, also its data-cover URL-decoded as archive.ContentImages
+//     decodes it, so that the cover the converter looks up is the one the
+//     archive downloaded.
 //
 // Each must be passed to Options.ImageURL and be the destination of an
 // image in the Markdown (or of an <img> in an HTML table block).
@@ -267,12 +268,8 @@ func addEmbedCovers(inv *contentInventory, n *html.Node) {
 	if e, ok := embedOf(n); ok && e.Cover != "" {
 		addOnce(&inv.images, e.Cover)
 	}
-	for _, key := range []string{"data-cover", "data-headimg"} {
-		v := strings.TrimSpace(attrRaw(n, key))
-		if key == "data-cover" {
-			v = archiveUnescape(v)
-		}
-		if isWebURL(v) {
+	if n.Data == "iframe" {
+		if v := archiveUnescape(strings.TrimSpace(attrRaw(n, "data-cover"))); isWebURL(v) {
 			addOnce(&inv.images, v)
 		}
 	}

@@ -59,6 +59,7 @@ func TestImages(t *testing.T) {
 		{"space and parentheses", `<img src="https://a/b c(1).png">`, "![](<https://a/b c(1).png>)\n"},
 		{"css background with &quot;", `<section style="background-image:url(&quot;https://a/bg.png&quot;)"><p>标题</p></section>`, "![](https://a/bg.png)\n\n标题\n"},
 		{"css background shorthand", `<section style="color:red;background: url('https://a/bg.jpg') no-repeat"><br></section>`, "![](https://a/bg.jpg)\n"},
+		{"character reference in a destination escaped", `<img src="https://a/?x=1&amp;copy;=2&amp;y=3">`, "![](https://a/?x=1\\&copy;=2&y=3)\n"},
 		{"css data url ignored", `<section style="background-image:url(data:image/png;base64,AAAA)"><p>t</p></section>`, "t\n"},
 	})
 }
@@ -110,6 +111,8 @@ func TestContainersAndWhitespace(t *testing.T) {
 		{"full-width space inside kept", `<p>甲　乙</p>`, "甲　乙\n"},
 		{"self-closing strong does not swallow the rest", `<p><strong/>普通</p><p>也普通</p>`, "普通\n\n也普通\n"},
 		{"script style and mp-style-type dropped", `<script>x()</script><style>p{}</style><p>a<mp-style-type data-value="3"/></p>`, "a\n"},
+		{"text inside mp-style-type kept", `<p><mp-style-type data-value="3">文字</mp-style-type></p>`, "文字\n"},
+		{"text reading as a character reference stays literal", `<p>&amp;copy; &amp;#169; a&amp;b</p>`, "&amp;copy; &amp;#169; a&b\n"},
 		{"javascript link keeps text", `<a href="javascript:;">文字</a> <a href="&#10;jav&#x09;ascript:x">二</a>`, "文字 二\n"},
 		{"link without href is text", `<a topic-id="x" data-topic="1">#话题</a>`, "#话题\n"},
 		{"table", `<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>`, "| a | b |\n|---|---|\n| 1 | 2 |\n"},
@@ -136,6 +139,8 @@ func TestCodeBlocks(t *testing.T) {
 			"![](https://m/bar.svg)![](https://m/i.png)\n\n```\nsee doc\n```\n\n[doc](https://m/doc)\n"},
 		{"a linked image in code keeps its link", `<pre><code><a href="https://m/x"><img src="https://m/i.png"></a></code></pre>`,
 			"![](https://m/i.png)\n\n[https://m/x](https://m/x)\n"},
+		{"inline code around a picture and a link", `<p><code>a<img src="https://a/i.png"><a href="https://a/l">l</a></code></p>`, "`a`![](https://a/i.png)[`l`](https://a/l)\n"},
+		{"inline code around blocks", `<code>a<p>b</p></code>`, "`a`\n\n`b`\n"},
 		{"numbered list before pre is content", `<ul><li>1</li></ul><pre><code>x</code></pre>`, "- 1\n\n```\nx\n```\n"},
 	})
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/JohannesKaufmann/dom"
@@ -33,6 +34,7 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// Between the base plugin's trimming (which still knows the two-space
 	// form) and the restoring of code newlines.
 	conv.Register.PostRenderer(backslashLineBreaks, converter.PriorityStandard+10)
+	conv.Register.TextTransformer(escapeEntityLookalikes, converter.PriorityEarly)
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
@@ -75,8 +77,8 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	opts := optionsFrom(ctx)
 
-	var hidden, scriptLinks, images, backgrounds, lineIndexes, codeBlocks []*html.Node
-	var texts, displayBlocks []*html.Node
+	var hidden, scriptLinks, images, backgrounds, lineIndexes, codeBlocks, inlineCode []*html.Node
+	var texts, displayBlocks, styleMarkers []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
 		case html.TextNode:
@@ -91,6 +93,12 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			return false
 		}
 		switch n.Data {
+		case "mp-style-type":
+			// An editor marker, removed as a tag type; text inside one
+			// (markup that forgot to close it) is the article's.
+			if !childrenBlank(n) {
+				styleMarkers = append(styleMarkers, n)
+			}
 		case "img":
 			images = append(images, n)
 		case "pre":
@@ -104,6 +112,9 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 				lineIndexes = append(lineIndexes, n)
 				return false
 			}
+		}
+		if isInlineCode(n.Data) {
+			inlineCode = append(inlineCode, n)
 		}
 		style := attr(n, "style")
 		if strings.Contains(style, "url(") {
@@ -122,6 +133,9 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		dom.RemoveNode(n)
 	}
 	for _, n := range scriptLinks {
+		dom.UnwrapNode(n)
+	}
+	for _, n := range styleMarkers {
 		dom.UnwrapNode(n)
 	}
 	replaceEmbeds(doc)
@@ -143,6 +157,9 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			n.Data, n.DataAtom = "div", 0
 		}
 	}
+	for _, n := range inlineCode {
+		splitInlineCode(n)
+	}
 	for _, n := range codeBlocks {
 		keepCodeMedia(n)
 		normalizeCodeBlock(n)
@@ -153,6 +170,22 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	trimLineStartIndent(doc)
 	tightenListItems(doc)
 	analyseLayout(doc)
+}
+
+// entityLookalike is a character reference as CommonMark reads one in
+// text or a link destination ("&copy;", "&#169;", "&#xA9;").
+var entityLookalike = regexp.MustCompile(`&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
+
+// escapeEntityLookalikes keeps text that reads like a character reference
+// ("&amp;copy;" in the HTML, "&copy;" on screen) literal: written as is, a
+// Markdown renderer would show "©".
+func escapeEntityLookalikes(_ converter.Context, content string) string {
+	if !strings.Contains(content, "&") {
+		return content
+	}
+	return entityLookalike.ReplaceAllStringFunc(content, func(ref string) string {
+		return "&amp;" + ref[1:]
+	})
 }
 
 // displaysAsBlock reports an inline style that lays the element out as a
