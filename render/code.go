@@ -2,7 +2,10 @@ package render
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
@@ -67,16 +70,16 @@ func textContent(n *html.Node) string {
 }
 
 // keepCodeMedia moves out of a <pre> what a Markdown code block, plain
-// text, cannot hold, so the reader keeps it: images (mdnice draws its
-// macOS-style title bar as a background image inside the <pre>) go in a
-// paragraph before the block, where the bar was; the targets of links go
+// text, cannot hold, so the reader keeps it: embeds and images (mdnice
+// draws its macOS-style title bar as a background image inside the <pre>)
+// go before the block, where the bar was; the targets of links go
 // in a paragraph after it, each as a link with its text, which also stays
 // in the code.
 func keepCodeMedia(pre *html.Node) {
 	if pre.Parent == nil {
 		return
 	}
-	var images, links []*html.Node
+	var images, links, embeds []*html.Node
 	walk(pre, func(n *html.Node) bool {
 		if n.Type == html.ElementNode {
 			switch {
@@ -84,13 +87,25 @@ func keepCodeMedia(pre *html.Node) {
 				images = append(images, n)
 			case n.Data == "a" && attr(n, "href") != "":
 				links = append(links, n)
+			case isEmbed(n):
+				embeds = append(embeds, n)
+				return false
 			}
 		}
 		return true
 	})
+	// Where a moved embed or image stood, the code keeps a line break or a
+	// mark (resolveMediaMarks), so the text on either side does not run
+	// together.
+	for _, e := range embeds {
+		e.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: "\n"}, e)
+		e.Parent.RemoveChild(e)
+		pre.Parent.InsertBefore(e, pre)
+	}
 	if len(images) > 0 {
 		p := &html.Node{Type: html.ElementNode, Data: "p"}
 		for _, img := range images {
+			img.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: codeMediaMark}, img)
 			img.Parent.RemoveChild(img)
 			p.AppendChild(img)
 		}
@@ -102,7 +117,7 @@ func keepCodeMedia(pre *html.Node) {
 			if i > 0 {
 				p.AppendChild(&html.Node{Type: html.TextNode, Data: " "})
 			}
-			label := strings.Join(strings.Fields(textContent(a)), " ")
+			label := strings.Join(strings.Fields(strings.ReplaceAll(textContent(a), codeMediaMark, "")), " ")
 			if label == "" {
 				label = attr(a, "href") // its content was an image, now above
 			}
@@ -114,6 +129,45 @@ func keepCodeMedia(pre *html.Node) {
 	}
 }
 
+// codeMediaMark stands where keepCodeMedia took an image out of a code
+// block. normalizeText has removed every zero-width space from the text by
+// then, so the mark cannot be the article's.
+const codeMediaMark = "\u200b"
+
+// resolveMediaMarks turns each run of marks into a space where it stood
+// between two words (the picture kept them apart) and into nothing
+// elsewhere; a line left with marks only was the picture's own and goes.
+func resolveMediaMarks(lines []string) []string {
+	var out []string
+	for _, line := range lines {
+		if strings.TrimSpace(strings.ReplaceAll(line, codeMediaMark, "")) == "" && strings.Contains(line, codeMediaMark) {
+			continue
+		}
+		var b strings.Builder
+		for {
+			i := strings.Index(line, codeMediaMark)
+			if i < 0 {
+				b.WriteString(line)
+				break
+			}
+			before := line[:i]
+			rest := line[i:]
+			for strings.HasPrefix(rest, codeMediaMark) {
+				rest = rest[len(codeMediaMark):]
+			}
+			b.WriteString(before)
+			prev, _ := utf8.DecodeLastRuneInString(b.String())
+			next, _ := utf8.DecodeRuneInString(rest)
+			if b.Len() > 0 && rest != "" && !unicode.IsSpace(prev) && !unicode.IsSpace(next) {
+				b.WriteByte(' ')
+			}
+			line = rest
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
 // isInlineCode reports the elements html-to-markdown writes as a code span.
 func isInlineCode(name string) bool {
 	switch name {
@@ -121,6 +175,44 @@ func isInlineCode(name string) bool {
 		return true
 	}
 	return false
+}
+
+// moveCodeEdgeSpaces moves the whitespace at the start and end of an
+// inline code element out of it. A code span drops it, and the words on
+// either side would run into the code ("run<code> make</code>" as
+// "run`make`").
+func moveCodeEdgeSpaces(code *html.Node) {
+	if code.Parent == nil || insideCode(code) || strings.TrimSpace(textContent(code)) == "" {
+		return
+	}
+	for _, first := range []bool{true, false} {
+		var edge *html.Node
+		walk(code, func(n *html.Node) bool {
+			if n.Type == html.TextNode && n.Data != "" && (first && edge == nil || !first) {
+				edge = n
+			}
+			return true
+		})
+		if edge == nil {
+			continue
+		}
+		var trimmed string
+		if first {
+			trimmed = strings.TrimLeftFunc(edge.Data, unicode.IsSpace)
+		} else {
+			trimmed = strings.TrimRightFunc(edge.Data, unicode.IsSpace)
+		}
+		if trimmed == edge.Data {
+			continue
+		}
+		edge.Data = trimmed
+		space := &html.Node{Type: html.TextNode, Data: " "}
+		if first {
+			code.Parent.InsertBefore(space, code)
+		} else {
+			code.Parent.InsertBefore(space, code.NextSibling)
+		}
+	}
 }
 
 // splitInlineCode pushes the code formatting of an inline code element
@@ -166,7 +258,11 @@ func splitInlineCode(code *html.Node) {
 // which would erase the one-<code>-per-line layout of code-snippets.
 func normalizeCodeBlock(pre *html.Node) {
 	lang := codeLanguage(pre)
-	code := strings.Join(codeLines(pre), "\n")
+	lines := codeLines(pre)
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, codeMediaMark) }) {
+		lines = resolveMediaMarks(lines)
+	}
+	code := strings.Join(lines, "\n")
 	for pre.FirstChild != nil {
 		pre.RemoveChild(pre.FirstChild)
 	}
@@ -214,19 +310,26 @@ func codeLines(pre *html.Node) []string {
 
 	var text string
 	if codes > 1 {
+		// What stands between the <code> lines (whitespace, or text a
+		// cleaner left there) reads as one line, however many nodes
+		// it is made of.
 		var lines []string
-		for c := pre.FirstChild; c != nil; c = c.NextSibling {
-			var line string
-			switch {
-			case c.Type == html.ElementNode && c.Data == "code":
-				line = strings.TrimSuffix(codeText(c), "\n")
-			case strings.TrimSpace(codeText(c)) == "":
-				continue
-			default:
-				line = strings.TrimSuffix(codeText(c), "\n")
+		var between strings.Builder
+		flush := func() {
+			if strings.TrimSpace(between.String()) != "" {
+				lines = append(lines, strings.TrimSuffix(between.String(), "\n"))
 			}
-			lines = append(lines, line)
+			between.Reset()
 		}
+		for c := pre.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.Data == "code" {
+				flush()
+				lines = append(lines, strings.TrimSuffix(codeText(c), "\n"))
+				continue
+			}
+			between.WriteString(codeText(c))
+		}
+		flush()
 		text = strings.Join(lines, "\n")
 	} else {
 		text = codeText(pre)
@@ -268,7 +371,7 @@ func codeText(n *html.Node) string {
 		case "script", "style":
 			return
 		}
-		block := n.Data == "div" || n.Data == "p" || n.Data == "li" || n.Data == "section"
+		block := isBlockElement(n)
 		if block && b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
 			b.WriteByte('\n')
 		}

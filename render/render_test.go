@@ -141,6 +141,12 @@ func TestCodeBlocks(t *testing.T) {
 			"![](https://m/i.png)\n\n[https://m/x](https://m/x)\n"},
 		{"inline code around a picture and a link", `<p><code>a<img src="https://a/i.png"><a href="https://a/l">l</a></code></p>`, "`a`![](https://a/i.png)[`l`](https://a/l)\n"},
 		{"inline code around blocks", `<code>a<p>b</p></code>`, "`a`\n\n`b`\n"},
+		{"a picture between words of code keeps them apart", `<pre>a<img src="https://m/i.png">b</pre>`, "![](https://m/i.png)\n\n```\na b\n```\n"},
+		{"an embed in code goes before it", `<pre>a<iframe class="video_iframe" data-mpvid="wxv_1"></iframe>b</pre>`,
+			"> [视频] [`wxv_1`](https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid=wxv_1 \"mparchive:video wxv_1\")\n\n```\na\nb\n```\n"},
+		{"headings in code are lines", `<pre>a<h1>b</h1>c</pre>`, "```\na\nb\nc\n```\n"},
+		{"text between code lines is one line", `<pre><code>a</code>b<!-- c -->d<code>e</code></pre>`, "```\na\nbd\ne\n```\n"},
+		{"space at the edge of inline code stays outside", `<p>run<code> make </code>now</p>`, "run `make` now\n"},
 		{"numbered list before pre is content", `<ul><li>1</li></ul><pre><code>x</code></pre>`, "- 1\n\n```\nx\n```\n"},
 	})
 }

@@ -158,6 +158,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		}
 	}
 	for _, n := range inlineCode {
+		moveCodeEdgeSpaces(n)
 		splitInlineCode(n)
 	}
 	for _, n := range codeBlocks {
