@@ -70,6 +70,7 @@ func analyseLayout(doc *html.Node) {
 			}
 		}
 	}
+	liftHeadings(doc)
 	if len(headingTexts) >= 2 {
 		var blocks []*html.Node
 		walk(doc, func(n *html.Node) bool {
@@ -438,6 +439,39 @@ func makeHeading(n *html.Node, level int) {
 	n.Data = "h" + strconv.Itoa(level)
 	n.DataAtom = 0
 	n.Attr = nil
+}
+
+// liftHeadings moves every heading out of the inline wrappers around it
+// (<strong><p>1. 背景</p></strong>, or an author's <strong><h2>): Markdown
+// cannot put a heading inside emphasis, and html-to-markdown would write
+// neither the heading nor the line break before it, running its text into
+// the text before. The wrapper is split in two around the heading; the
+// heading is bold anyway. Links are not split: their target would be lost.
+func liftHeadings(doc *html.Node) {
+	var headings []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && isRealHeading(n) && n.Parent != nil && n.Parent.Type == html.ElementNode && isWrapper(n.Parent.Data) {
+			headings = append(headings, n)
+		}
+		return true
+	})
+	for _, h := range headings {
+		for p := h.Parent; p != nil && p.Type == html.ElementNode && isWrapper(p.Data) && p.Parent != nil; p = h.Parent {
+			after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
+			for c := h.NextSibling; c != nil; c = h.NextSibling {
+				p.RemoveChild(c)
+				after.AppendChild(c)
+			}
+			p.RemoveChild(h)
+			p.Parent.InsertBefore(h, p.NextSibling)
+			if after.FirstChild != nil {
+				p.Parent.InsertBefore(after, h.NextSibling)
+			}
+			if p.FirstChild == nil {
+				p.Parent.RemoveChild(p)
+			}
+		}
+	}
 }
 
 // unwrapBold removes the <strong> and <b> inside n, keeping their content.

@@ -21,6 +21,8 @@ func TestHeadings(t *testing.T) {
 		{"partly bold stays", `<p><strong>1. 注意</strong>正文</p><p>正文。</p>`, "**1. 注意**正文\n\n正文。\n"},
 		{"bold around a whole heading dropped", `<h1><strong><span>●</span> 标题</strong></h1><p>正文。</p>`, "# ● 标题\n\n正文。\n"},
 		{"bold in part of a heading kept", `<h2>标题 <strong>重点</strong></h2><p>正文。</p>`, "## 标题 **重点**\n\n正文。\n"},
+		{"heading inside bold lifted out", `<p>x</p><strong>前<h2>标题</h2>后</strong>`, "x\n\n**前**\n\n## 标题\n\n**后**\n"},
+		{"line promoted inside bold lifted out", `<strong><p>1. 背景</p></strong><p>正文</p>`, "## 1. 背景\n\n正文\n"},
 		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
 	})
 }

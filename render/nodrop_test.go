@@ -34,12 +34,12 @@ import (
 //
 //   - elements that are not rendered: head, title, script, style, template,
 //     noscript and iframe (whose content the parser keeps as raw text), the
-//     fallback content inside video, audio and object (shown only by
-//     browsers that cannot play the media), and the code-snippet
-//     line-number list (isCodeLineIndex: empty items that CSS numbers);
+//     fallback content inside video and audio (shown only by browsers
+//     that cannot play the media), and the code-snippet line-number list
+//     (isCodeLineIndex: empty items that CSS numbers);
 //   - hidden elements (isHidden: the hidden attribute or display:none),
 //     where editors park alternative layouts;
-//   - form controls (input, textarea, select): WeChat's editor cannot
+//   - form controls (input, textarea): WeChat's editor cannot
 //     insert them and its sanitizer removes them, and so does the converter;
 //   - in code blocks, lines that are only a leaked CSS counter
 //     ("counter(line)"): a browser drew a line number there.
@@ -137,7 +137,7 @@ func (inv *contentInventory) tokenCount() int {
 func notRendered(name string) bool {
 	switch name {
 	case "head", "title", "script", "style", "template", "noscript", "iframe",
-		"input", "textarea", "select":
+		"input", "textarea":
 		return true
 	}
 	return false
@@ -147,7 +147,7 @@ func notRendered(name string) bool {
 // beside a picture: the text on either side is not one word.
 func separatesWords(n *html.Node) bool {
 	switch n.Data {
-	case "br", "img", "hr", "td", "th", "tr", "li", "dd", "dt", "video", "audio", "object":
+	case "br", "img", "hr", "td", "th", "tr", "li", "dd", "dt":
 		return true
 	}
 	if isBlockElement(n) || isEmbedCandidate(n) {
@@ -206,7 +206,7 @@ func inputContent(body string) (*contentInventory, error) {
 			}
 			if isEmbedCandidate(n) {
 				addEmbedCovers(inv, n)
-				if n.Data == "video" || n.Data == "audio" || n.Data == "object" {
+				if n.Data == "video" || n.Data == "audio" {
 					return
 				}
 			}
