@@ -78,7 +78,9 @@ func replaceEmbeds(doc *html.Node) {
 		}
 		if isEmbedCandidate(n) {
 			found = append(found, n)
-			return false
+			// Content of a WeChat element is kept (below), with the
+			// embeds it may hold.
+			return isCustomElement(n) && !childrenBlank(n)
 		}
 		return true
 	})

@@ -70,7 +70,7 @@ func analyseLayout(doc *html.Node) {
 			}
 		}
 	}
-	liftHeadings(doc)
+	liftBlocksOutOfInline(doc)
 	if len(headingTexts) >= 2 {
 		var blocks []*html.Node
 		walk(doc, func(n *html.Node) bool {
@@ -441,31 +441,37 @@ func makeHeading(n *html.Node, level int) {
 	n.Attr = nil
 }
 
-// liftHeadings moves every heading out of the inline wrappers around it
-// (<strong><p>1. 背景</p></strong>, or an author's <strong><h2>): Markdown
-// cannot put a heading inside emphasis, and html-to-markdown would write
-// neither the heading nor the line break before it, running its text into
-// the text before. The wrapper is split in two around the heading; the
-// heading is bold anyway. Links are not split: their target would be lost.
-func liftHeadings(doc *html.Node) {
-	var headings []*html.Node
+// liftBlocksOutOfInline moves every heading out of the inline wrappers around it
+// (<strong><p>1. 背景</p></strong>, or an author's <strong><h2>), and every
+// rule out of wrappers and links: Markdown cannot put either inside inline
+// markup, and html-to-markdown would write neither the block nor the line
+// break before it, running its text into the text before. The wrapper is
+// split in two around the block (a heading is bold anyway, a link's two
+// halves keep its target). A heading in a link stays there: the link then
+// goes inside the heading, and its target is kept.
+func liftBlocksOutOfInline(doc *html.Node) {
+	liftable := func(n *html.Node, p *html.Node) bool {
+		return p != nil && p.Type == html.ElementNode && p.Parent != nil &&
+			(isWrapper(p.Data) || n.Data == "hr" && p.Data == "a")
+	}
+	var blocks []*html.Node
 	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && isRealHeading(n) && n.Parent != nil && n.Parent.Type == html.ElementNode && isWrapper(n.Parent.Data) {
-			headings = append(headings, n)
+		if n.Type == html.ElementNode && (isRealHeading(n) || n.Data == "hr") && liftable(n, n.Parent) {
+			blocks = append(blocks, n)
 		}
 		return true
 	})
-	for _, h := range headings {
-		for p := h.Parent; p != nil && p.Type == html.ElementNode && isWrapper(p.Data) && p.Parent != nil; p = h.Parent {
+	for _, b := range blocks {
+		for p := b.Parent; liftable(b, p); p = b.Parent {
 			after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
-			for c := h.NextSibling; c != nil; c = h.NextSibling {
+			for c := b.NextSibling; c != nil; c = b.NextSibling {
 				p.RemoveChild(c)
 				after.AppendChild(c)
 			}
-			p.RemoveChild(h)
-			p.Parent.InsertBefore(h, p.NextSibling)
+			p.RemoveChild(b)
+			p.Parent.InsertBefore(b, p.NextSibling)
 			if after.FirstChild != nil {
-				p.Parent.InsertBefore(after, h.NextSibling)
+				p.Parent.InsertBefore(after, b.NextSibling)
 			}
 			if p.FirstChild == nil {
 				p.Parent.RemoveChild(p)
