@@ -441,28 +441,26 @@ func makeHeading(n *html.Node, level int) {
 	n.Attr = nil
 }
 
-// liftBlocksOutOfInline moves every heading out of the inline wrappers around it
-// (<strong><p>1. 背景</p></strong>, or an author's <strong><h2>), and every
-// rule out of wrappers and links: Markdown cannot put either inside inline
-// markup, and html-to-markdown would write neither the block nor the line
-// break before it, running its text into the text before. The wrapper is
-// split in two around the block (a heading is bold anyway, a link's two
-// halves keep its target). A heading in a link stays there: the link then
-// goes inside the heading, and its target is kept.
+// liftBlocksOutOfInline moves blocks out of the elements Markdown cannot
+// nest them in: a heading or a rule out of inline wrappers
+// (<strong><p>1. 背景</p></strong>, an author's <strong><h2>), a rule out
+// of a link, and a list, table, code block, quote, embed or rule out of a
+// heading, which is one line. Left inside, html-to-markdown would write
+// neither the block nor the line break before it, running its text into
+// the text before. The outer element is split in two around the block (a
+// heading is bold anyway; a link's two halves keep its target; a heading's
+// second half is a heading too). A heading in a link stays there: the link
+// then goes inside the heading, and its target is kept.
 func liftBlocksOutOfInline(doc *html.Node) {
-	liftable := func(n *html.Node, p *html.Node) bool {
-		return p != nil && p.Type == html.ElementNode && p.Parent != nil &&
-			(isWrapper(p.Data) || n.Data == "hr" && p.Data == "a")
-	}
 	var blocks []*html.Node
 	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && (isRealHeading(n) || n.Data == "hr") && liftable(n, n.Parent) {
+		if n.Type == html.ElementNode && (isRealHeading(n) || isAtomicBlock(n)) && mustLift(n, n.Parent) {
 			blocks = append(blocks, n)
 		}
 		return true
 	})
 	for _, b := range blocks {
-		for p := b.Parent; liftable(b, p); p = b.Parent {
+		for p := b.Parent; mustLift(b, p); p = b.Parent {
 			after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
 			for c := b.NextSibling; c != nil; c = b.NextSibling {
 				p.RemoveChild(c)
@@ -478,6 +476,35 @@ func liftBlocksOutOfInline(doc *html.Node) {
 			}
 		}
 	}
+}
+
+// mustLift reports whether block b may not stay inside its parent p.
+func mustLift(b, p *html.Node) bool {
+	if p == nil || p.Type != html.ElementNode || p.Parent == nil {
+		return false
+	}
+	switch {
+	case isRealHeading(p):
+		return isAtomicBlock(b) || isRealHeading(b)
+	case p.Data == "a":
+		return b.Data == "hr"
+	case isWrapper(p.Data):
+		return isRealHeading(b) || b.Data == "hr" || insideHeading(p)
+	}
+	return false
+}
+
+// insideHeading reports an inline element within a heading.
+func insideHeading(n *html.Node) bool {
+	for p := n.Parent; p != nil && p.Type == html.ElementNode; p = p.Parent {
+		if isRealHeading(p) {
+			return true
+		}
+		if !isWrapper(p.Data) && p.Data != "a" {
+			return false
+		}
+	}
+	return false
 }
 
 // unwrapBold removes the <strong> and <b> inside n, keeping their content.

@@ -24,6 +24,7 @@ func TestHeadings(t *testing.T) {
 		{"heading inside bold lifted out", `<p>x</p><strong>前<h2>标题</h2>后</strong>`, "x\n\n**前**\n\n## 标题\n\n**后**\n"},
 		{"line promoted inside bold lifted out", `<strong><p>1. 背景</p></strong><p>正文</p>`, "## 1. 背景\n\n正文\n"},
 		{"rule inside a link lifted out", `0<a href="https://m/l">a<hr>b</a>`, "0[a](https://m/l)\n\n* * *\n\n[b](https://m/l)\n"},
+		{"blocks inside a heading lifted out", `<h1>a<ul><li>b</li></ul><span>c<pre>d</pre></span>e</h1>`, "# a\n\n- b\n\n# c\n\n```\nd\n```\n\n# e\n"},
 		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
 	})
 }
