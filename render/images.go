@@ -64,7 +64,11 @@ func addBackgroundImages(n *html.Node, opts Options) {
 				{Key: "alt", Val: ""},
 			},
 		}
-		n.InsertBefore(img, n.FirstChild)
+		if isVoidElement(n.Data) {
+			n.Parent.InsertBefore(img, n) // it can hold nothing
+		} else {
+			n.InsertBefore(img, n.FirstChild)
+		}
 	}
 }
 

@@ -488,10 +488,20 @@ func mustLift(b, p *html.Node) bool {
 		return isAtomicBlock(b) || isRealHeading(b)
 	case p.Data == "a":
 		return b.Data == "hr"
-	case isWrapper(p.Data):
+	case isInline(p):
 		return isRealHeading(b) || b.Data == "hr" || insideHeading(p)
 	}
 	return false
+}
+
+// isInline reports the elements laid out in a line: the wrappers and any
+// element not known as a block, custom ones included.
+func isInline(n *html.Node) bool {
+	switch n.Data {
+	case "html", "body", "a":
+		return false
+	}
+	return !isBlockElement(n)
 }
 
 // insideHeading reports an inline element within a heading.
@@ -500,7 +510,7 @@ func insideHeading(n *html.Node) bool {
 		if isRealHeading(p) {
 			return true
 		}
-		if !isWrapper(p.Data) && p.Data != "a" {
+		if !isInline(p) && p.Data != "a" {
 			return false
 		}
 	}

@@ -147,8 +147,11 @@ func notRendered(name string) bool {
 // beside a picture: the text on either side is not one word.
 func separatesWords(n *html.Node) bool {
 	switch n.Data {
-	case "br", "img", "hr", "td", "th", "tr", "li", "dd", "dt":
+	case "br", "hr", "td", "th", "tr", "li", "dd", "dt":
 		return true
+	case "img":
+		// A placeholder pixel is not a picture; words around it touch.
+		return imgSource(n) != "" || len(styleImages(attr(n, "style"))) > 0
 	}
 	if isBlockElement(n) || isEmbedCandidate(n) {
 		return true

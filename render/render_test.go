@@ -60,6 +60,8 @@ func TestImages(t *testing.T) {
 		{"css background with &quot;", `<section style="background-image:url(&quot;https://a/bg.png&quot;)"><p>标题</p></section>`, "![](https://a/bg.png)\n\n标题\n"},
 		{"css background shorthand", `<section style="color:red;background: url('https://a/bg.jpg') no-repeat"><br></section>`, "![](https://a/bg.jpg)\n"},
 		{"character reference in a destination escaped", `<img src="https://a/?x=1&amp;copy;=2&amp;y=3">`, "![](https://a/?x=1\\&copy;=2&y=3)\n"},
+		{"background of an img kept", `<p>a<img style="background:url(https://a/b.png)">b<img src="https://a/i.png" style="background-image:url(https://a/c.png)"></p>`,
+			"a![](https://a/b.png)b![](https://a/c.png)![](https://a/i.png)\n"},
 		{"css data url ignored", `<section style="background-image:url(data:image/png;base64,AAAA)"><p>t</p></section>`, "t\n"},
 	})
 }

@@ -77,7 +77,7 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	opts := optionsFrom(ctx)
 
-	var hidden, scriptLinks, images, backgrounds, lineIndexes, codeBlocks, inlineCode []*html.Node
+	var hidden, scriptLinks, pictures, lineIndexes, codeBlocks, inlineCode []*html.Node
 	var texts, displayBlocks, styleMarkers []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
@@ -92,6 +92,10 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			hidden = append(hidden, n)
 			return false
 		}
+		style := attr(n, "style")
+		if n.Data == "img" || strings.Contains(style, "url(") {
+			pictures = append(pictures, n)
+		}
 		switch n.Data {
 		case "mp-style-type":
 			// An editor marker, removed as a tag type; text inside one
@@ -99,8 +103,6 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			if !childrenBlank(n) {
 				styleMarkers = append(styleMarkers, n)
 			}
-		case "img":
-			images = append(images, n)
 		case "pre":
 			codeBlocks = append(codeBlocks, n)
 		case "a":
@@ -115,10 +117,6 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		}
 		if isInlineCode(n.Data) {
 			inlineCode = append(inlineCode, n)
-		}
-		style := attr(n, "style")
-		if strings.Contains(style, "url(") {
-			backgrounds = append(backgrounds, n)
 		}
 		if isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style) {
 			displayBlocks = append(displayBlocks, n)
@@ -139,11 +137,15 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		dom.UnwrapNode(n)
 	}
 	replaceEmbeds(doc)
-	for _, n := range images {
-		resolveImage(n, opts)
-	}
-	for _, n := range backgrounds {
-		addBackgroundImages(n, opts)
+	// In document order; an element's background before its own source,
+	// which resolveImage replaces its attributes with.
+	for _, n := range pictures {
+		if strings.Contains(attr(n, "style"), "url(") {
+			addBackgroundImages(n, opts)
+		}
+		if n.Data == "img" {
+			resolveImage(n, opts)
+		}
 	}
 	for _, n := range texts {
 		if n.Parent != nil {
