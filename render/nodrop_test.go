@@ -168,7 +168,10 @@ var linkSchemes = regexp.MustCompile(`(?i)^(?:https?|mailto):`)
 // inputContent lists what a reader sees in an article body, as defined at
 // the top of this file.
 func inputContent(body string) (*contentInventory, error) {
-	doc, err := parseArticle(body)
+	// A browser decodes the bytes before it parses: bytes that are not
+	// UTF-8 are U+FFFD, even when a tag splits what would otherwise
+	// have been one character.
+	doc, err := parseArticle(strings.ToValidUTF8(body, "\uFFFD"))
 	if err != nil {
 		return nil, err
 	}
@@ -612,8 +615,16 @@ func checkNoDroppedContent(body, md string, rec *noDropRecorder) noDropReport {
 		}
 		return false
 	}
+	asked := func(set map[string]bool, u string) bool {
+		for k := range set {
+			if strings.ToValidUTF8(k, "\uFFFD") == u {
+				return true
+			}
+		}
+		return false
+	}
 	for _, u := range in.images {
-		if !rec.imagesAsked[u] {
+		if !asked(rec.imagesAsked, u) {
 			r.problems = append(r.problems, fmt.Sprintf("image %q never passed to ImageURL", u))
 		}
 		if !has(out.images, rec.prefix+u) {
@@ -621,7 +632,7 @@ func checkNoDroppedContent(body, md string, rec *noDropRecorder) noDropReport {
 		}
 	}
 	for _, u := range in.links {
-		if !rec.linksAsked[u] {
+		if !asked(rec.linksAsked, u) {
 			r.problems = append(r.problems, fmt.Sprintf("link %q never passed to LinkURL", u))
 		}
 		if !has(out.links, u) {
