@@ -224,7 +224,7 @@ func embedOf(n *html.Node) (Embed, bool) {
 	if !isWebURL(e.Cover) {
 		e.Cover = ""
 	}
-	if e.Kind == EmbedIframe && e.URL == "" && e.ID == "" {
+	if e.Kind == EmbedIframe && e.URL == "" && e.ID == "" && e.Cover == "" {
 		return Embed{}, false
 	}
 	if (e.Kind == EmbedVideoFile || e.Kind == EmbedAudioFile) && e.URL == "" && e.Cover == "" {
@@ -339,6 +339,7 @@ func iframeEmbed(n *html.Node, e *Embed) {
 	if isWebURL(src) {
 		e.URL = absoluteMP(src)
 	}
+	e.Cover = decodeCover(attr(n, "data-cover")) // the archive downloads it
 }
 
 func urlHost(u string) string {
