@@ -616,6 +616,7 @@ func checkNoDroppedContent(body, md string, rec *noDropRecorder) noDropReport {
 		return false
 	}
 	asked := func(set map[string]bool, u string) bool {
+		u = strings.ToValidUTF8(u, "\uFFFD") // a percent-decoded cover may not be UTF-8
 		for k := range set {
 			if strings.ToValidUTF8(k, "\uFFFD") == u {
 				return true
