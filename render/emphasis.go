@@ -28,6 +28,7 @@ import (
 // fixEmphasisFlanking applies the rule above to every emphasis element,
 // innermost first so that an outer element sees the moved punctuation.
 func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
+	joinTouchingEmphasis(doc)
 	var emphasis []*html.Node
 	var collect func(*html.Node)
 	collect = func(n *html.Node) {
@@ -42,6 +43,100 @@ func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
 	for _, n := range emphasis {
 		fixFlanking(n)
 	}
+}
+
+// emphasisKind groups the elements written with the same delimiter.
+func emphasisKind(name string) string {
+	switch name {
+	case "strong", "b":
+		return "**"
+	case "em", "i":
+		return "*"
+	case "del", "s", "strike":
+		return "~~"
+	}
+	return ""
+}
+
+// joinTouchingEmphasis merges emphasis that nothing separates on screen:
+// "<b>甲</b><u><b>乙</b></u>" would be written "**甲****乙**", a delimiter
+// run CommonMark cannot split, and renderers print the asterisks, cutting
+// the word in two. html-to-markdown merges such elements only when they
+// are siblings, and nests a second one inside the first when it merges
+// bold with italic ("<b>甲</b><em><b>乙</b></em>"). Emphasis inside
+// emphasis of its kind is unwrapped first, then each element takes in the
+// emphasis of its kind that follows it through wrappers that render
+// nothing of their own.
+func joinTouchingEmphasis(doc *html.Node) {
+	var all []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && emphasisKind(n.Data) != "" {
+			all = append(all, n)
+		}
+		return true
+	})
+	for _, n := range all {
+		for p := n.Parent; p != nil; p = p.Parent {
+			if p.Type == html.ElementNode && emphasisKind(p.Data) == emphasisKind(n.Data) {
+				dom.UnwrapNode(n)
+				break
+			}
+		}
+	}
+	for _, n := range all {
+		if n.Parent == nil {
+			continue
+		}
+		for {
+			next := touchingEmphasis(n)
+			if next == nil {
+				break
+			}
+			for c := next.FirstChild; c != nil; c = next.FirstChild {
+				next.RemoveChild(c)
+				n.AppendChild(c)
+			}
+			next.Parent.RemoveChild(next)
+		}
+	}
+}
+
+// touchingEmphasis returns the emphasis of n's kind rendered right after
+// n, looking out of and into transparent wrappers, or nil.
+func touchingEmphasis(n *html.Node) *html.Node {
+	cur := n
+	for cur.NextSibling == nil {
+		if cur = cur.Parent; cur == nil || cur.Type != html.ElementNode || !isTransparent(cur) {
+			return nil
+		}
+	}
+	next := cur.NextSibling
+	for {
+		switch {
+		case next == nil:
+			return nil
+		case next.Type == html.TextNode && next.Data == "", next.Type == html.CommentNode:
+			next = next.NextSibling
+			continue
+		case next.Type != html.ElementNode:
+			return nil
+		case emphasisKind(next.Data) == emphasisKind(n.Data):
+			return next
+		case isTransparent(next):
+			next = next.FirstChild
+			continue
+		}
+		return nil
+	}
+}
+
+// isTransparent reports inline elements html-to-markdown writes as their
+// content alone: styling wrappers and unknown elements.
+func isTransparent(n *html.Node) bool {
+	if emphasisKind(n.Data) != "" || isInlineCode(n.Data) {
+		return false
+	}
+	return isWrapper(n.Data) || n.DataAtom == 0 && !isBlockElement(n) && !isEmbedCandidate(n)
 }
 
 func isEmphasis(name string) bool {

@@ -163,6 +163,8 @@ func TestEmphasisNextToCJKPunctuation(t *testing.T) {
 		{"image edge unwraps", `<p>字<strong><img src="https://a/e.png">字</strong></p>`, "字![](https://a/e.png)字\n"},
 		{"nested", `<p>甲<strong><em>“乙”</em></strong>丙</p>`, "甲“***乙***”丙\n"},
 		{"em and del", `<p>甲<em>（乙）</em>丙<del>丁！</del>戊</p>`, "甲（*乙*）丙~~丁~~！戊\n"},
+		{"bold touching bold through a wrapper joins", `<p>0<b>1</b><u><b>2</b>3</u></p>`, "0**12**3\n"},
+		{"bold touching bold through an anchor without target joins", `<p><b>1</b><a><b>2</b></a></p>`, "**12**\n"},
 		{"latin untouched", `<p><strong>Bold,</strong> text</p>`, "**Bold,** text\n"},
 	})
 }

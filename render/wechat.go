@@ -106,7 +106,12 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		case "pre":
 			codeBlocks = append(codeBlocks, n)
 		case "a":
-			if isScriptURL(attr(n, "href")) {
+			// Script links lose their link and keep their text. So do
+			// anchors without a target (hashtags, decorations): left in
+			// place, they would keep the bold on either side from
+			// merging ("**甲****乙**", which renderers print literally).
+			href := attr(n, "href")
+			if isScriptURL(href) || href == "" && attr(n, "data-miniprogram-appid") == "" {
 				scriptLinks = append(scriptLinks, n)
 			}
 		case "ul", "ol":
