@@ -96,7 +96,9 @@ func replaceEmbeds(doc *html.Node) {
 		}
 		n.Parent.InsertBefore(embedNode(e), n)
 		if isCustomElement(n) && !childrenBlank(n) {
-			unwrap(n) // WeChat's widgets are empty; text put inside one stays
+			// WeChat's widgets are empty; text put inside one stays,
+			// under the widget's card.
+			n.Data, n.DataAtom, n.Attr = "div", 0, nil
 			continue
 		}
 		n.Parent.RemoveChild(n)

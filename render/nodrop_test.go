@@ -153,8 +153,15 @@ func separatesWords(n *html.Node) bool {
 		// A placeholder pixel is not a picture; words around it touch.
 		return imgSource(n) != "" || len(styleImages(attr(n, "style"))) > 0
 	}
-	if isBlockElement(n) || isEmbedCandidate(n) {
+	if isBlockElement(n) {
 		return true
+	}
+	if isEmbedCandidate(n) {
+		// An embed is a card or player of its own, but an unknown
+		// WeChat element with content is an inline element like any
+		// unknown one, and the converter keeps it so.
+		_, known := embedKinds[n.Data]
+		return known || !isCustomEmbedElement(n) || childrenBlank(n)
 	}
 	// The converter, like a browser, lays out a wrapper styled
 	// display:block as a line of its own.
