@@ -26,21 +26,22 @@ import (
 // articles leak into the code ("counter(line)", truncated to "ounter(line").
 var leakedCounter = regexp.MustCompile(`^\s*[ce]?ounter\(line\)?\s*$`)
 
-// isCodeLineIndex reports a code-snippet line-number list: by class, or,
-// once classes are stripped, a list of empty (or leaked counter) items
+// isCodeLineIndex reports a code-snippet line-number list, a list of empty
+// (or leaked counter) items: by class, or, once classes are stripped,
 // directly followed by a <pre>. Lists of numbers are kept: they could be
 // content, and losing content is worse than a stray list.
 func isCodeLineIndex(list *html.Node) bool {
-	if hasClassPrefix(list, "code-snippet__line-index") {
-		return true
+	byClass := hasClassPrefix(list, "code-snippet__line-index")
+	if !byClass {
+		next := list.NextSibling
+		for next != nil && next.Type == html.TextNode && strings.TrimSpace(next.Data) == "" {
+			next = next.NextSibling
+		}
+		if next == nil || next.Type != html.ElementNode || next.Data != "pre" {
+			return false
+		}
 	}
-	next := list.NextSibling
-	for next != nil && next.Type == html.TextNode && strings.TrimSpace(next.Data) == "" {
-		next = next.NextSibling
-	}
-	if next == nil || next.Type != html.ElementNode || next.Data != "pre" {
-		return false
-	}
+	// Even by its class, a list that holds text is not only numbers.
 	items := 0
 	for li := list.FirstChild; li != nil; li = li.NextSibling {
 		if li.Type == html.TextNode && strings.TrimSpace(li.Data) == "" {
@@ -55,7 +56,7 @@ func isCodeLineIndex(list *html.Node) bool {
 		}
 		items++
 	}
-	return items > 0
+	return byClass || items > 0
 }
 
 func textContent(n *html.Node) string {

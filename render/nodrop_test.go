@@ -373,7 +373,7 @@ func preText(pre *html.Node, inv *contentInventory) string {
 		default:
 			return
 		}
-		if notRendered(n.Data) || isHidden(n) {
+		if notRendered(n.Data) || isHidden(n) || (n.Data == "ul" || n.Data == "ol") && isCodeLineIndex(n) {
 			return
 		}
 		switch n.Data {
