@@ -70,7 +70,6 @@ func analyseLayout(doc *html.Node) {
 			}
 		}
 	}
-	liftBlocksOutOfInline(doc)
 	if len(headingTexts) >= 2 {
 		var blocks []*html.Node
 		walk(doc, func(n *html.Node) bool {
@@ -442,15 +441,17 @@ func makeHeading(n *html.Node, level int) {
 }
 
 // liftBlocksOutOfInline moves blocks out of the elements Markdown cannot
-// nest them in: a heading or a rule out of inline wrappers
-// (<strong><p>1. 背景</p></strong>, an author's <strong><h2>), a rule out
-// of a link, and a list, table, code block, quote, embed or rule out of a
-// heading, which is one line. Left inside, html-to-markdown would write
-// neither the block nor the line break before it, running its text into
-// the text before. The outer element is split in two around the block (a
-// heading is bold anyway; a link's two halves keep its target; a heading's
-// second half is a heading too). A heading in a link stays there: the link
-// then goes inside the heading, and its target is kept.
+// nest them in: headings, lists, tables, code, quotes, embeds and rules
+// out of inline elements (<strong><p>1. 背景</p></strong> made a heading,
+// an author's <strong><h2>, a typed list inside <strong>), the same but
+// headings out of links, and all but headings out of a heading, which is
+// one line. Left inside, html-to-markdown would write neither the block
+// nor the line break before it, running its text into the text before.
+// The outer element is split in two around the block: a heading is bold
+// anyway, a heading's second half is a heading too, and a link's halves
+// keep its target (a link around nothing but the block gets a link of
+// its own under it). A heading in a link stays there: the link then goes
+// inside the heading, and its target is kept.
 func liftBlocksOutOfInline(doc *html.Node) {
 	var blocks []*html.Node
 	walk(doc, func(n *html.Node) bool {
@@ -471,6 +472,13 @@ func liftBlocksOutOfInline(doc *html.Node) {
 			if after.FirstChild != nil {
 				p.Parent.InsertBefore(after, b.NextSibling)
 			}
+			if p.Data == "a" && childrenBlank(p) && childrenBlank(after) && attr(p, "href") != "" {
+				// The link held nothing but the block: its target stays,
+				// as a link of its own under the block.
+				label := &html.Node{Type: html.ElementNode, Data: "a", Attr: slices.Clone(p.Attr)}
+				label.AppendChild(&html.Node{Type: html.TextNode, Data: attr(p, "href")})
+				p.Parent.InsertBefore(label, b.NextSibling)
+			}
 			if p.FirstChild == nil {
 				p.Parent.RemoveChild(p)
 			}
@@ -487,9 +495,9 @@ func mustLift(b, p *html.Node) bool {
 	case isRealHeading(p):
 		return isAtomicBlock(b) || isRealHeading(b)
 	case p.Data == "a":
-		return b.Data == "hr"
+		return isAtomicBlock(b)
 	case isInline(p):
-		return isRealHeading(b) || b.Data == "hr" || insideHeading(p)
+		return true
 	}
 	return false
 }

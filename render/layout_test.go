@@ -25,6 +25,9 @@ func TestHeadings(t *testing.T) {
 		{"line promoted inside bold lifted out", `<strong><p>1. 背景</p></strong><p>正文</p>`, "## 1. 背景\n\n正文\n"},
 		{"rule inside a link lifted out", `0<a href="https://m/l">a<hr>b</a>`, "0[a](https://m/l)\n\n* * *\n\n[b](https://m/l)\n"},
 		{"blocks inside a heading lifted out", `<h1>a<ul><li>b</li></ul><span>c<pre>d</pre></span>e</h1>`, "# a\n\n- b\n\n# c\n\n```\nd\n```\n\n# e\n"},
+		{"typed list inside bold lifted out", `<strong>0<p>2. 甲</p><p>3. 乙</p></strong>`, "**0**\n\n2. 甲\n3. 乙\n"},
+		{"code inside a link lifted out, both halves linked", `<a href="https://m/l">x<pre>a</pre>y</a>`, "[x](https://m/l)\n\n```\na\n```\n\n[y](https://m/l)\n"},
+		{"a link around a list only keeps its target", `<a href="https://m/l"><ul><li>a</li></ul></a>`, "- a\n\n[https://m/l](https://m/l)\n"},
 		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
 	})
 }

@@ -178,6 +178,8 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	trimLineStartIndent(doc)
 	tightenListItems(doc)
 	analyseLayout(doc)
+	// Last: the layout pass makes headings and lists.
+	liftBlocksOutOfInline(doc)
 }
 
 // entityLookalike is a character reference as CommonMark reads one in
