@@ -45,6 +45,27 @@ func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
 	}
 }
 
+// shieldCodeInEmphasis stops html-to-markdown from inserting a space
+// before bold or italic that starts with inline code, and after one that
+// ends with it ("字<b><code>x</code></b>字" as "字 **`x`** 字"): its
+// AddSpace looks only at the first and last child, so an empty text node
+// there turns it off. fixEmphasisFlanking then decides as for any other
+// edge, unwrapping the emphasis where a delimiter would not flank: the
+// text stays as written.
+func shieldCodeInEmphasis(doc *html.Node) {
+	var emphasis []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && (emphasisKind(n.Data) == "**" || emphasisKind(n.Data) == "*") {
+			emphasis = append(emphasis, n)
+		}
+		return true
+	})
+	for _, n := range emphasis {
+		n.InsertBefore(&html.Node{Type: html.TextNode}, n.FirstChild)
+		n.AppendChild(&html.Node{Type: html.TextNode})
+	}
+}
+
 // emphasisKind groups the elements written with the same delimiter.
 func emphasisKind(name string) string {
 	switch name {

@@ -165,6 +165,8 @@ func TestEmphasisNextToCJKPunctuation(t *testing.T) {
 		{"em and del", `<p>甲<em>（乙）</em>丙<del>丁！</del>戊</p>`, "甲（*乙*）丙~~丁~~！戊\n"},
 		{"bold touching bold through a wrapper joins", `<p>0<b>1</b><u><b>2</b>3</u></p>`, "0**12**3\n"},
 		{"bold touching bold through an anchor without target joins", `<p><b>1</b><a><b>2</b></a></p>`, "**12**\n"},
+		{"code at the edge of bold gets no space", `<p>字<strong><code>x</code></strong>字</p>`, "字`x`字\n"},
+		{"code in bold between punctuation stays bold", `<p>（<strong><code>x</code></strong>）</p>`, "（**`x`**）\n"},
 		{"latin untouched", `<p><strong>Bold,</strong> text</p>`, "**Bold,** text\n"},
 	})
 }

@@ -180,6 +180,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	analyseLayout(doc)
 	// Last: the layout pass makes headings and lists.
 	liftBlocksOutOfInline(doc)
+	shieldCodeInEmphasis(doc)
 }
 
 // entityLookalike is a character reference as CommonMark reads one in
