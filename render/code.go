@@ -216,41 +216,70 @@ func moveCodeEdgeSpaces(code *html.Node) {
 	}
 }
 
-// splitInlineCode pushes the code formatting of an inline code element
-// down onto its text when it holds what a code span cannot: a code span is
-// only text, so a picture or a link inside it would be lost, and blocks
-// inside it would run together ("a<p>b</p>" as "ab"). Each piece of text
-// becomes a code span of its own and the picture, link or block stays
-// where it was.
+// splitInlineCode splits an inline code element around what a code span
+// cannot hold: a code span is only text, so a picture or a link inside it
+// would be lost, and blocks inside it would run together ("a<p>b</p>" as
+// "ab"). The picture, link or block moves out between the two halves of
+// the code (and of any wrapper between), and a link's text is code again
+// inside the link. Text on either side stays in one span each, so no two
+// spans touch ("`a``b`" would read as one span holding backticks).
 func splitInlineCode(code *html.Node) {
 	if code.Parent == nil || insideCode(code) {
 		return
 	}
-	needed := false
-	walk(code, func(n *html.Node) bool {
-		if n != code && n.Type == html.ElementNode &&
-			(n.Data == "img" || n.Data == "a" && attr(n, "href") != "" || isBlockElement(n)) {
-			needed = true
+	for code != nil {
+		var b *html.Node
+		walk(code, func(n *html.Node) bool {
+			if b == nil && n != code && n.Type == html.ElementNode &&
+				(n.Data == "img" || n.Data == "a" && attr(n, "href") != "" || isBlockElement(n)) {
+				b = n
+			}
+			return b == nil
+		})
+		if b == nil {
+			return
 		}
-		return !needed
-	})
-	if !needed {
-		return
-	}
-	var texts []*html.Node
-	walk(code, func(n *html.Node) bool {
-		if n.Type == html.TextNode && strings.TrimSpace(n.Data) != "" {
-			texts = append(texts, n)
+		next := splitAround(b, code)
+		if b.Data == "a" && b.FirstChild != nil {
+			inner := &html.Node{Type: html.ElementNode, Data: code.Data, DataAtom: code.DataAtom}
+			for c := b.FirstChild; c != nil; c = b.FirstChild {
+				b.RemoveChild(c)
+				inner.AppendChild(c)
+			}
+			b.AppendChild(inner)
+			splitInlineCode(inner)
 		}
-		return true
-	})
-	for _, t := range texts {
-		span := &html.Node{Type: html.ElementNode, Data: code.Data, DataAtom: code.DataAtom}
-		t.Parent.InsertBefore(span, t)
-		t.Parent.RemoveChild(t)
-		span.AppendChild(t)
+		code = next
 	}
-	unwrap(code)
+}
+
+// splitAround moves b out of its ancestors up to and including top,
+// splitting each in two: what came before b stays, what came after goes
+// into a copy placed after b. It returns top's copy, or nil when nothing
+// came after b.
+func splitAround(b, top *html.Node) *html.Node {
+	for {
+		p := b.Parent
+		after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
+		for c := b.NextSibling; c != nil; c = b.NextSibling {
+			p.RemoveChild(c)
+			after.AppendChild(c)
+		}
+		p.RemoveChild(b)
+		p.Parent.InsertBefore(b, p.NextSibling)
+		if after.FirstChild != nil {
+			p.Parent.InsertBefore(after, b.NextSibling)
+		}
+		if p.FirstChild == nil {
+			p.Parent.RemoveChild(p)
+		}
+		if p == top {
+			if after.FirstChild == nil {
+				return nil
+			}
+			return after
+		}
+	}
 }
 
 // normalizeCodeBlock replaces the content of a <pre> with its final text
