@@ -222,7 +222,8 @@ func moveCodeEdgeSpaces(code *html.Node) {
 // "ab"). The picture, link or block moves out between the two halves of
 // the code (and of any wrapper between), and a link's text is code again
 // inside the link. Text on either side stays in one span each, so no two
-// spans touch ("`a“b`" would read as one span holding backticks).
+// spans touch: side by side, they would read as one span holding
+// backticks.
 func splitInlineCode(code *html.Node) {
 	if code.Parent == nil || insideCode(code) {
 		return
