@@ -307,3 +307,38 @@ func removeMarker(li *html.Node, count int) {
 		}
 	}
 }
+
+// gatherStrayListContent puts what sits directly in a <ul> or <ol> into
+// items of its own, one per run of such content. html-to-markdown would
+// move it into the item before (where a browser shows it on a line of its
+// own, after that item) and leave the whitespace between it where it is,
+// to be dropped: either way, words a reader saw apart run together.
+func gatherStrayListContent(doc *html.Node) {
+	var lists []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && (n.Data == "ul" || n.Data == "ol") {
+			lists = append(lists, n)
+		}
+		return n.Type != html.ElementNode || n.Data != "pre"
+	})
+	for _, list := range lists {
+		var run *html.Node // the item gathering the current run
+		for c := list.FirstChild; c != nil; {
+			next := c.NextSibling
+			switch {
+			case c.Type == html.ElementNode && c.Data == "li":
+				run = nil
+			case c.Type == html.CommentNode:
+			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "" && run == nil:
+			default:
+				if run == nil {
+					run = &html.Node{Type: html.ElementNode, Data: "li"}
+					list.InsertBefore(run, c)
+				}
+				list.RemoveChild(c)
+				run.AppendChild(c)
+			}
+			c = next
+		}
+	}
+}

@@ -59,3 +59,10 @@ func TestParseItemMarker(t *testing.T) {
 		}
 	}
 }
+
+func TestStrayListContent(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"content after an item is an item of its own", `<ul><li>a</li> <b>b</b> c</ul>`, "- a\n- **b** c\n"},
+		{"whitespace between stray content kept", `<ul><code>0</code> <code>1</code></ul>`, "- `0` `1`\n"},
+	})
+}

@@ -176,6 +176,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	emptyBlankBlocks(doc)
 	trimBlockBreaks(doc)
 	trimLineStartIndent(doc)
+	gatherStrayListContent(doc)
 	tightenListItems(doc)
 	analyseLayout(doc)
 	// Last: the layout pass makes headings and lists.
