@@ -308,19 +308,41 @@ func removeMarker(li *html.Node, count int) {
 	}
 }
 
-// gatherStrayListContent puts what sits directly in a <ul> or <ol> into
-// items of its own, one per run of such content. html-to-markdown would
+// gatherStrayListContent puts an item outside any list into one, and what
+// sits directly in a <ul> or <ol> into items of its own, one per run of
+// such content. html-to-markdown would
 // move it into the item before (where a browser shows it on a line of its
 // own, after that item) and leave the whitespace between it where it is,
 // to be dropped: either way, words a reader saw apart run together.
 func gatherStrayListContent(doc *html.Node) {
-	var lists []*html.Node
+	var lists, strayItems []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		if n.Type == html.ElementNode && (n.Data == "ul" || n.Data == "ol") {
 			lists = append(lists, n)
 		}
+		if n.Type == html.ElementNode && n.Data == "li" && (n.Parent.Type != html.ElementNode || n.Parent.Data != "ul" && n.Parent.Data != "ol") {
+			strayItems = append(strayItems, n)
+		}
 		return n.Type != html.ElementNode || n.Data != "pre"
 	})
+	// An item outside any list is shown as one, with its bullet: it gets a
+	// list, shared with the stray items right after it.
+	for _, li := range strayItems {
+		if li.Parent.Type == html.ElementNode && li.Parent.Data == "ul" {
+			continue // gathered with the one before
+		}
+		list := &html.Node{Type: html.ElementNode, Data: "ul"}
+		li.Parent.InsertBefore(list, li)
+		for c := li; c != nil; {
+			next := c.NextSibling
+			if c != li && !(c.Type == html.ElementNode && c.Data == "li") && !isBlank(c) {
+				break
+			}
+			c.Parent.RemoveChild(c)
+			list.AppendChild(c)
+			c = next
+		}
+	}
 	for _, list := range lists {
 		var run *html.Node // the item gathering the current run
 		for c := list.FirstChild; c != nil; {
