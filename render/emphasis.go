@@ -152,7 +152,8 @@ func touchingEmphasis(n *html.Node) *html.Node {
 }
 
 // isTransparent reports inline elements html-to-markdown writes as their
-// content alone: styling wrappers and unknown elements.
+// content alone: styling wrappers and unknown elements (a custom tag an
+// editor left, such as <section-x>).
 func isTransparent(n *html.Node) bool {
 	if emphasisKind(n.Data) != "" || isInlineCode(n.Data) {
 		return false
@@ -234,7 +235,7 @@ func outsideKind(n *html.Node, before bool) runeKind {
 		if parent == nil || parent.Type != html.ElementNode || isBlockElement(parent) {
 			return kindSpace
 		}
-		if !isWrapper(parent.Data) {
+		if !isWrapper(parent.Data) && !isTransparent(parent) {
 			// The parent's own syntax, such as a link's "[", sits next to us.
 			return kindPunct
 		}
@@ -265,7 +266,7 @@ func renderedKind(n *html.Node, first bool) runeKind {
 	switch {
 	case n.Data == "br" || isBlockElement(n):
 		return kindSpace
-	case isWrapper(n.Data):
+	case isWrapper(n.Data) || isTransparent(n):
 		// Wrappers render nothing; nested emphasis delimiters merge with
 		// ours into one run, so in both cases the text inside counts.
 		for c := child(n, first); c != nil; c = sibling(c, first) {
@@ -325,7 +326,7 @@ func edgeText(n *html.Node, first bool) *html.Node {
 			continue
 		case c.Type == html.TextNode:
 			return c
-		case c.Type == html.ElementNode && isWrapper(c.Data):
+		case c.Type == html.ElementNode && (isWrapper(c.Data) || isTransparent(c)):
 			if renderedKind(c, first) == kindNone {
 				continue
 			}

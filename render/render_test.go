@@ -168,6 +168,7 @@ func TestEmphasisNextToCJKPunctuation(t *testing.T) {
 		{"bold touching bold through an anchor without target joins", `<p><b>1</b><a><b>2</b></a></p>`, "**12**\n"},
 		{"code at the edge of bold gets no space", `<p>字<strong><code>x</code></strong>字</p>`, "字`x`字\n"},
 		{"code in bold between punctuation stays bold", `<p>（<strong><code>x</code></strong>）</p>`, "（**`x`**）\n"},
+		{"an unknown element beside bold is looked into", `<p>a<b>x!</b><x-y>b</x-y></p>`, "a**x**!b\n"},
 		{"latin untouched", `<p><strong>Bold,</strong> text</p>`, "**Bold,** text\n"},
 	})
 }
