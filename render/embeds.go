@@ -88,6 +88,8 @@ func replaceEmbeds(doc *html.Node) {
 		e, ok := embedOf(n)
 		if !ok {
 			if n.Data == "iframe" || n.Data == "video" || n.Data == "audio" || childrenBlank(n) {
+				// The empty box stood between words: they stay apart.
+				n.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: " "}, n)
 				n.Parent.RemoveChild(n)
 			} else {
 				unwrap(n)

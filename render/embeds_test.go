@@ -17,6 +17,7 @@ func TestEmbeds(t *testing.T) {
 			"> [视频] [`x00`](https://v.qq.com/txp/iframe/player.html?vid=x00 \"mparchive:tencent-video x00\")\n"},
 		{"other iframe", `<iframe src="https://e.com/w"></iframe>`, "> [嵌入] [https://e.com/w](https://e.com/w \"mparchive:iframe\")\n"},
 		{"iframe with only a cover keeps it", `<iframe data-cover="https%3A%2F%2Fm%2Fc.jpg"></iframe>`, "> [![嵌入封面](https://m/c.jpg)](# \"mparchive:iframe\")\n>\n> [嵌入]\n"},
+		{"an empty frame between words keeps them apart", `<p>a<iframe></iframe>b</p>`, "a b\n"},
 		{"iframe without address dropped", `<p>a</p><iframe></iframe>`, "a\n"},
 		{"video element", `<video><source src="https://e.com/v.mp4"></video>`, "> [视频] [https://e.com/v.mp4](https://e.com/v.mp4 \"mparchive:video-file\")\n"},
 		{"voice", `<mpvoice name="名" play_length="61000" voice_encode_fileid="ab=="></mpvoice>`,

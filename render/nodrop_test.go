@@ -27,20 +27,21 @@ import (
 // Markdown. TestNoDroppedContent checks it on every HTML fixture of the
 // project, FuzzConvert on generated input.
 //
-// What counts, on the input side (inputContent). The body is parsed as the
-// converter parses it (parseArticle: "<strong/>" is an empty element, and
-// nesting beyond what the parser accepts is flattened, keeping every tag's
-// content). Content a reader never sees is left out, and only that:
+// The input (inputContent) is read as a browser reads it, bytes that are
+// not UTF-8 being U+FFFD, and parsed as the converter parses it
+// (parseArticle: "<strong/>" is an empty element, and nesting beyond what
+// the parser accepts is flattened, keeping every tag's content). Content a
+// reader never sees is left out, and only that:
 //
 //   - elements that are not rendered: head, title, script, style, template,
 //     noscript and iframe (whose content the parser keeps as raw text), the
-//     fallback content inside video and audio (shown only by browsers
-//     that cannot play the media), and the code-snippet line-number list
-//     (isCodeLineIndex: empty items that CSS numbers);
+//     fallback content inside video and audio (shown only by browsers that
+//     cannot play the media), and the code-snippet line-number list
+//     (isCodeLineIndex: only empty items, which CSS numbers);
 //   - hidden elements (isHidden: the hidden attribute or display:none),
 //     where editors park alternative layouts;
-//   - form controls (input, textarea): WeChat's editor cannot
-//     insert them and its sanitizer removes them, and so does the converter;
+//   - form controls (input, textarea): WeChat's editor cannot insert them,
+//     its sanitizer removes them, and so does the converter;
 //   - in code blocks, lines that are only a leaked CSS counter
 //     ("counter(line)"): a browser drew a line number there.
 //
@@ -48,13 +49,13 @@ import (
 // (archive.ContentImages, whose downloads the converter's ImageURL looks
 // up) treat as a picture the reader sees:
 //
-//   - an <img>: data-src, else src, a data: URI being a placeholder, not a
-//     picture;
+//   - an <img>: data-src, else src; a data: URI is a placeholder pixel, not
+//     a picture;
 //   - every url() of the background and background-image declarations of
-//     an inline style (editors draw title bars and frames that way); data:
+//     an inline style (editors draw title bars and frames that way), data:
 //     URIs excluded as above;
 //   - the cover of an embed (video poster, voice cover, album art, account
-//     avatar…), as the converter reads each kind (EMBEDS.md); for a video
+//     avatar…), as the converter reads each kind (EMBEDS.md); for an
 //     iframe, also its data-cover URL-decoded as archive.ContentImages
 //     decodes it, so that the cover the converter looks up is the one the
 //     archive downloaded.
@@ -63,27 +64,37 @@ import (
 // image in the Markdown (or of an <img> in an HTML table block).
 //
 // Link targets are the href of every <a> with an http, https or mailto
-// scheme that shows something (a visible character or an image). Other
+// scheme that shows something (a visible character or a picture). Other
 // schemes are out on purpose: javascript: and vbscript: links are dropped
 // and their text kept (isScriptURL), mini program links have no href, and
 // relative or fragment links point nowhere outside WeChat. Each must be
 // passed to Options.LinkURL and be the destination of a link in the
 // Markdown (or of an <a> in an HTML table block).
 //
+// URLs compare after the characters a Markdown destination cannot hold
+// (<, >, \, tab, CR, LF) are percent-encoded, as the converter writes them,
+// and as UTF-8, since the Markdown is.
+//
 // Visible text tokens are counted in the text a reader sees: text nodes
-// outside the elements above, block boundaries, line breaks and images
-// separating words, and the number a browser shows before each item of an
-// <ol>. A token is one Han, kana or Hangul character (Chinese has no spaces,
-// and a rule that splits or joins a run of characters loses nothing) or a
-// run of other letters and digits (a Latin word, a number), as textTokens
-// in fidelity_test.go. Punctuation and symbols are not tokens: typed list
+// outside the elements above, in order, with words kept apart where the
+// page lays them out apart: at block boundaries (the converter's blocks,
+// table cells, list items, wrappers styled display:block), line breaks,
+// pictures (not placeholder pixels, which leave the words around them
+// touching) and embeds (not unknown elements with text, which are inline).
+// The number a browser shows before each item of an <ol> counts as text.
+// Control and format characters (zero-width space, BOM, soft hyphen) draw
+// nothing and are taken out first, so they do not separate words.
+//
+// A token is one Han, kana or Hangul character (Chinese has no spaces, and
+// a rule that splits or joins a run of characters loses nothing) or a run
+// of other letters and digits (a Latin word, a number), as textTokens in
+// fidelity_test.go. Punctuation and symbols are not tokens: typed list
 // markers ("◈", "①") become list syntax, and the emphasis rule moves
 // punctuation out of bold. The check is a multiset containment: each token
 // must occur in the output at least as often as in the input, so a
-// repeated word that is dropped once is caught. Control and format
-// characters are taken out first: they draw nothing, so they do not
-// separate words. Extra tokens in the output
-// (embed labels, identifiers, a caption repeated as alt text) are fine.
+// repeated word that is dropped once is caught, and so are two words run
+// together or one word cut in two. Extra tokens in the output (embed
+// labels, identifiers, a caption repeated as alt text) are fine.
 //
 // On the output side (outputContent) the Markdown is parsed with goldmark,
 // as ToHTML reads it, and the text is what a Markdown renderer shows:
@@ -195,10 +206,19 @@ func inputContent(body string) (*contentInventory, error) {
 			return
 		}
 		if n.Type == html.ElementNode {
-			if notRendered(n.Data) || isHidden(n) || (n.Data == "ul" || n.Data == "ol") && isCodeLineIndex(n) {
-				if n.Data == "iframe" && !isHidden(n) {
-					addEmbedCovers(inv, n)
+			if isHidden(n) || (n.Data == "ul" || n.Data == "ol") && isCodeLineIndex(n) {
+				return
+			}
+			if isEmbedCandidate(n) {
+				addEmbedCovers(inv, n)
+				if n.Data == "iframe" || n.Data == "video" || n.Data == "audio" {
+					// A frame or player between words keeps them apart;
+					// what is inside is not shown.
+					b.WriteString("\n")
+					return
 				}
+			}
+			if notRendered(n.Data) {
 				return
 			}
 			for _, u := range styleImages(attr(n, "style")) {
@@ -216,12 +236,6 @@ func inputContent(body string) (*contentInventory, error) {
 			case n.Data == "pre":
 				b.WriteString("\n" + preText(n, inv) + "\n")
 				return
-			}
-			if isEmbedCandidate(n) {
-				addEmbedCovers(inv, n)
-				if n.Data == "video" || n.Data == "audio" {
-					return
-				}
 			}
 		}
 		sep := n.Type == html.ElementNode && separatesWords(n)
