@@ -55,6 +55,14 @@ func addBackgroundImages(n *html.Node, opts Options) {
 		return // removed with a hidden ancestor
 	}
 	urls := cssBackgroundURLs(attr(n, "style"))
+	// Behind the text of an inline element, the picture goes to the
+	// start of the block around it, not between the words.
+	holder := n
+	if !isBlockElement(n) && !isVoidElement(n.Data) && strings.TrimSpace(textContent(n)) != "" {
+		for holder.Parent != nil && holder.Parent.Type == html.ElementNode && !isBlockElement(holder) && holder.Data != "body" {
+			holder = holder.Parent
+		}
+	}
 	for i := len(urls) - 1; i >= 0; i-- {
 		img := &html.Node{
 			Type: html.ElementNode,
@@ -67,7 +75,7 @@ func addBackgroundImages(n *html.Node, opts Options) {
 		if isVoidElement(n.Data) {
 			n.Parent.InsertBefore(img, n) // it can hold nothing
 		} else {
-			n.InsertBefore(img, n.FirstChild)
+			holder.InsertBefore(img, holder.FirstChild)
 		}
 	}
 }

@@ -60,6 +60,22 @@ func TestCaptions(t *testing.T) {
 	})
 }
 
+func TestHTMLTableKeepsWhatAReaderSaw(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"ordered list start", `<table><tr><td><ol start="3"><li>x</li></ol></td><td>y</td></tr></table>`,
+			"<!-- mparchive:table -->\n<table>\n<tbody>\n<tr><td><ol start=\"3\"><li>x</li></ol></td><td>y</td></tr>\n</tbody>\n</table>\n"},
+		{"svg text and object fallback", `<table><tr><td><ul><li>x</li></ul><svg><text>字</text></svg><object>备</object></td><td>y</td></tr></table>`,
+			"<!-- mparchive:table -->\n<table>\n<tbody>\n<tr><td><ul><li>x</li></ul>字备</td><td>y</td></tr>\n</tbody>\n</table>\n"},
+	})
+	out, err := sharedConverter.ToHTML([]byte(htmlTableMarker + "\n<table><tr><td><ol start=\"3\" onclick=\"x\"><li>x</li></ol><svg><text>字</text></svg></td></tr></table>\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<td><ol start="3"><li>x</li></ol>字</td>`; !strings.Contains(string(out), want) {
+		t.Errorf("ToHTML lacks %q:\n%s", want, out)
+	}
+}
+
 func TestHTMLTableThroughToHTML(t *testing.T) {
 	md := convert(t, `<table><tr><th>步骤</th><th>命令</th></tr><tr><td>装<ul><li>下</li></ul></td><td><pre><code>a<br><br>b &lt;c&gt;</code></pre></td></tr></table>`, Options{})
 	out, err := sharedConverter.ToHTML([]byte(md))

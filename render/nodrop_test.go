@@ -177,7 +177,13 @@ func separatesWords(n *html.Node) bool {
 	// The converter, like a browser, lays out a wrapper styled
 	// display:block as a line of its own.
 	style := attr(n, "style")
-	return isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style)
+	if isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style) {
+		return true
+	}
+	// An inline element with a background picture and no text is a
+	// picture in the line (an icon, a badge); with text, the picture is
+	// behind it.
+	return len(styleImages(style)) > 0 && strings.IndexFunc(textContent(n), isVisibleRune) < 0
 }
 
 // linkSchemes are the link targets that must survive.
@@ -547,11 +553,14 @@ func tableBlockContent(block string, inv *contentInventory) string {
 		return ""
 	}
 	var b strings.Builder
-	walk(doc, func(n *html.Node) bool {
-		switch n.Type {
-		case html.TextNode:
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		if n.Type == html.TextNode {
 			b.WriteString(n.Data)
-		case html.ElementNode:
+			return
+		}
+		sep := false
+		if n.Type == html.ElementNode {
 			switch n.Data {
 			case "img":
 				addOnce(&inv.images, attrRaw(n, "src"))
@@ -562,12 +571,19 @@ func tableBlockContent(block string, inv *contentInventory) string {
 					b.WriteString("\n" + strconv.Itoa(listItemNumber(n)) + " ")
 				}
 			}
-			if separatesWords(n) {
-				b.WriteByte('\n')
-			}
+			sep = separatesWords(n)
 		}
-		return true
-	})
+		if sep {
+			b.WriteByte('\n')
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+		if sep {
+			b.WriteByte('\n')
+		}
+	}
+	visit(doc)
 	return b.String()
 }
 

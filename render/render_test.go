@@ -62,6 +62,9 @@ func TestImages(t *testing.T) {
 		{"character reference in a destination escaped", `<img src="https://a/?x=1&amp;copy;=2&amp;y=3">`, "![](https://a/?x=1\\&copy;=2&y=3)\n"},
 		{"background of an img kept", `<p>a<img style="background:url(https://a/b.png)">b<img src="https://a/i.png" style="background-image:url(https://a/c.png)"></p>`,
 			"a![](https://a/b.png)b![](https://a/c.png)![](https://a/i.png)\n"},
+		{"background behind inline text goes to the block's start", `<p>foo<span style="background:url(https://a/b.png)">bar</span>baz</p>`, "![](https://a/b.png)foobarbaz\n"},
+		{"background behind inline text at the top level", `foo<span style="background:url(https://a/b.png)">bar</span>`, "![](https://a/b.png)foobar\n"},
+		{"background of an inline box stays in the line", `<p>a<span style="background:url(https://a/i.png)"></span>b</p>`, "a![](https://a/i.png)b\n"},
 		{"css data url ignored", `<section style="background-image:url(data:image/png;base64,AAAA)"><p>t</p></section>`, "t\n"},
 	})
 }
