@@ -498,6 +498,17 @@ func mustLift(b, p *html.Node) bool {
 		return isAtomicBlock(b)
 	case isInline(p):
 		return true
+	case isContainer(p.Data):
+		// A section inside <strong>: the block must leave the section
+		// too, to get out of the bold.
+		for a := p.Parent; a != nil && a.Type == html.ElementNode; a = a.Parent {
+			if isInline(a) {
+				return true
+			}
+			if !isContainer(a.Data) {
+				return false
+			}
+		}
 	}
 	return false
 }

@@ -28,6 +28,7 @@ func TestHeadings(t *testing.T) {
 		{"typed list inside bold lifted out", `<strong>0<p>2. 甲</p><p>3. 乙</p></strong>`, "**0**\n\n2. 甲\n3. 乙\n"},
 		{"code inside a link lifted out, both halves linked", `<a href="https://m/l">x<pre>a</pre>y</a>`, "[x](https://m/l)\n\n```\na\n```\n\n[y](https://m/l)\n"},
 		{"a link around a list only keeps its target", `<a href="https://m/l"><ul><li>a</li></ul></a>`, "- a\n\n[https://m/l](https://m/l)\n"},
+		{"typed list in a section inside bold lifted out", `<strong><section><p>1. 甲</p><p>2. 乙</p></section></strong>`, "1. 甲\n2. 乙\n"},
 		{"bold in a list item stays", `<ul><li><strong>1. 甲</strong></li></ul><p>正文。</p>`, "- **1. 甲**\n\n正文。\n"},
 	})
 }
