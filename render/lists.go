@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -362,5 +363,51 @@ func gatherStrayListContent(doc *html.Node) {
 			}
 			c = next
 		}
+		if list.Data == "ol" {
+			splitAtEmptyItems(list)
+		}
+	}
+}
+
+// splitAtEmptyItems keeps the numbers of an ordered list that has empty
+// items between others ("1. a", "2.", "3. c"): html-to-markdown drops
+// empty items, and Markdown numbers the rest on, so "c" would become 2.
+// The list is split after each run of empty items, the next part starting
+// at its own number; html-to-markdown separates the parts with a comment.
+// Empty items at the end go: their numbers stood next to nothing.
+func splitAtEmptyItems(list *html.Node) {
+	number := 1
+	if start, err := strconv.Atoi(attr(list, "start")); err == nil {
+		number = start
+	}
+	skipped, seen := false, false
+	for c := list.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || c.Data != "li" {
+			continue
+		}
+		if childrenBlank(c) {
+			skipped = true
+			number++
+			continue
+		}
+		if skipped && !seen {
+			// Only empty items before: the list starts later.
+			list.Attr = slices.DeleteFunc(list.Attr, func(a html.Attribute) bool { return a.Key == "start" })
+			list.Attr = append(list.Attr, html.Attribute{Key: "start", Val: strconv.Itoa(number)})
+			skipped = false
+		}
+		seen = true
+		if skipped {
+			rest := &html.Node{Type: html.ElementNode, Data: "ol", Attr: []html.Attribute{{Key: "start", Val: strconv.Itoa(number)}}}
+			for m := c; m != nil; m = c {
+				c = m.NextSibling
+				list.RemoveChild(m)
+				rest.AppendChild(m)
+			}
+			list.Parent.InsertBefore(rest, list.NextSibling)
+			splitAtEmptyItems(rest)
+			return
+		}
+		number++
 	}
 }

@@ -81,7 +81,9 @@ import (
 // table cells, list items, wrappers styled display:block), line breaks,
 // pictures (not placeholder pixels, which leave the words around them
 // touching) and embeds (not unknown elements with text, which are inline).
-// The number a browser shows before each item of an <ol> counts as text.
+// The number a browser shows before each item of an <ol> counts as text,
+// unless the item shows nothing (an editor's empty <li>: its number stands
+// next to nothing).
 // Control and format characters (zero-width space, BOM, soft hyphen) draw
 // nothing and are taken out first, so they do not separate words.
 //
@@ -237,7 +239,7 @@ func inputContent(body string) (*contentInventory, error) {
 				if href := attr(n, "href"); linkSchemes.MatchString(href) && showsSomething(n) {
 					addOnce(&inv.links, href)
 				}
-			case n.Data == "li" && n.Parent != nil && n.Parent.Data == "ol":
+			case n.Data == "li" && n.Parent != nil && n.Parent.Data == "ol" && showsSomething(n):
 				b.WriteString("\n" + strconv.Itoa(listItemNumber(n)) + " ")
 			case n.Data == "pre":
 				b.WriteString("\n" + preText(n, inv) + "\n")
