@@ -505,6 +505,9 @@ func mustLift(b, p *html.Node) bool {
 			if isInline(a) {
 				return true
 			}
+			if a.Data == "a" {
+				return isAtomicBlock(b)
+			}
 			if !isContainer(a.Data) {
 				return false
 			}
