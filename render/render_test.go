@@ -104,6 +104,7 @@ func TestContainersAndWhitespace(t *testing.T) {
 		{"sections are blocks", `<section>一</section><section>二</section>`, "一\n\n二\n"},
 		{"spacers collapse", `<p>a</p><p><br></p><section><span><br/></span></section><section> </section><p>&nbsp;</p><p>b</p>`, "a\n\nb\n"},
 		{"blank block keeps a boundary", `<section>A<section><br></section>B</section>`, "A\n\nB\n"},
+		{"empty heading, code, list and table keep a boundary", `0<h1></h1>1<pre></pre>2<ul><li><br></li></ul>3<table></table>4`, "0\n\n1\n\n2\n\n3\n\n4\n"},
 		{"inner br is a backslash hard break", `<p>一<br>二</p>`, "一\\\n二\n"},
 		{"backslash in text before a break", `<p>C:\<br>D:\</p>`, "C:\\\\ \\\nD:\\\\\n"},
 		{"break before a quote's end", `<blockquote><p>一<br>二</p><p>三</p></blockquote>`, "> 一\\\n> 二\n>\n> 三\n"},

@@ -181,7 +181,62 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	analyseLayout(doc)
 	// Last: the layout pass makes headings and lists.
 	liftBlocksOutOfInline(doc)
+	keepEmptyBlockBoundaries(doc)
 	shieldCodeInEmphasis(doc)
+}
+
+// keepEmptyBlockBoundaries turns headings, lists, tables, code blocks and
+// quotes that hold nothing into empty paragraphs. html-to-markdown writes
+// them as nothing at all, not even the line break a browser puts there,
+// so the text on either side would run together ("0<h1></h1>1" as "01");
+// an empty paragraph is written as that line break.
+func keepEmptyBlockBoundaries(doc *html.Node) {
+	var empty []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
+		}
+		switch {
+		case isRealHeading(n), n.Data == "ul", n.Data == "ol", n.Data == "blockquote":
+			if rendersNothing(n) {
+				empty = append(empty, n)
+				return false
+			}
+		case n.Data == "pre":
+			if textContent(n) == "" {
+				empty = append(empty, n)
+			}
+			return false
+		case n.Data == "table":
+			if len(tableRows(n)) == 0 {
+				empty = append(empty, n)
+				return false
+			}
+		}
+		return true
+	})
+	for _, n := range empty {
+		for n.FirstChild != nil {
+			n.RemoveChild(n.FirstChild)
+		}
+		n.Data, n.DataAtom, n.Attr = "p", 0, nil
+	}
+}
+
+// rendersNothing reports an element with no visible text, picture or embed.
+func rendersNothing(n *html.Node) bool {
+	nothing := true
+	walk(n, func(c *html.Node) bool {
+		switch {
+		case !nothing:
+		case c.Type == html.TextNode:
+			nothing = strings.TrimSpace(c.Data) == ""
+		case c.Type == html.ElementNode && c != n:
+			nothing = c.Data != "img" && c.Data != "hr" && !isEmbed(c) && c.Data != "table" && c.Data != "pre"
+		}
+		return nothing
+	})
+	return nothing
 }
 
 // entityLookalike is a character reference as CommonMark reads one in
