@@ -65,6 +65,7 @@ func TestImages(t *testing.T) {
 		{"background behind inline text goes to the block's start", `<p>foo<span style="background:url(https://a/b.png)">bar</span>baz</p>`, "![](https://a/b.png)foobarbaz\n"},
 		{"background behind inline text at the top level", `foo<span style="background:url(https://a/b.png)">bar</span>`, "![](https://a/b.png)foobar\n"},
 		{"background of an inline box stays in the line", `<p>a<span style="background:url(https://a/i.png)"></span>b</p>`, "a![](https://a/i.png)b\n"},
+		{"background of an anchor without target kept", `<p>x<a style="background:url(https://a/7.png)"></a>y</p>`, "x![](https://a/7.png)y\n"},
 		{"css data url ignored", `<section style="background-image:url(data:image/png;base64,AAAA)"><p>t</p></section>`, "t\n"},
 	})
 }

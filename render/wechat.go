@@ -135,12 +135,6 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	for _, n := range lineIndexes {
 		dom.RemoveNode(n)
 	}
-	for _, n := range scriptLinks {
-		dom.UnwrapNode(n)
-	}
-	for _, n := range styleMarkers {
-		dom.UnwrapNode(n)
-	}
 	replaceEmbeds(doc)
 	// In document order; an element's background before its own source,
 	// which resolveImage replaces its attributes with.
@@ -151,6 +145,13 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		if n.Data == "img" {
 			resolveImage(n, opts)
 		}
+	}
+	// After the pictures: an unwrapped element's background is one.
+	for _, n := range scriptLinks {
+		dom.UnwrapNode(n)
+	}
+	for _, n := range styleMarkers {
+		dom.UnwrapNode(n)
 	}
 	for _, n := range texts {
 		if n.Parent != nil {
