@@ -45,14 +45,22 @@ func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
 	}
 }
 
-// shieldCodeInEmphasis stops html-to-markdown from inserting a space
-// before bold or italic that starts with inline code, and after one that
-// ends with it ("字<b><code>x</code></b>字" as "字 **`x`** 字"): its
-// AddSpace looks only at the first and last child, so an empty text node
-// there turns it off. fixEmphasisFlanking then decides as for any other
-// edge, unwrapping the emphasis where a delimiter would not flank: the
-// text stays as written.
-func shieldCodeInEmphasis(doc *html.Node) {
+// shieldEmphasis guards bold and italic against two html-to-markdown
+// passes that change the text, with empty text nodes, which render as
+// nothing:
+//
+//   - AddSpace inserts a space before emphasis that starts with inline
+//     code, and after one that ends with it ("字<b><code>x</code></b>字"
+//     as "字 **`x`** 字"); it looks only at the first and last child, so
+//     an empty text node there turns it off. fixEmphasisFlanking then
+//     decides as for any other edge, unwrapping the emphasis where a
+//     delimiter would not flank: the text stays as written;
+//   - MergeAdjacent, merging a run of sibling bold and italic elements,
+//     walks on past the end of their parent and takes in the emphasis
+//     after it ("<p><b>x</b><i>z</i></p><i>y</i>" as "**xzy**", the next
+//     paragraph pulled in); an empty text node after emphasis that ends
+//     its parent stops it there.
+func shieldEmphasis(doc *html.Node) {
 	var emphasis []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		if n.Type == html.ElementNode && (emphasisKind(n.Data) == "**" || emphasisKind(n.Data) == "*") {
@@ -63,6 +71,9 @@ func shieldCodeInEmphasis(doc *html.Node) {
 	for _, n := range emphasis {
 		n.InsertBefore(&html.Node{Type: html.TextNode}, n.FirstChild)
 		n.AppendChild(&html.Node{Type: html.TextNode})
+		if n.NextSibling == nil && n.Parent != nil {
+			n.Parent.AppendChild(&html.Node{Type: html.TextNode})
+		}
 	}
 }
 

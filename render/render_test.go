@@ -174,6 +174,7 @@ func TestEmphasisNextToCJKPunctuation(t *testing.T) {
 		{"code at the edge of bold gets no space", `<p>字<strong><code>x</code></strong>字</p>`, "字`x`字\n"},
 		{"code in bold between punctuation stays bold", `<p>（<strong><code>x</code></strong>）</p>`, "（**`x`**）\n"},
 		{"an unknown element beside bold is looked into", `<p>a<b>x!</b><x-y>b</x-y></p>`, "a**x**!b\n"},
+		{"emphasis after a paragraph stays after it", `<p><b>x</b><i>z</i></p><i>y</i>`, "**xz**\n\n*y*\n"},
 		{"latin untouched", `<p><strong>Bold,</strong> text</p>`, "**Bold,** text\n"},
 	})
 }

@@ -183,7 +183,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	// Last: the layout pass makes headings and lists.
 	liftBlocksOutOfInline(doc)
 	keepEmptyBlockBoundaries(doc)
-	shieldCodeInEmphasis(doc)
+	shieldEmphasis(doc)
 }
 
 // keepEmptyBlockBoundaries turns headings, lists, tables, code blocks and
