@@ -229,6 +229,7 @@ func splitInlineCode(code *html.Node) {
 		return
 	}
 	for code != nil {
+		moveCodeEdgeSpaces(code)
 		var b *html.Node
 		walk(code, func(n *html.Node) bool {
 			if b == nil && n != code && n.Type == html.ElementNode &&
@@ -241,6 +242,7 @@ func splitInlineCode(code *html.Node) {
 			return
 		}
 		next := splitAround(b, code)
+		moveCodeEdgeSpaces(code) // the half before b has a new end
 		if b.Data == "a" && b.FirstChild != nil {
 			inner := &html.Node{Type: html.ElementNode, Data: code.Data, DataAtom: code.DataAtom}
 			for c := b.FirstChild; c != nil; c = b.FirstChild {

@@ -166,7 +166,6 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		}
 	}
 	for _, n := range inlineCode {
-		moveCodeEdgeSpaces(n)
 		splitInlineCode(n)
 	}
 	for _, n := range codeBlocks {
