@@ -86,6 +86,8 @@ func emphasisKind(name string) string {
 		return "*"
 	case "del", "s", "strike":
 		return "~~"
+	case "code", "var", "samp", "kbd", "tt":
+		return "`" // inline code touching inline code has the same problem
 	}
 	return ""
 }
@@ -93,7 +95,7 @@ func emphasisKind(name string) string {
 // joinTouchingEmphasis merges emphasis that nothing separates on screen:
 // "<b>甲</b><u><b>乙</b></u>" would be written "**甲****乙**", a delimiter
 // run CommonMark cannot split, and renderers print the asterisks, cutting
-// the word in two. html-to-markdown merges such elements only when they
+// the word in two; two code spans touching read as one holding backticks. html-to-markdown merges such elements only when they
 // are siblings, and nests a second one inside the first when it merges
 // bold with italic ("<b>甲</b><em><b>乙</b></em>"). Emphasis inside
 // emphasis of its kind is unwrapped first, then each element takes in the
@@ -166,7 +168,7 @@ func touchingEmphasis(n *html.Node) *html.Node {
 // content alone: styling wrappers and unknown elements (a custom tag an
 // editor left, such as <section-x>).
 func isTransparent(n *html.Node) bool {
-	if emphasisKind(n.Data) != "" || isInlineCode(n.Data) {
+	if emphasisKind(n.Data) != "" {
 		return false
 	}
 	return isWrapper(n.Data) || n.DataAtom == 0 && !isBlockElement(n) && !isEmbedCandidate(n)

@@ -155,6 +155,7 @@ func TestCodeBlocks(t *testing.T) {
 		{"headings in code are lines", `<pre>a<h1>b</h1>c</pre>`, "```\na\nb\nc\n```\n"},
 		{"text between code lines is one line", `<pre><code>a</code>b<!-- c -->d<code>e</code></pre>`, "```\na\nbd\ne\n```\n"},
 		{"space before a link in inline code stays outside", "<p><code>0 <a href=\"https://m/l\">1</a></code></p>", "`0` [`1`](https://m/l)\n"},
+		{"inline code touching inline code through a wrapper joins", "<p><code>a</code><span><code>b</code></span></p>", "`ab`\n"},
 		{"space at the edge of inline code stays outside", `<p>run<code> make </code>now</p>`, "run `make` now\n"},
 		{"numbered list before pre is content", `<ul><li>1</li></ul><pre><code>x</code></pre>`, "- 1\n\n```\nx\n```\n"},
 	})
