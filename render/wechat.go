@@ -77,7 +77,7 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	opts := optionsFrom(ctx)
 
-	var hidden, scriptLinks, pictures, lineIndexes, codeBlocks, inlineCode []*html.Node
+	var hidden, unlinked, pictures, lineIndexes, codeBlocks, inlineCode []*html.Node
 	var texts, displayBlocks, styleMarkers []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
@@ -112,7 +112,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			// merging ("**甲****乙**", which renderers print literally).
 			href := attr(n, "href")
 			if isScriptURL(href) || href == "" && attr(n, "data-miniprogram-appid") == "" {
-				scriptLinks = append(scriptLinks, n)
+				unlinked = append(unlinked, n)
 			}
 		case "ul", "ol":
 			if isCodeLineIndex(n) {
@@ -147,7 +147,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		}
 	}
 	// After the pictures: an unwrapped element's background is one.
-	for _, n := range scriptLinks {
+	for _, n := range unlinked {
 		dom.UnwrapNode(n)
 	}
 	for _, n := range styleMarkers {
