@@ -128,7 +128,10 @@ func (inv *contentInventory) addText(s string) {
 	// a stray \x16) draw nothing: the letters on either side read as one
 	// word, and the converter may drop them.
 	s = strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) || unicode.IsControl(r) && !unicode.IsSpace(r) {
+		switch {
+		case r == '\t', r == '\n', r == '\f', r == '\r':
+			return ' ' // HTML's whitespace
+		case unicode.Is(unicode.Cf, r), unicode.IsControl(r):
 			return -1
 		}
 		return r

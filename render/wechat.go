@@ -551,13 +551,14 @@ func trimLineStartIndent(doc *html.Node) {
 
 // normalizeText makes invisible characters harmless without losing text:
 // no-break spaces become spaces (they would otherwise survive whitespace
-// collapsing and break Markdown syntax that needs a real space), and
+// collapsing and break Markdown syntax that needs a real space), so do
+// form feeds (whitespace in HTML, which keeps the words apart), and
 // zero-width spaces, BOMs, word joiners and control characters are dropped.
 // Zero-width joiners stay: emoji sequences need them.
 func normalizeText(s string) string {
 	clean := true
 	for _, r := range s {
-		if isDroppedRune(r) || r == '\u00a0' {
+		if isDroppedRune(r) || r == '\u00a0' || r == '\f' {
 			clean = false
 			break
 		}
@@ -569,7 +570,8 @@ func normalizeText(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case r == '\u00a0':
+		case r == '\u00a0', r == '\f':
+			// A form feed is whitespace in HTML, as the space is.
 			b.WriteByte(' ')
 		case isDroppedRune(r):
 		default:
