@@ -41,6 +41,8 @@ func TestEmbeds(t *testing.T) {
 			"> [音乐] [歌](https://y.qq.com/n/ryqq/songDetail/m \"mparchive:music m\")（mid `m`）\n\n歌词\n"},
 		{"video fallback text is not content", `<video src="https://e.com/v.mp4">浏览器不支持</video>`, "> [视频] [https://e.com/v.mp4](https://e.com/v.mp4 \"mparchive:video-file\")\n"},
 		{"an embed inside a widget with text", `<mp-x><mpvoice name="a"></mpvoice>t</mp-x>`, "> [语音] [a](# \"mparchive:voice\")\n\nt\n"},
+		{"background of a widget kept before its card", `<mpvoice name="n" style="background:url(https://m/d.png)"></mpvoice><mp-x style="background:url(https://m/e.png)">t</mp-x>`,
+			"![](https://m/d.png)\n\n> [语音] [n](# \"mparchive:voice\")\n\n![](https://m/e.png)t\n"},
 		{"unknown widget with text is unwrapped", `<mp-common-blockquote><p>引用的话</p></mp-common-blockquote>`, "引用的话\n"},
 		{"hidden embed dropped", `<p>a</p><mpvoice style="display:none" name="n" voice_encode_fileid="x"></mpvoice>`, "a\n"},
 		{"embed inside a paragraph splits it", `<p>前<mpvoice name="n"></mpvoice>后</p>`, "前\n\n> [语音] [n](# \"mparchive:voice\")\n\n后\n"},

@@ -72,8 +72,9 @@ func addBackgroundImages(n *html.Node, opts Options) {
 				{Key: "alt", Val: ""},
 			},
 		}
-		if isVoidElement(n.Data) {
-			n.Parent.InsertBefore(img, n) // it can hold nothing
+		if isVoidElement(n.Data) || isEmbedCandidate(n) {
+			// It holds nothing, or is replaced by its embed.
+			n.Parent.InsertBefore(img, n)
 		} else {
 			holder.InsertBefore(img, holder.FirstChild)
 		}

@@ -135,9 +135,9 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	for _, n := range lineIndexes {
 		dom.RemoveNode(n)
 	}
-	replaceEmbeds(doc)
 	// In document order; an element's background before its own source,
-	// which resolveImage replaces its attributes with.
+	// which resolveImage replaces its attributes with, and before embeds
+	// replace their elements.
 	for _, n := range pictures {
 		if strings.Contains(attr(n, "style"), "url(") {
 			addBackgroundImages(n, opts)
@@ -146,6 +146,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			resolveImage(n, opts)
 		}
 	}
+	replaceEmbeds(doc)
 	// After the pictures: an unwrapped element's background is one.
 	for _, n := range unlinked {
 		dom.UnwrapNode(n)
