@@ -111,6 +111,7 @@ func TestContainersAndWhitespace(t *testing.T) {
 		{"break before a quote's end", `<blockquote><p>一<br>二</p><p>三</p></blockquote>`, "> 一\\\n> 二\n>\n> 三\n"},
 		{"edge br dropped", `<section><br><span>一<br></span><br></section>`, "一\n"},
 		{"display none dropped", `<p>a</p><section style="display : none">隐藏</section><p hidden>也隐藏</p>`, "a\n"},
+		{"bytes that are not UTF-8 do not join across a tag", "<p>a\xcc<a>\x84b</p>", "a\ufffd\ufffdb\n"},
 		{"form feed is whitespace", "<p>a\fb</p>", "a b\n"},
 		{"nbsp becomes space", `<p>a&nbsp;b</p>`, "a b\n"},
 		{"nbsp alone between words", `<p><strong>A</strong><span>&nbsp;</span><strong>B</strong></p>`, "**A** **B**\n"},
