@@ -2,7 +2,10 @@ package render
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
@@ -23,21 +26,22 @@ import (
 // articles leak into the code ("counter(line)", truncated to "ounter(line").
 var leakedCounter = regexp.MustCompile(`^\s*[ce]?ounter\(line\)?\s*$`)
 
-// isCodeLineIndex reports a code-snippet line-number list: by class, or,
-// once classes are stripped, a list of empty (or leaked counter) items
+// isCodeLineIndex reports a code-snippet line-number list, a list of empty
+// (or leaked counter) items: by class, or, once classes are stripped,
 // directly followed by a <pre>. Lists of numbers are kept: they could be
 // content, and losing content is worse than a stray list.
 func isCodeLineIndex(list *html.Node) bool {
-	if hasClassPrefix(list, "code-snippet__line-index") {
-		return true
+	byClass := hasClassPrefix(list, "code-snippet__line-index")
+	if !byClass {
+		next := list.NextSibling
+		for next != nil && next.Type == html.TextNode && strings.TrimSpace(next.Data) == "" {
+			next = next.NextSibling
+		}
+		if next == nil || next.Type != html.ElementNode || next.Data != "pre" {
+			return false
+		}
 	}
-	next := list.NextSibling
-	for next != nil && next.Type == html.TextNode && strings.TrimSpace(next.Data) == "" {
-		next = next.NextSibling
-	}
-	if next == nil || next.Type != html.ElementNode || next.Data != "pre" {
-		return false
-	}
+	// Even by its class, a list that holds text is not only numbers.
 	items := 0
 	for li := list.FirstChild; li != nil; li = li.NextSibling {
 		if li.Type == html.TextNode && strings.TrimSpace(li.Data) == "" {
@@ -52,7 +56,7 @@ func isCodeLineIndex(list *html.Node) bool {
 		}
 		items++
 	}
-	return items > 0
+	return byClass || items > 0
 }
 
 func textContent(n *html.Node) string {
@@ -66,13 +70,232 @@ func textContent(n *html.Node) string {
 	return b.String()
 }
 
+// keepCodeMedia moves out of a <pre> what a Markdown code block, plain
+// text, cannot hold, so the reader keeps it: embeds and images (mdnice
+// draws its macOS-style title bar as a background image inside the <pre>)
+// go before the block, where the bar was; the targets of links go
+// in a paragraph after it, each as a link with its text, which also stays
+// in the code.
+func keepCodeMedia(pre *html.Node) {
+	if pre.Parent == nil {
+		return
+	}
+	var images, links, embeds []*html.Node
+	walk(pre, func(n *html.Node) bool {
+		if n.Type == html.ElementNode {
+			switch {
+			case n.Data == "img":
+				images = append(images, n)
+			case n.Data == "a" && attr(n, "href") != "":
+				links = append(links, n)
+			case isEmbed(n):
+				embeds = append(embeds, n)
+				return false
+			}
+		}
+		return true
+	})
+	// Where a moved embed or image stood, the code keeps a line break or a
+	// mark (resolveMediaMarks), so the text on either side does not run
+	// together.
+	for _, e := range embeds {
+		e.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: "\n"}, e)
+		e.Parent.RemoveChild(e)
+		pre.Parent.InsertBefore(e, pre)
+	}
+	if len(images) > 0 {
+		p := &html.Node{Type: html.ElementNode, Data: "p"}
+		for _, img := range images {
+			img.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: codeMediaMark}, img)
+			img.Parent.RemoveChild(img)
+			p.AppendChild(img)
+		}
+		pre.Parent.InsertBefore(p, pre)
+	}
+	if len(links) > 0 {
+		p := &html.Node{Type: html.ElementNode, Data: "p"}
+		for i, a := range links {
+			if i > 0 {
+				p.AppendChild(&html.Node{Type: html.TextNode, Data: " "})
+			}
+			label := strings.Join(strings.Fields(strings.ReplaceAll(textContent(a), codeMediaMark, "")), " ")
+			if label == "" {
+				label = attr(a, "href") // its content was an image, now above
+			}
+			link := &html.Node{Type: html.ElementNode, Data: "a", Attr: a.Attr}
+			link.AppendChild(&html.Node{Type: html.TextNode, Data: label})
+			p.AppendChild(link)
+		}
+		pre.Parent.InsertBefore(p, pre.NextSibling)
+	}
+}
+
+// codeMediaMark stands where keepCodeMedia took an image out of a code
+// block. normalizeText has removed every zero-width space from the text by
+// then, so the mark cannot be the article's.
+const codeMediaMark = "\u200b"
+
+// resolveMediaMarks turns each run of marks into a space where it stood
+// between two words (the picture kept them apart) and into nothing
+// elsewhere; a line left with marks only was the picture's own and goes.
+func resolveMediaMarks(lines []string) []string {
+	var out []string
+	for _, line := range lines {
+		if strings.TrimSpace(strings.ReplaceAll(line, codeMediaMark, "")) == "" && strings.Contains(line, codeMediaMark) {
+			continue
+		}
+		var b strings.Builder
+		for {
+			i := strings.Index(line, codeMediaMark)
+			if i < 0 {
+				b.WriteString(line)
+				break
+			}
+			before := line[:i]
+			rest := line[i:]
+			for strings.HasPrefix(rest, codeMediaMark) {
+				rest = rest[len(codeMediaMark):]
+			}
+			b.WriteString(before)
+			prev, _ := utf8.DecodeLastRuneInString(b.String())
+			next, _ := utf8.DecodeRuneInString(rest)
+			if b.Len() > 0 && rest != "" && !unicode.IsSpace(prev) && !unicode.IsSpace(next) {
+				b.WriteByte(' ')
+			}
+			line = rest
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// isInlineCode reports the elements html-to-markdown writes as a code span.
+func isInlineCode(name string) bool {
+	switch name {
+	case "code", "var", "samp", "kbd", "tt":
+		return true
+	}
+	return false
+}
+
+// moveCodeEdgeSpaces moves the whitespace at the start and end of an
+// inline code element out of it. A code span drops it, and the words on
+// either side would run into the code ("run<code> make</code>" as
+// "run`make`").
+func moveCodeEdgeSpaces(code *html.Node) {
+	if code.Parent == nil || insideCode(code) || strings.TrimSpace(textContent(code)) == "" {
+		return
+	}
+	for _, first := range []bool{true, false} {
+		var edge *html.Node
+		walk(code, func(n *html.Node) bool {
+			if n.Type == html.TextNode && n.Data != "" && (first && edge == nil || !first) {
+				edge = n
+			}
+			return true
+		})
+		if edge == nil {
+			continue
+		}
+		var trimmed string
+		if first {
+			trimmed = strings.TrimLeftFunc(edge.Data, unicode.IsSpace)
+		} else {
+			trimmed = strings.TrimRightFunc(edge.Data, unicode.IsSpace)
+		}
+		if trimmed == edge.Data {
+			continue
+		}
+		edge.Data = trimmed
+		space := &html.Node{Type: html.TextNode, Data: " "}
+		if first {
+			code.Parent.InsertBefore(space, code)
+		} else {
+			code.Parent.InsertBefore(space, code.NextSibling)
+		}
+	}
+}
+
+// splitInlineCode splits an inline code element around what a code span
+// cannot hold: a code span is only text, so a picture or a link inside it
+// would be lost, and blocks inside it would run together ("a<p>b</p>" as
+// "ab"). The picture, link or block moves out between the two halves of
+// the code (and of any wrapper between), and a link's text is code again
+// inside the link. Text on either side stays in one span each, so no two
+// spans touch: side by side, they would read as one span holding
+// backticks.
+func splitInlineCode(code *html.Node) {
+	if code.Parent == nil || insideCode(code) {
+		return
+	}
+	for code != nil {
+		moveCodeEdgeSpaces(code)
+		var b *html.Node
+		walk(code, func(n *html.Node) bool {
+			if b == nil && n != code && n.Type == html.ElementNode &&
+				(n.Data == "img" || n.Data == "a" && attr(n, "href") != "" || isBlockElement(n)) {
+				b = n
+			}
+			return b == nil
+		})
+		if b == nil {
+			return
+		}
+		next := splitAround(b, code)
+		moveCodeEdgeSpaces(code) // the half before b has a new end
+		if b.Data == "a" && b.FirstChild != nil {
+			inner := &html.Node{Type: html.ElementNode, Data: code.Data, DataAtom: code.DataAtom}
+			for c := b.FirstChild; c != nil; c = b.FirstChild {
+				b.RemoveChild(c)
+				inner.AppendChild(c)
+			}
+			b.AppendChild(inner)
+			splitInlineCode(inner)
+		}
+		code = next
+	}
+}
+
+// splitAround moves b out of its ancestors up to and including top,
+// splitting each in two: what came before b stays, what came after goes
+// into a copy placed after b. It returns top's copy, or nil when nothing
+// came after b.
+func splitAround(b, top *html.Node) *html.Node {
+	for {
+		p := b.Parent
+		after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
+		for c := b.NextSibling; c != nil; c = b.NextSibling {
+			p.RemoveChild(c)
+			after.AppendChild(c)
+		}
+		p.RemoveChild(b)
+		p.Parent.InsertBefore(b, p.NextSibling)
+		if after.FirstChild != nil {
+			p.Parent.InsertBefore(after, b.NextSibling)
+		}
+		if p.FirstChild == nil {
+			p.Parent.RemoveChild(p)
+		}
+		if p == top {
+			if after.FirstChild == nil {
+				return nil
+			}
+			return after
+		}
+	}
+}
+
 // normalizeCodeBlock replaces the content of a <pre> with its final text
 // and records the language in data-lang. It runs in the clean-up pass
 // because the commonmark plugin later merges adjacent <code> elements,
 // which would erase the one-<code>-per-line layout of code-snippets.
 func normalizeCodeBlock(pre *html.Node) {
 	lang := codeLanguage(pre)
-	code := strings.Join(codeLines(pre), "\n")
+	lines := codeLines(pre)
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, codeMediaMark) }) {
+		lines = resolveMediaMarks(lines)
+	}
+	code := strings.Join(lines, "\n")
 	for pre.FirstChild != nil {
 		pre.RemoveChild(pre.FirstChild)
 	}
@@ -120,19 +343,26 @@ func codeLines(pre *html.Node) []string {
 
 	var text string
 	if codes > 1 {
+		// What stands between the <code> lines (whitespace, or text a
+		// cleaner left there) reads as one line, however many nodes
+		// it is made of.
 		var lines []string
-		for c := pre.FirstChild; c != nil; c = c.NextSibling {
-			var line string
-			switch {
-			case c.Type == html.ElementNode && c.Data == "code":
-				line = strings.TrimSuffix(codeText(c), "\n")
-			case strings.TrimSpace(codeText(c)) == "":
-				continue
-			default:
-				line = strings.TrimSuffix(codeText(c), "\n")
+		var between strings.Builder
+		flush := func() {
+			if strings.TrimSpace(between.String()) != "" {
+				lines = append(lines, strings.TrimSuffix(between.String(), "\n"))
 			}
-			lines = append(lines, line)
+			between.Reset()
 		}
+		for c := pre.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.Data == "code" {
+				flush()
+				lines = append(lines, strings.TrimSuffix(codeText(c), "\n"))
+				continue
+			}
+			between.WriteString(codeText(c))
+		}
+		flush()
 		text = strings.Join(lines, "\n")
 	} else {
 		text = codeText(pre)
@@ -174,7 +404,7 @@ func codeText(n *html.Node) string {
 		case "script", "style":
 			return
 		}
-		block := n.Data == "div" || n.Data == "p" || n.Data == "li" || n.Data == "section"
+		block := isBlockElement(n)
 		if block && b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
 			b.WriteByte('\n')
 		}

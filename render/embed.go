@@ -195,7 +195,7 @@ func ExtractEmbeds(body string) ([]Embed, error) {
 		}
 		if e, ok := embedOf(n); ok {
 			embeds = append(embeds, e)
-			return false
+			return isCustomElement(n) && !childrenBlank(n) // kept content may hold embeds
 		}
 		return true // an unknown element with content may hold embeds
 	})

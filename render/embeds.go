@@ -78,7 +78,9 @@ func replaceEmbeds(doc *html.Node) {
 		}
 		if isEmbedCandidate(n) {
 			found = append(found, n)
-			return false
+			// Content of a WeChat element is kept (below), with the
+			// embeds it may hold.
+			return isCustomElement(n) && !childrenBlank(n)
 		}
 		return true
 	})
@@ -86,6 +88,8 @@ func replaceEmbeds(doc *html.Node) {
 		e, ok := embedOf(n)
 		if !ok {
 			if n.Data == "iframe" || n.Data == "video" || n.Data == "audio" || childrenBlank(n) {
+				// The empty box stood between words: they stay apart.
+				n.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: " "}, n)
 				n.Parent.RemoveChild(n)
 			} else {
 				unwrap(n)
@@ -93,8 +97,20 @@ func replaceEmbeds(doc *html.Node) {
 			continue
 		}
 		n.Parent.InsertBefore(embedNode(e), n)
+		if isCustomElement(n) && !childrenBlank(n) {
+			// WeChat's widgets are empty; text put inside one stays,
+			// under the widget's card.
+			n.Data, n.DataAtom, n.Attr = "div", 0, nil
+			continue
+		}
 		n.Parent.RemoveChild(n)
 	}
+}
+
+// isCustomElement reports the WeChat elements among the embed candidates:
+// the content of iframe, video and audio is fallback, not shown.
+func isCustomElement(n *html.Node) bool {
+	return n.Data != "iframe" && n.Data != "video" && n.Data != "audio"
 }
 
 func childrenBlank(n *html.Node) bool {
@@ -212,7 +228,7 @@ func embedOf(n *html.Node) (Embed, bool) {
 	if !isWebURL(e.Cover) {
 		e.Cover = ""
 	}
-	if e.Kind == EmbedIframe && e.URL == "" && e.ID == "" {
+	if e.Kind == EmbedIframe && e.URL == "" && e.ID == "" && e.Cover == "" {
 		return Embed{}, false
 	}
 	if (e.Kind == EmbedVideoFile || e.Kind == EmbedAudioFile) && e.URL == "" && e.Cover == "" {
@@ -327,6 +343,7 @@ func iframeEmbed(n *html.Node, e *Embed) {
 	if isWebURL(src) {
 		e.URL = absoluteMP(src)
 	}
+	e.Cover = decodeCover(attr(n, "data-cover")) // the archive downloads it
 }
 
 func urlHost(u string) string {
@@ -349,7 +366,9 @@ func firstWebURL(urls ...string) string {
 // decodeCover undoes the URL encoding WeChat applies to data-cover.
 func decodeCover(cover string) string {
 	if strings.Contains(cover, "%3A") || strings.Contains(cover, "%3a") || strings.Contains(cover, "%2F") {
-		if decoded, err := url.QueryUnescape(cover); err == nil {
+		// Path unescaping, as archive.ContentImages decodes it, so that
+		// the cover looked up is the one downloaded ("+" stays "+").
+		if decoded, err := url.PathUnescape(cover); err == nil {
 			cover = decoded
 		}
 	}

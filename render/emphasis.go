@@ -28,6 +28,7 @@ import (
 // fixEmphasisFlanking applies the rule above to every emphasis element,
 // innermost first so that an outer element sees the moved punctuation.
 func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
+	joinTouchingEmphasis(doc)
 	var emphasis []*html.Node
 	var collect func(*html.Node)
 	collect = func(n *html.Node) {
@@ -42,6 +43,135 @@ func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
 	for _, n := range emphasis {
 		fixFlanking(n)
 	}
+}
+
+// shieldEmphasis guards bold and italic against two html-to-markdown
+// passes that change the text, with empty text nodes, which render as
+// nothing:
+//
+//   - AddSpace inserts a space before emphasis that starts with inline
+//     code, and after one that ends with it ("字<b><code>x</code></b>字"
+//     as "字 **`x`** 字"); it looks only at the first and last child, so
+//     an empty text node there turns it off. fixEmphasisFlanking then
+//     decides as for any other edge, unwrapping the emphasis where a
+//     delimiter would not flank: the text stays as written;
+//   - MergeAdjacent, merging a run of sibling bold and italic elements,
+//     walks on past the end of their parent and takes in the emphasis
+//     after it ("<p><b>x</b><i>z</i></p><i>y</i>" as "**xzy**", the next
+//     paragraph pulled in); an empty text node after emphasis that ends
+//     its parent stops it there.
+func shieldEmphasis(doc *html.Node) {
+	var emphasis []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && (emphasisKind(n.Data) == "**" || emphasisKind(n.Data) == "*") {
+			emphasis = append(emphasis, n)
+		}
+		return true
+	})
+	for _, n := range emphasis {
+		n.InsertBefore(&html.Node{Type: html.TextNode}, n.FirstChild)
+		n.AppendChild(&html.Node{Type: html.TextNode})
+		if n.NextSibling == nil && n.Parent != nil {
+			n.Parent.AppendChild(&html.Node{Type: html.TextNode})
+		}
+	}
+}
+
+// emphasisKind groups the elements written with the same delimiter.
+func emphasisKind(name string) string {
+	switch name {
+	case "strong", "b":
+		return "**"
+	case "em", "i":
+		return "*"
+	case "del", "s", "strike":
+		return "~~"
+	case "code", "var", "samp", "kbd", "tt":
+		return "`" // inline code touching inline code has the same problem
+	}
+	return ""
+}
+
+// joinTouchingEmphasis merges emphasis that nothing separates on screen:
+// "<b>甲</b><u><b>乙</b></u>" would be written "**甲****乙**", a delimiter
+// run CommonMark cannot split, and renderers print the asterisks, cutting
+// the word in two; two code spans touching read as one holding backticks. html-to-markdown merges such elements only when they
+// are siblings, and nests a second one inside the first when it merges
+// bold with italic ("<b>甲</b><em><b>乙</b></em>"). Emphasis inside
+// emphasis of its kind is unwrapped first, then each element takes in the
+// emphasis of its kind that follows it through wrappers that render
+// nothing of their own.
+func joinTouchingEmphasis(doc *html.Node) {
+	var all []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && emphasisKind(n.Data) != "" {
+			all = append(all, n)
+		}
+		return true
+	})
+	for _, n := range all {
+		for p := n.Parent; p != nil; p = p.Parent {
+			if p.Type == html.ElementNode && emphasisKind(p.Data) == emphasisKind(n.Data) {
+				dom.UnwrapNode(n)
+				break
+			}
+		}
+	}
+	for _, n := range all {
+		if n.Parent == nil {
+			continue
+		}
+		for {
+			next := touchingEmphasis(n)
+			if next == nil {
+				break
+			}
+			for c := next.FirstChild; c != nil; c = next.FirstChild {
+				next.RemoveChild(c)
+				n.AppendChild(c)
+			}
+			next.Parent.RemoveChild(next)
+		}
+	}
+}
+
+// touchingEmphasis returns the emphasis of n's kind rendered right after
+// n, looking out of and into transparent wrappers, or nil.
+func touchingEmphasis(n *html.Node) *html.Node {
+	cur := n
+	for cur.NextSibling == nil {
+		if cur = cur.Parent; cur == nil || cur.Type != html.ElementNode || !isTransparent(cur) {
+			return nil
+		}
+	}
+	next := cur.NextSibling
+	for {
+		switch {
+		case next == nil:
+			return nil
+		case next.Type == html.TextNode && next.Data == "", next.Type == html.CommentNode:
+			next = next.NextSibling
+			continue
+		case next.Type != html.ElementNode:
+			return nil
+		case emphasisKind(next.Data) == emphasisKind(n.Data):
+			return next
+		case isTransparent(next):
+			next = next.FirstChild
+			continue
+		}
+		return nil
+	}
+}
+
+// isTransparent reports inline elements html-to-markdown writes as their
+// content alone: styling wrappers and unknown elements (a custom tag an
+// editor left, such as <section-x>).
+func isTransparent(n *html.Node) bool {
+	if emphasisKind(n.Data) != "" {
+		return false
+	}
+	return isWrapper(n.Data) || n.DataAtom == 0 && !isBlockElement(n) && !isEmbedCandidate(n)
 }
 
 func isEmphasis(name string) bool {
@@ -118,7 +248,7 @@ func outsideKind(n *html.Node, before bool) runeKind {
 		if parent == nil || parent.Type != html.ElementNode || isBlockElement(parent) {
 			return kindSpace
 		}
-		if !isWrapper(parent.Data) {
+		if !isWrapper(parent.Data) && !isTransparent(parent) {
 			// The parent's own syntax, such as a link's "[", sits next to us.
 			return kindPunct
 		}
@@ -149,7 +279,7 @@ func renderedKind(n *html.Node, first bool) runeKind {
 	switch {
 	case n.Data == "br" || isBlockElement(n):
 		return kindSpace
-	case isWrapper(n.Data):
+	case isWrapper(n.Data) || isTransparent(n):
 		// Wrappers render nothing; nested emphasis delimiters merge with
 		// ours into one run, so in both cases the text inside counts.
 		for c := child(n, first); c != nil; c = sibling(c, first) {
@@ -209,7 +339,7 @@ func edgeText(n *html.Node, first bool) *html.Node {
 			continue
 		case c.Type == html.TextNode:
 			return c
-		case c.Type == html.ElementNode && isWrapper(c.Data):
+		case c.Type == html.ElementNode && (isWrapper(c.Data) || isTransparent(c)):
 			if renderedKind(c, first) == kindNone {
 				continue
 			}

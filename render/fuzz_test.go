@@ -30,13 +30,20 @@ func FuzzConvert(f *testing.F) {
 	f.Add("<ul><li><li></ul><pre data-lang=go><code>a</code><code><br></code></pre>")
 	f.Add(`<table><tr><td><ul><li><a href="javascript:x" onclick="y">a</a></li></ul><img src="x" onerror="y"><script>z</script></td></tr></table>`)
 
+	// Shapes that once lost content (nodrop_test.go).
+	f.Add(`<section><h1>● a</h1><p><img data-src="https://m/1.jpg"></p><h1>● b</h1><p><img data-src="https://m/2.jpg"></p></section>`)
+	f.Add(`<pre><span style="display:block;background:url(https://m/bar.svg)"></span><code>x <a href="https://m/l">l</a></code></pre><code>a<img src="https://m/i.png"><p>b</p></code>`)
+	f.Add(`<p>&amp;copy; <a href="https://m/?a&amp;lt;=1">x</a><mp-style-type>t</mp-style-type><qqmusic mid="m">w</qqmusic></p>`)
+	f.Add(`<p>◈ a</p><p>◈ b<img src="https://m/3.png"></p><ol start="2"><li>c</li></ol><table><tr><td><ul><li>d</li></ul></td><td><img src="https://m/4.png"></td></tr></table>`)
+
 	conv := New()
 	f.Fuzz(func(t *testing.T, in string) {
 		if len(in) > fuzzInputLimit {
 			t.Skip("input larger than the fuzz limit")
 		}
 		start := time.Now()
-		got, err := conv.Convert(in, Options{ImageURL: func(remote string) string { return "img/" + remote }})
+		rec := newNoDropRecorder("img/")
+		got, err := conv.Convert(in, rec.options())
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("conversion of %d bytes took %v", len(in), d)
 		}
@@ -46,6 +53,10 @@ func FuzzConvert(f *testing.F) {
 			return
 		}
 		checkMarkdownInvariants(t, got)
+		// No rule may drop what a reader of the input saw (nodrop_test.go).
+		if r := checkNoDroppedContent(in, got, rec); len(r.problems) > 0 {
+			t.Fatalf("content dropped:\n%s\ninput:  %q\noutput: %q", strings.Join(r.problems, "\n"), in, got)
+		}
 		// Whatever the article held, the site HTML gets no active markup:
 		// the only raw HTML ToHTML lets through is re-sanitised.
 		page, err := conv.ToHTML([]byte(got))

@@ -35,7 +35,7 @@ import (
 // The block is written so that CommonMark keeps it one HTML block: no blank
 // line inside (newlines in code are written as &#10;), tags first on their
 // lines. Only colspan and rowspan survive on cells, href and title on
-// links, src and alt on images; text is escaped.
+// links, src and alt on images, start on ordered lists; text is escaped.
 const htmlTableMarker = "<!-- mparchive:table -->"
 
 // allowedTableTags are the elements a clean table is made of; anything else
@@ -49,10 +49,11 @@ var allowedTableTags = map[string]bool{
 }
 
 // droppedTableTags lose their content too: it is not text a reader saw.
+// The text of other elements (an SVG's <text>, a formula, an <object>'s
+// fallback) is kept, without their markup.
 var droppedTableTags = map[string]bool{
 	"script": true, "style": true, "template": true, "noscript": true,
-	"iframe": true, "object": true, "embed": true, "textarea": true,
-	"select": true, "svg": true, "math": true, "head": true, "title": true,
+	"iframe": true, "embed": true, "textarea": true, "head": true, "title": true,
 }
 
 // writeHTMLTable writes table n, prepared by the clean-up pass, as a clean
@@ -161,7 +162,16 @@ func writeHTMLNode(b *strings.Builder, n *html.Node, opts Options) {
 		wrapHTML(b, "em", n, opts)
 	case "del", "s", "strike":
 		wrapHTML(b, "del", n, opts)
-	case "code", "sup", "sub", "ul", "ol", "li", "blockquote":
+	case "ol":
+		// The numbers a reader saw: a list may start anywhere.
+		if start, err := strconv.Atoi(attr(n, "start")); err == nil && start != 1 && start >= 0 && start < 1e9 {
+			b.WriteString(`<ol start="` + strconv.Itoa(start) + `">`)
+			writeHTMLInline(b, n, opts)
+			b.WriteString("</ol>")
+			return
+		}
+		wrapHTML(b, n.Data, n, opts)
+	case "code", "sup", "sub", "ul", "li", "blockquote":
 		wrapHTML(b, n.Data, n, opts)
 	case embedTag:
 		writeHTMLEmbed(b, embedFromNode(n), opts)
@@ -327,6 +337,9 @@ func allowedAttribute(tag, key, val string) bool {
 		return !isScriptURL(val) && !isDataURI(strings.TrimSpace(val))
 	case tag == "a" && key == "title", tag == "img" && key == "alt":
 		return true
+	case tag == "ol" && key == "start":
+		v, err := strconv.Atoi(val)
+		return err == nil && v >= 0 && v < 1e9
 	}
 	return false
 }

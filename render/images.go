@@ -55,6 +55,14 @@ func addBackgroundImages(n *html.Node, opts Options) {
 		return // removed with a hidden ancestor
 	}
 	urls := cssBackgroundURLs(attr(n, "style"))
+	// Behind the text of an inline element, the picture goes to the
+	// start of the block around it, not between the words.
+	holder := n
+	if !isBlockElement(n) && !isVoidElement(n.Data) && strings.TrimSpace(textContent(n)) != "" {
+		for holder.Parent != nil && holder.Parent.Type == html.ElementNode && !isBlockElement(holder) && holder.Data != "body" {
+			holder = holder.Parent
+		}
+	}
 	for i := len(urls) - 1; i >= 0; i-- {
 		img := &html.Node{
 			Type: html.ElementNode,
@@ -64,7 +72,12 @@ func addBackgroundImages(n *html.Node, opts Options) {
 				{Key: "alt", Val: ""},
 			},
 		}
-		n.InsertBefore(img, n.FirstChild)
+		if isVoidElement(n.Data) || isEmbedCandidate(n) {
+			// It holds nothing, or is replaced by its embed.
+			n.Parent.InsertBefore(img, n)
+		} else {
+			holder.InsertBefore(img, holder.FirstChild)
+		}
 	}
 }
 
@@ -129,9 +142,14 @@ func markdownLink(text, href string) string {
 // markdownDestination makes a URL safe as a Markdown link destination while
 // keeping it byte-identical whenever possible. Spaces and parentheses are
 // allowed only inside <…>; characters that could end or escape the
-// destination are percent-encoded.
+// destination are percent-encoded, and character references are escaped.
 func markdownDestination(u string) string {
 	u = destinationEscaper.Replace(u)
+	if strings.Contains(u, "&") {
+		// A renderer decodes character references in destinations: a
+		// query "?a=1&copy;=2" would become "?a=1©=2" without the escape.
+		u = entityLookalike.ReplaceAllStringFunc(u, func(ref string) string { return `\` + ref })
+	}
 	if strings.ContainsAny(u, " ()") {
 		return "<" + u + ">"
 	}

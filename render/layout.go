@@ -63,6 +63,11 @@ func analyseLayout(doc *html.Node) {
 	for _, u := range units {
 		if u.leaf && isRealHeading(u.node) {
 			headingTexts[u.text()] = true
+			if allTextBold(u.node) {
+				// Editors wrap an author's whole <h1> in <strong>; a
+				// heading is bold already ("# **● 标题**" is clutter).
+				unwrapBold(u.node)
+			}
 		}
 	}
 	if len(headingTexts) >= 2 {
@@ -429,6 +434,113 @@ func headingCandidateOf(u layoutUnit, body float64) *headingCandidate {
 // is dropped: a heading is bold already, and the delimiters would only
 // clutter it.
 func makeHeading(n *html.Node, level int) {
+	unwrapBold(n)
+	n.Data = "h" + strconv.Itoa(level)
+	n.DataAtom = 0
+	n.Attr = nil
+}
+
+// liftBlocksOutOfInline moves blocks out of the elements Markdown cannot
+// nest them in: headings, lists, tables, code, quotes, embeds and rules
+// out of inline elements (<strong><p>1. 背景</p></strong> made a heading,
+// an author's <strong><h2>, a typed list inside <strong>), the same but
+// headings out of links, and all but headings out of a heading, which is
+// one line. Left inside, html-to-markdown would write neither the block
+// nor the line break before it, running its text into the text before.
+// The outer element is split in two around the block: a heading is bold
+// anyway, a heading's second half is a heading too, and a link's halves
+// keep its target (a link around nothing but the block gets a link of
+// its own under it). A heading in a link stays there: the link then goes
+// inside the heading, and its target is kept.
+func liftBlocksOutOfInline(doc *html.Node) {
+	var blocks []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && (isRealHeading(n) || isAtomicBlock(n)) && mustLift(n, n.Parent) {
+			blocks = append(blocks, n)
+		}
+		return true
+	})
+	for _, b := range blocks {
+		for p := b.Parent; mustLift(b, p); p = b.Parent {
+			after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
+			for c := b.NextSibling; c != nil; c = b.NextSibling {
+				p.RemoveChild(c)
+				after.AppendChild(c)
+			}
+			p.RemoveChild(b)
+			p.Parent.InsertBefore(b, p.NextSibling)
+			if after.FirstChild != nil {
+				p.Parent.InsertBefore(after, b.NextSibling)
+			}
+			if p.Data == "a" && childrenBlank(p) && childrenBlank(after) && attr(p, "href") != "" {
+				// The link held nothing but the block: its target stays,
+				// as a link of its own under the block.
+				label := &html.Node{Type: html.ElementNode, Data: "a", Attr: slices.Clone(p.Attr)}
+				label.AppendChild(&html.Node{Type: html.TextNode, Data: attr(p, "href")})
+				p.Parent.InsertBefore(label, b.NextSibling)
+			}
+			if p.FirstChild == nil {
+				p.Parent.RemoveChild(p)
+			}
+		}
+	}
+}
+
+// mustLift reports whether block b may not stay inside its parent p.
+func mustLift(b, p *html.Node) bool {
+	if p == nil || p.Type != html.ElementNode || p.Parent == nil {
+		return false
+	}
+	switch {
+	case isRealHeading(p):
+		return isAtomicBlock(b) || isRealHeading(b)
+	case p.Data == "a":
+		return isAtomicBlock(b)
+	case isInline(p):
+		return true
+	case isContainer(p.Data):
+		// A section inside <strong>: the block must leave the section
+		// too, to get out of the bold.
+		for a := p.Parent; a != nil && a.Type == html.ElementNode; a = a.Parent {
+			if isInline(a) {
+				return true
+			}
+			if a.Data == "a" {
+				return isAtomicBlock(b)
+			}
+			if !isContainer(a.Data) {
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// isInline reports the elements laid out in a line: the wrappers and any
+// element not known as a block, custom ones included.
+func isInline(n *html.Node) bool {
+	switch n.Data {
+	case "html", "body", "a":
+		return false
+	}
+	return !isBlockElement(n)
+}
+
+// insideHeading reports an inline element within a heading.
+func insideHeading(n *html.Node) bool {
+	for p := n.Parent; p != nil && p.Type == html.ElementNode; p = p.Parent {
+		if isRealHeading(p) {
+			return true
+		}
+		if !isInline(p) && p.Data != "a" {
+			return false
+		}
+	}
+	return false
+}
+
+// unwrapBold removes the <strong> and <b> inside n, keeping their content.
+func unwrapBold(n *html.Node) {
 	var bold []*html.Node
 	walk(n, func(c *html.Node) bool {
 		if c != n && c.Type == html.ElementNode && (c.Data == "strong" || c.Data == "b") {
@@ -439,9 +551,28 @@ func makeHeading(n *html.Node, level int) {
 	for _, b := range bold {
 		dom.UnwrapNode(b)
 	}
-	n.Data = "h" + strconv.Itoa(level)
-	n.DataAtom = 0
-	n.Attr = nil
+}
+
+// allTextBold reports whether every visible character of n is inside a
+// <strong> or <b> within n.
+func allTextBold(n *html.Node) bool {
+	all := true
+	var visit func(c *html.Node, bold bool)
+	visit = func(c *html.Node, bold bool) {
+		if !all {
+			return
+		}
+		if c.Type == html.TextNode {
+			all = bold || strings.TrimSpace(c.Data) == ""
+			return
+		}
+		bold = bold || c.Type == html.ElementNode && (c.Data == "strong" || c.Data == "b")
+		for child := c.FirstChild; child != nil; child = child.NextSibling {
+			visit(child, bold)
+		}
+	}
+	visit(n, false)
+	return all
 }
 
 // splitTableOfContents turns a block made of several items (inline
@@ -481,7 +612,13 @@ func splitTableOfContents(n *html.Node, headings map[string]bool) {
 
 // inlineItems returns the element children that make up n's content,
 // looking through a single wrapper around all of them. It returns nil when
-// n also holds text of its own.
+// n holds anything else: text of its own, a picture or embed outside the
+// items (splitTableOfContents replaces n's content with the items, so
+// anything else would be lost), or items that are headings themselves. A
+// run of real headings, each followed by its picture as in a news digest
+// (<h1>● …</h1><p><img></p>…), is the article's own sections, not a table
+// of contents: the headings stay headings and every picture stays a
+// paragraph of its own under the heading it follows.
 func inlineItems(n *html.Node) []*html.Node {
 	for {
 		var items []*html.Node
@@ -489,9 +626,13 @@ func inlineItems(n *html.Node) []*html.Node {
 			switch {
 			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
 			case c.Type == html.CommentNode:
+			case c.Type == html.ElementNode && isRealHeading(c):
+				return nil
 			case c.Type == html.ElementNode && c.Data != "br" && c.Data != "img" && !isAtomicBlock(c):
 				if strings.TrimSpace(textContent(c)) != "" {
 					items = append(items, c)
+				} else if !isBlank(c) {
+					return nil
 				}
 			default:
 				return nil

@@ -59,3 +59,12 @@ func TestParseItemMarker(t *testing.T) {
 		}
 	}
 }
+
+func TestStrayListContent(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"content after an item is an item of its own", `<ul><li>a</li> <b>b</b> c</ul>`, "- a\n- **b** c\n"},
+		{"items outside a list get one", `<p>a</p><li>x</li> <li>y</li><b>0<li>z</li></b>`, "a\n\n- x\n- y\n\n**0**\n\n- z\n"},
+		{"empty ordered items keep the numbers after them", `<ol><li></li><li>b</li><li><br></li><li>d</li><li></li></ol>`, "2. b\n\n<!--THE END-->\n\n4. d\n"},
+		{"whitespace between stray content kept", `<ul><code>0</code> <code>1</code></ul>`, "- `0` `1`\n"},
+	})
+}

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -17,6 +18,12 @@ var flattenDepths = []int{120, 24}
 
 // parseArticle parses an article body the way WeChat's editor meant it.
 func parseArticle(body string) (*html.Node, error) {
+	// Bytes that are not UTF-8 are U+FFFD, as a browser decodes them,
+	// before the markup can split or join them: two stray bytes on either
+	// side of a tag must not become one character once the tag is gone.
+	if !utf8.ValidString(body) {
+		body = strings.ToValidUTF8(body, "\uFFFD")
+	}
 	// Only some bodies carry XHTML-style tags; skip the extra pass otherwise.
 	if strings.Contains(body, "/>") {
 		body = expandSelfClosing(body)

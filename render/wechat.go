@@ -1,6 +1,7 @@
 package render
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/JohannesKaufmann/dom"
@@ -33,6 +34,7 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// Between the base plugin's trimming (which still knows the two-space
 	// form) and the restoring of code newlines.
 	conv.Register.PostRenderer(backslashLineBreaks, converter.PriorityStandard+10)
+	conv.Register.TextTransformer(escapeEntityLookalikes, converter.PriorityEarly)
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
@@ -75,8 +77,8 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	opts := optionsFrom(ctx)
 
-	var hidden, scriptLinks, images, backgrounds, lineIndexes, codeBlocks []*html.Node
-	var texts, displayBlocks []*html.Node
+	var hidden, unlinked, pictures, lineIndexes, codeBlocks, inlineCode []*html.Node
+	var texts, displayBlocks, styleMarkers []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
 		case html.TextNode:
@@ -90,14 +92,27 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			hidden = append(hidden, n)
 			return false
 		}
+		style := attr(n, "style")
+		if n.Data == "img" || strings.Contains(style, "url(") {
+			pictures = append(pictures, n)
+		}
 		switch n.Data {
-		case "img":
-			images = append(images, n)
+		case "mp-style-type":
+			// An editor marker, removed as a tag type; text inside one
+			// (markup that forgot to close it) is the article's.
+			if !childrenBlank(n) {
+				styleMarkers = append(styleMarkers, n)
+			}
 		case "pre":
 			codeBlocks = append(codeBlocks, n)
 		case "a":
-			if isScriptURL(attr(n, "href")) {
-				scriptLinks = append(scriptLinks, n)
+			// Script links lose their link and keep their text. So do
+			// anchors without a target (hashtags, decorations): left in
+			// place, they would keep the bold on either side from
+			// merging ("**甲****乙**", which renderers print literally).
+			href := attr(n, "href")
+			if isScriptURL(href) || href == "" && attr(n, "data-miniprogram-appid") == "" {
+				unlinked = append(unlinked, n)
 			}
 		case "ul", "ol":
 			if isCodeLineIndex(n) {
@@ -105,9 +120,8 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 				return false
 			}
 		}
-		style := attr(n, "style")
-		if strings.Contains(style, "url(") {
-			backgrounds = append(backgrounds, n)
+		if isInlineCode(n.Data) {
+			inlineCode = append(inlineCode, n)
 		}
 		if isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style) {
 			displayBlocks = append(displayBlocks, n)
@@ -121,15 +135,24 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	for _, n := range lineIndexes {
 		dom.RemoveNode(n)
 	}
-	for _, n := range scriptLinks {
-		dom.UnwrapNode(n)
+	// In document order; an element's background before its own source,
+	// which resolveImage replaces its attributes with, and before embeds
+	// replace their elements.
+	for _, n := range pictures {
+		if strings.Contains(attr(n, "style"), "url(") {
+			addBackgroundImages(n, opts)
+		}
+		if n.Data == "img" {
+			resolveImage(n, opts)
+		}
 	}
 	replaceEmbeds(doc)
-	for _, n := range images {
-		resolveImage(n, opts)
+	// After the pictures: an unwrapped element's background is one.
+	for _, n := range unlinked {
+		dom.UnwrapNode(n)
 	}
-	for _, n := range backgrounds {
-		addBackgroundImages(n, opts)
+	for _, n := range styleMarkers {
+		dom.UnwrapNode(n)
 	}
 	for _, n := range texts {
 		if n.Parent != nil {
@@ -143,15 +166,94 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			n.Data, n.DataAtom = "div", 0
 		}
 	}
+	for _, n := range inlineCode {
+		splitInlineCode(n)
+	}
 	for _, n := range codeBlocks {
+		keepCodeMedia(n)
 		normalizeCodeBlock(n)
 	}
 
 	emptyBlankBlocks(doc)
 	trimBlockBreaks(doc)
 	trimLineStartIndent(doc)
+	gatherStrayListContent(doc)
 	tightenListItems(doc)
 	analyseLayout(doc)
+	// Last: the layout pass makes headings and lists.
+	liftBlocksOutOfInline(doc)
+	keepEmptyBlockBoundaries(doc)
+	shieldEmphasis(doc)
+}
+
+// keepEmptyBlockBoundaries turns headings, lists, tables, code blocks and
+// quotes that hold nothing into empty paragraphs. html-to-markdown writes
+// them as nothing at all, not even the line break a browser puts there,
+// so the text on either side would run together ("0<h1></h1>1" as "01");
+// an empty paragraph is written as that line break.
+func keepEmptyBlockBoundaries(doc *html.Node) {
+	var empty []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
+		}
+		switch {
+		case isRealHeading(n), n.Data == "ul", n.Data == "ol", n.Data == "blockquote":
+			if rendersNothing(n) {
+				empty = append(empty, n)
+				return false
+			}
+		case n.Data == "pre":
+			if textContent(n) == "" {
+				empty = append(empty, n)
+			}
+			return false
+		case n.Data == "table":
+			if len(tableRows(n)) == 0 {
+				empty = append(empty, n)
+				return false
+			}
+		}
+		return true
+	})
+	for _, n := range empty {
+		for n.FirstChild != nil {
+			n.RemoveChild(n.FirstChild)
+		}
+		n.Data, n.DataAtom, n.Attr = "p", 0, nil
+	}
+}
+
+// rendersNothing reports an element with no visible text, picture or embed.
+func rendersNothing(n *html.Node) bool {
+	nothing := true
+	walk(n, func(c *html.Node) bool {
+		switch {
+		case !nothing:
+		case c.Type == html.TextNode:
+			nothing = strings.TrimSpace(c.Data) == ""
+		case c.Type == html.ElementNode && c != n:
+			nothing = c.Data != "img" && c.Data != "hr" && !isEmbed(c) && c.Data != "table" && c.Data != "pre"
+		}
+		return nothing
+	})
+	return nothing
+}
+
+// entityLookalike is a character reference as CommonMark reads one in
+// text or a link destination ("&copy;", "&#169;", "&#xA9;").
+var entityLookalike = regexp.MustCompile(`&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
+
+// escapeEntityLookalikes keeps text that reads like a character reference
+// ("&amp;copy;" in the HTML, "&copy;" on screen) literal: written as is, a
+// Markdown renderer would show "©".
+func escapeEntityLookalikes(_ converter.Context, content string) string {
+	if !strings.Contains(content, "&") {
+		return content
+	}
+	return entityLookalike.ReplaceAllStringFunc(content, func(ref string) string {
+		return "&amp;" + ref[1:]
+	})
 }
 
 // displaysAsBlock reports an inline style that lays the element out as a
@@ -450,13 +552,14 @@ func trimLineStartIndent(doc *html.Node) {
 
 // normalizeText makes invisible characters harmless without losing text:
 // no-break spaces become spaces (they would otherwise survive whitespace
-// collapsing and break Markdown syntax that needs a real space), and
+// collapsing and break Markdown syntax that needs a real space), so do
+// form feeds (whitespace in HTML, which keeps the words apart), and
 // zero-width spaces, BOMs, word joiners and control characters are dropped.
 // Zero-width joiners stay: emoji sequences need them.
 func normalizeText(s string) string {
 	clean := true
 	for _, r := range s {
-		if isDroppedRune(r) || r == '\u00a0' {
+		if isDroppedRune(r) || r == '\u00a0' || r == '\f' {
 			clean = false
 			break
 		}
@@ -468,7 +571,8 @@ func normalizeText(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case r == '\u00a0':
+		case r == '\u00a0', r == '\f':
+			// A form feed is whitespace in HTML, as the space is.
 			b.WriteByte(' ')
 		case isDroppedRune(r):
 		default:
