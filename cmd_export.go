@@ -44,6 +44,7 @@ type fetchFlags struct {
 	pageBase     string
 	refetchURLs  bool
 	followShares bool
+	allowPrivate bool
 	// demoBase is the demo API's address, set by client with --demo.
 	demoBase string
 	// demoLinks are the demo account's page-only posts, which --demo backs
@@ -70,7 +71,8 @@ func (f *fetchFlags) registerAPI(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenMode, "token-mode", "stable", "how to get the access_token: stable (cgi-bin/stable_token; leaves the account's other tokens valid) or classic (cgi-bin/token; invalidates them)")
 	fs.StringVar(&f.accessToken, "access-token", "", "use this access_token instead of fetching one (also MPARCHIVE_ACCESS_TOKEN), for accounts whose token a central service hands out")
 	fs.StringVar(&f.configFile, "config", "", "YAML file with appid and secret (default: $MPARCHIVE_CONFIG, then the user config dir's mparchive/config.yaml)")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one API request")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "deadline of one request, the answer's body included: an API call or an article page; "+
+		"image and voice downloads get four times as long")
 	f.concurrency = 1
 }
 
@@ -83,6 +85,8 @@ func (f *fetchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.pageBase, "page-base", "", "fetch article pages from this base instead of https://mp.weixin.qq.com (a mirror, or 'mparchive fake-api')")
 	fs.BoolVar(&f.refetchURLs, "refetch-urls", false, "fetch article pages the archive already holds again")
 	fs.BoolVar(&f.followShares, "follow-shares", false, "with the urls source, also back up the original article each share (转载) points to")
+	fs.BoolVar(&f.allowPrivate, "allow-private-hosts", false, "let image, voice, video and page downloads reach loopback, private and link-local addresses "+
+		"(by default only public ones, and the host of an --api-base or --page-base on loopback)")
 	fs.StringVar(&f.accountName, "account-name", "", accountNameHelp)
 	fs.BoolVar(&f.full, "full", false, "list every page of every source (default: stop at the first page with nothing new); only a full listing notices articles deleted upstream")
 }
@@ -221,6 +225,9 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 func (f *fetchFlags) check() error {
 	if f.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
+	}
+	if f.timeout <= 0 {
+		return usagef("--timeout must be positive, not %v", f.timeout)
 	}
 	if f.tokenMode != "stable" && f.tokenMode != "classic" {
 		return usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
@@ -414,14 +421,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if code == exitInterrupted {
-		printSummary(rep, fsum, nil, start)
+		printSummary(rep, fsum, nil, 0, start)
 		return exitError{code}
 	}
 	bsum, err := buildIfStale(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if err != nil {
 		return err
 	}
-	printSummary(rep, fsum, bsum, start)
+	gone := dropUnavailable(archiveDir, bsum)
+	printSummary(rep, fsum, bsum, gone, start)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
@@ -452,7 +460,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	printSummary(rep, fsum, nil, start)
+	printSummary(rep, fsum, nil, 0, start)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git && code != exitInterrupted {
 		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
@@ -487,7 +495,8 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	printSummary(rep, nil, bsum, start)
+	gone := dropUnavailable(archiveDir, bsum)
+	printSummary(rep, nil, bsum, gone, start)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
 			return err
@@ -538,24 +547,27 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	defer unlock()
 	prog := rep.fetchProgress()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
-		Sources:         sources,
-		Concurrency:     ff.concurrency,
-		Progress:        prog.update,
-		Logf:            rep.notef,
-		ImageHTTPClient: images,
-		Sleep:           retrySleep,
-		Full:            ff.full,
-		URLs:            urls,
-		PageBaseURL:     ff.pageBase,
-		PageInterval:    pageInterval,
-		VoiceBaseURL:    ff.voiceBase(),
-		PageHTTPClient:  images,
-		RefetchURLs:     ff.refetchURLs,
-		FollowShares:    ff.followShares,
-		Materials:       materials,
-		PageSleep:       pageSleep,
-		Explicit:        ff.explicit,
-		AccountName:     ff.accountName,
+		Sources:           sources,
+		Concurrency:       ff.concurrency,
+		Progress:          prog.update,
+		Logf:              rep.notef,
+		ImageHTTPClient:   images,
+		Sleep:             retrySleep,
+		Full:              ff.full,
+		URLs:              urls,
+		PageBaseURL:       ff.pageBase,
+		PageInterval:      pageInterval,
+		VoiceBaseURL:      ff.voiceBase(),
+		PageHTTPClient:    images,
+		RefetchURLs:       ff.refetchURLs,
+		FollowShares:      ff.followShares,
+		AllowPrivateHosts: ff.allowPrivate,
+		PageTimeout:       ff.timeout,
+		MediaTimeout:      4 * ff.timeout,
+		Materials:         materials,
+		PageSleep:         pageSleep,
+		Explicit:          ff.explicit,
+		AccountName:       ff.accountName,
 	})
 	prog.done()
 	switch {
@@ -659,10 +671,13 @@ func codeOf(fetchCode int, res *output.Result) error {
 	return exitError{fetchCode}
 }
 
-func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start time.Time) {
+// printSummary writes what a run did. goneImages counts the images the
+// output links remotely because the archive knows them to be unavailable
+// (dropUnavailable took them out of bs.Missing).
+func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, goneImages int, start time.Time) {
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	var problems []string
+	var problems, gone []string
 	if fs != nil {
 		for _, src := range archive.Sources {
 			ss, ok := fs.Sources[src]
@@ -706,6 +721,10 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 		for _, pe := range fs.FailedPages {
 			problems = append(problems, "page "+pe.Error())
 		}
+		gone = unavailableLines(fs)
+		if fs.KnownUnavailable > 0 {
+			add("           %d files or pages skipped: earlier runs found them unavailable for good (state.json; --full tries them again)", fs.KnownUnavailable)
+		}
 		if ms := fs.Materials; ms != nil {
 			for _, kind := range archive.MaterialKinds {
 				ks, ok := ms.Kinds[kind]
@@ -734,6 +753,15 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 		}
 		if missing > 0 {
 			add("           %d images in %d articles still link to WeChat (their download failed)", missing, len(bs.Missing))
+		}
+		if goneImages > 0 {
+			add("           %d images link to their remote address: they are unavailable for good", goneImages)
+		}
+	}
+	if len(gone) > 0 {
+		add("unavailable for good (recorded in the archive's state.json, not retried, not counted as failures):")
+		for _, g := range gone {
+			add("  - %s", g)
 		}
 	}
 	add("elapsed    %s", time.Since(start).Round(10*time.Millisecond))

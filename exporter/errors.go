@@ -2,8 +2,6 @@ package exporter
 
 import (
 	"bytes"
-	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -216,18 +214,6 @@ type transportError struct {
 func (e *transportError) Error() string { return "wechat " + e.endpoint + ": " + e.msg }
 func (e *transportError) Unwrap() error { return e.err }
 
-// isRetryableTransport is false only for failures another attempt cannot
-// fix: a certificate the machine does not trust, or a cancelled context.
-func isRetryableTransport(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	return !errors.As(err, &unknownAuthority) && !errors.As(err, &hostname) && !errors.As(err, &invalid)
-}
-
 // checkResponse classifies every response in one place: HTTP status first,
 // then the body, which must be JSON unless the request was for a binary
 // material. A JSON body with a non-zero errcode becomes an *APIError.
@@ -418,43 +404,16 @@ func (r *redactor) scrub(s string) string {
 
 // IsRetryable reports whether err may go away by itself: WeChat busy (-1),
 // the per-minute limit (45011), a 5xx from a gateway, a reset or timed-out
-// connection, a body cut off in transit. The client has already retried
-// these; the answer tells a caller whether a later run may succeed.
-func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Code == codeSystemBusy || apiErr.Code == codeMinuteQuota
-	}
-	var respErr *ResponseError
-	if errors.As(err, &respErr) {
-		return respErr.retryable
-	}
-	var tErr *transportError
-	if errors.As(err, &tErr) {
-		return tErr.retryable
-	}
-	return false
-}
+// connection, a body cut off in transit (see classify). The client has
+// already retried these; the answer tells a caller whether a later run may
+// succeed.
+func IsRetryable(err error) bool { return classify(err) == classTransient }
 
 // IsPermanent reports whether err will very likely come back on every try
 // until someone changes something: wrong credentials, a missing permission,
-// a spent daily quota, an IP not whitelisted, a proxy page. Cancellation is
-// neither permanent nor retryable.
-func IsPermanent(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var apiErr *APIError
-	var respErr *ResponseError
-	var tErr *transportError
-	if errors.As(err, &apiErr) || errors.As(err, &respErr) || errors.As(err, &tErr) {
-		return !IsRetryable(err)
-	}
-	return false
-}
+// a spent daily quota, an IP not whitelisted, a proxy page, an image that
+// is gone. Cancellation is neither permanent nor retryable.
+func IsPermanent(err error) bool { return classify(err) == classPermanent }
 
 // IsQuotaExhausted reports whether err is WeChat's 45009: the endpoint's
 // daily quota is used up. The *APIError's ResetAt says when it refills.

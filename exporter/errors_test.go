@@ -27,7 +27,7 @@ func TestAPIError_Messages(t *testing.T) {
 		retryable bool
 		quota     bool
 	}{
-		{-1, "system error rid: 1-2-3", archive.Drafts, []string{"system error", "try again later", "gave up after 6 attempts"}, true, false},
+		{-1, "system error rid: 1-2-3", archive.Drafts, []string{"system error", "try again later", "gave up after 8 attempts"}, true, false},
 		{45011, "api minute-quota reach limit must slower retry next minute rid: 1-2-3", archive.Drafts, []string{"per-minute"}, true, false},
 		// The clock stands at 2026-03-01 15:30 in Beijing: quotas refill at the next midnight there.
 		{45009, "reach max api daily quota limit rid: 663a1f2b-5f0f3c20-1d2a3b4c", archive.Published,
@@ -130,7 +130,7 @@ func TestResponseError_Bodies(t *testing.T) {
 				w.WriteHeader(http.StatusBadGateway)
 				io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
 			},
-			phrases:   []string{"HTTP 502", "Bad Gateway", "gave up after 6 attempts"},
+			phrases:   []string{"HTTP 502", "Bad Gateway", "gave up after 8 attempts"},
 			retryable: true,
 		},
 		{
@@ -146,7 +146,7 @@ func TestResponseError_Bodies(t *testing.T) {
 		{
 			name:      "JSON cut off",
 			serve:     func(w http.ResponseWriter) { writeJSON(w, `{"total_count":40,"item_count":20,"item":[{"media_id":"a"`) },
-			phrases:   []string{"cut off", "gave up after 6 attempts"},
+			phrases:   []string{"cut off", "gave up after 8 attempts"},
 			retryable: true,
 		},
 		{

@@ -106,7 +106,7 @@ func TestRetry_RecoversFromPassingFailures(t *testing.T) {
 			if len(reports) != 2 {
 				t.Fatalf("%d retry reports, want 2: %q", len(reports), reports)
 			}
-			if !strings.Contains(reports[0], "POST /cgi-bin/freepublish/batchget: attempt 1 of 6 failed") {
+			if !strings.Contains(reports[0], "POST /cgi-bin/freepublish/batchget: attempt 1 of 8 failed") {
 				t.Errorf("report = %s", reports[0])
 			}
 			for _, r := range reports {
@@ -131,8 +131,8 @@ func TestRetry_BoundedAttempts(t *testing.T) {
 	e := setup(t)
 	bodies := flaky(t, e, 1000, badGateway)
 	_, err := e.client.ListPage(t.Context(), archive.Published, 0, 20)
-	if err == nil || !strings.Contains(err.Error(), "gave up after 6 attempts") {
-		t.Fatalf("err = %v, want giving up after 6 attempts", err)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 8 attempts") {
+		t.Fatalf("err = %v, want giving up after 8 attempts", err)
 	}
 	if n := bodies.len(); n != DefaultMaxAttempts {
 		t.Errorf("%d attempts, want %d", n, DefaultMaxAttempts)

@@ -345,7 +345,7 @@ func (r *urlRun) fetchFollowing(t *testing.T, urls []string) (*URLSummary, error
 func (r *urlRun) run(t *testing.T, urls []string, opts URLOptions) (*URLSummary, error) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	dl := &downloader{http: http.DefaultClient, attempts: 2, voiceBase: r.srv.URL(), sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	dl := testDownloader(http.DefaultClient, nil, r.srv.URL(), 2, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
 	return FetchURLs(t.Context(), &http.Client{Jar: jar}, r.arch, urls, URLOptions{
 		BaseURL:      r.srv.URL(),
 		Refetch:      opts.Refetch,
@@ -356,7 +356,7 @@ func (r *urlRun) run(t *testing.T, urls []string, opts URLOptions) (*URLSummary,
 			r.mu.Unlock()
 			return ctx.Err()
 		},
-		Stored: func(ctx context.Context, arts []archive.Article) {
+		Stored: func(ctx context.Context, arts []archive.Article, _, _ bool) {
 			for i := range arts {
 				for _, k := range mediaKeys(&arts[i]) {
 					if _, err := dl.fetchMedia(ctx, r.arch, k); err != nil {
@@ -443,10 +443,11 @@ func TestFetchURLs_EndToEnd(t *testing.T) {
 	}
 
 	// Politeness: a pause before every request but the first, the retry
-	// included; browser headers; no Referer and no cookies although the
-	// fake sets some and the client has a jar.
+	// included, and a backoff before the retry; browser headers; no
+	// Referer and no cookies although the fake sets some and the client
+	// has a jar.
 	reqs := r.srv.PageRequests()
-	if len(reqs) != len(urls)+1 || r.pauses != len(reqs)-1 {
+	if len(reqs) != len(urls)+1 || r.pauses != len(reqs) {
 		t.Errorf("%d requests, %d pauses", len(reqs), r.pauses)
 	}
 	for _, q := range reqs {
