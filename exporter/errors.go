@@ -396,10 +396,42 @@ func (r *redactor) add(v string) {
 func (r *redactor) scrub(s string) string {
 	r.mu.RLock()
 	for _, v := range r.values {
-		s = strings.ReplaceAll(s, v, "REDACTED")
+		s = replaceToken(s, v, "REDACTED")
 	}
 	r.mu.RUnlock()
 	return secretPattern.ReplaceAllString(s, "${1}${2}REDACTED")
+}
+
+// replaceToken replaces the whole-token occurrences of v in s: those not
+// run into letters, digits, '_' or '-' on either side. A secret is a token
+// of its own wherever it appears (a query value, a JSON string), and a
+// short one must not rewrite parts of ordinary words ("b" in "Post").
+func replaceToken(s, v, with string) string {
+	if v == "" || !strings.Contains(s, v) {
+		return s
+	}
+	var b strings.Builder
+	done := 0 // s[:done] is written
+	for from := 0; ; {
+		i := strings.Index(s[from:], v)
+		if i < 0 {
+			break
+		}
+		start, end := from+i, from+i+len(v)
+		if (start == 0 || !isTokenByte(s[start-1])) && (end == len(s) || !isTokenByte(s[end])) {
+			b.WriteString(s[done:start])
+			b.WriteString(with)
+			done, from = end, end
+			continue
+		}
+		from = start + 1
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
 // IsRetryable reports whether err may go away by itself: WeChat busy (-1),

@@ -364,6 +364,26 @@ func TestRedactor_Scrub(t *testing.T) {
 	}
 }
 
+// A short secret is replaced where it stands as a token of its own, and
+// nowhere inside ordinary words: "Post" must not become "PoREDACTEDt".
+func TestRedactor_WholeTokens(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ secret, in, want string }{
+		{"s", `Post "http://h/cgi-bin/stable_token": refused`, `Post "http://h/cgi-bin/stable_token": refused`},
+		{"b", `Post "http://127.0.0.1:9/cgi-bin/stable_token?x=b": dial tcp`, `Post "http://127.0.0.1:9/cgi-bin/stable_token?x=REDACTED": dial tcp`},
+		{"abc", `{"secret":"abc"} abc abcd xabc abc.`, `{"secret":"REDACTED"} REDACTED abcd xabc REDACTED.`},
+		{"k-1", `k-1 k-12 ak-1 (k-1)`, `REDACTED k-12 ak-1 (REDACTED)`},
+		{"s3cr3t", `s3cr3ts3cr3t`, `s3cr3ts3cr3t`},
+	}
+	for _, tt := range tests {
+		r := &redactor{}
+		r.add(tt.secret)
+		if got := r.scrub(tt.in); got != tt.want {
+			t.Errorf("secret %q: scrub(%q) = %q, want %q", tt.secret, tt.in, got, tt.want)
+		}
+	}
+}
+
 // A parent context that ends while a request is in flight wins over the
 // transport error, and the error says cancelled, not a network failure.
 func TestTransportError_KeepsCause(t *testing.T) {
