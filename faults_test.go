@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 )
 
@@ -50,5 +54,53 @@ func TestPermanentFailuresFailNoRun(t *testing.T) {
 	}
 	if strings.Contains(stderr, "HTTP 404") || srv.Calls("images") != images {
 		t.Errorf("second run asked for %d images and reported:\n%s", srv.Calls("images")-images, stderr)
+	}
+}
+
+// closedPort is a loopback address nothing listens on: connecting to it is
+// refused at once, as on a machine whose network is down.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// TestDeadNetworkExitsOne: when nothing answers, the run ends with exit 1
+// after one request's attempts, not with 3 ("some failed, re-run") after
+// every source and file has spent its own.
+func TestDeadNetworkExitsOne(t *testing.T) {
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	links := filepath.Join(t.TempDir(), "links.txt")
+	if err := os.WriteFile(links, []byte("https://mp.weixin.qq.com/s/AAAAAAAAAAAAAAAAAAAAAA\nhttps://mp.weixin.qq.com/s/BBBBBBBBBBBBBBBBBBBBBB\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"API", []string{"--api-base", closedPort(t), "--source", "news,published,drafts"}},
+		{"pages", []string{"--page-base", closedPort(t), "--source", "urls", "--urls", links}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"export", "-o", t.TempDir()}, tt.args...)
+			code, _, stderr := runCLI(t, args...)
+			if code != exitFailed {
+				t.Fatalf("exit %d, want %d:\n%s", code, exitFailed, stderr)
+			}
+			if !strings.Contains(stderr, "connection refused") || !strings.Contains(stderr, fmt.Sprintf("gave up after %d attempts", exporter.DefaultMaxAttempts)) {
+				t.Errorf("the error does not say what failed, after how many attempts:\n%s", stderr)
+			}
+			// One request's retries, not one set per source or call.
+			if n := strings.Count(stderr, "failed, retrying"); n > exporter.DefaultMaxAttempts-1 {
+				t.Errorf("%d retries reported, want at most %d:\n%s", n, exporter.DefaultMaxAttempts-1, stderr)
+			}
+		})
 	}
 }
