@@ -22,6 +22,7 @@ import (
 	"github.com/mparchive/mparchive/exporter/wechattest"
 	"github.com/mparchive/mparchive/output"
 	"github.com/mparchive/mparchive/render"
+	"github.com/mparchive/mparchive/themes"
 )
 
 // archiveSubdir is where export keeps its archive inside the output folder
@@ -318,11 +319,19 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.titleMatch, "title-match", "", "only articles whose title matches this regular expression")
 }
 
-// options checks the flags and turns them into writer options.
+// options checks the flags and turns them into writer options. Every
+// mistake it can see is found here, before the first request: a run must
+// not spend API quota to find out its --theme does not exist.
 func (b *buildFlags) options() (output.Options, error) {
 	var opts output.Options
 	if b.out == "" {
 		return opts, usagef("-o DIR is required")
+	}
+	if st, err := os.Stat(b.out); err == nil && !st.IsDir() {
+		return opts, usagef("-o %s is a file; it must name a folder (it is created if missing)", b.out)
+	}
+	if err := b.checkTheme(); err != nil {
+		return opts, err
 	}
 	known := false
 	for _, f := range output.Formats() {
@@ -357,6 +366,54 @@ func (b *buildFlags) options() (output.Options, error) {
 		opts.Filter = &f
 	}
 	return opts, nil
+}
+
+// checkTheme checks --theme and --theme-dir: they are the site format's,
+// and must name an embedded theme and a folder.
+func (b *buildFlags) checkTheme() error {
+	if b.theme == "" && b.themeDir == "" {
+		return nil
+	}
+	if b.format != "site" {
+		return usagef("--theme and --theme-dir apply to --format site, not %s", b.format)
+	}
+	if b.theme != "" {
+		if _, err := themes.SiteTheme(b.theme); err != nil {
+			return usagef("--theme: %v", err)
+		}
+	}
+	if b.themeDir != "" {
+		st, err := os.Stat(b.themeDir)
+		if err != nil {
+			return usagef("--theme-dir: %v", err)
+		}
+		if !st.IsDir() {
+			return usagef("--theme-dir %s is not a folder", b.themeDir)
+		}
+	}
+	return nil
+}
+
+// parseFlagsOnly is parseFlags for commands that take no arguments besides
+// flags: a stray word (a value whose flag was misspelt, say) is an error,
+// not something to ignore.
+func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q: this command takes only flags", rest[0])
+	}
+	return nil
+}
+
+// checkArchiveDir refuses an --archive that names a file.
+func checkArchiveDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usagef("--archive %s is a file; it must name a folder (it is created if missing)", dir)
+	}
+	return nil
 }
 
 // parseDay reads a date as the start of that day in Beijing time (the day
@@ -404,7 +461,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	bf.register(fs)
 	rf.register(fs, "archive folder (default DIR/"+archiveSubdir+")",
 		"after the run, commit the output folder (archive included) to the git repository there, creating it if needed")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	ff.parsed("export", fs)
@@ -414,6 +471,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	archiveDir := rf.archiveOr(bf.out)
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
+	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
@@ -446,13 +506,16 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ff.register(fs)
 	rf.register(fs, "archive folder (required)",
 		"after the run, commit the archive folder to the git repository there, creating it if needed")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	ff.parsed("fetch", fs)
 	archiveDir := rf.archiveDir
 	if archiveDir == "" {
 		return usagef("--archive DIR is required")
+	}
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
 	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
@@ -478,7 +541,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&bf.accountName, "account-name", "", accountNameHelp)
 	rf.register(fs, "archive folder (default OUT/"+archiveSubdir+")",
 		"after the build, commit the output folder to the git repository there, creating it if needed")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	opts, err := bf.options()
@@ -486,6 +549,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	archiveDir := rf.archiveOr(bf.out)
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {
 		return fmt.Errorf("%s holds no archive (run 'mparchive fetch --archive %s' first)", archiveDir, archiveDir)
 	}

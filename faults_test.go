@@ -104,3 +104,62 @@ func TestDeadNetworkExitsOne(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionsCheckedBeforeAnyRequest: every option mistake exits 2 before
+// the first request, so a typo costs no API quota.
+func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 4, Drafts: -1})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	typo := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(typo, []byte("appid: wx1\nsecert: s3cr3t-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api := []string{"--api-base", srv.URL()}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown theme", []string{"export", "-o", dir, "--format", "site", "--theme", "nosuch"}, []string{`unknown theme "nosuch"`}},
+		{"theme of another format", []string{"export", "-o", dir, "--theme", "compact"}, []string{"--format site"}},
+		{"theme-dir that is a file", []string{"export", "-o", dir, "--format", "site", "--theme-dir", file}, []string{"not a folder"}},
+		{"unknown format", []string{"export", "-o", dir, "--format", "docx"}, []string{`unknown --format "docx"`}},
+		{"extra argument", []string{"export", "-o", dir, "news"}, []string{`unexpected argument "news"`}},
+		{"extra argument to fetch", []string{"fetch", "--archive", dir, "published"}, []string{`unexpected argument "published"`}},
+		{"extra argument to build", []string{"build", "-o", dir, "x"}, []string{`unexpected argument "x"`}},
+		{"-o names a file", []string{"export", "-o", file}, []string{"-o " + file + " is a file"}},
+		{"--archive names a file", []string{"fetch", "--archive", file}, []string{"--archive " + file + " is a file"}},
+		{"bad timeout", []string{"export", "-o", dir, "--timeout", "0s"}, []string{"--timeout"}},
+		{"config key misspelt", []string{"export", "-o", dir, "--config", typo}, []string{`unknown key "secert" (line 2)`, typo, "appid, secret, api_base"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := srv.Stats()
+			args := tt.args
+			if args[0] != "build" {
+				args = append(args, api...)
+			}
+			code, _, stderr := runCLI(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d:\n%s", code, exitUsage, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "s3cr3t-value") {
+				t.Errorf("the config file's secret is in the message:\n%s", stderr)
+			}
+			if after := srv.Stats(); len(after) != len(before) {
+				t.Errorf("requests were made: %v", after)
+			}
+		})
+	}
+}
