@@ -557,7 +557,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
-	bsum, err := build(ctx, archiveDir, bf.format, bf.out, opts, rep)
+	key, err := archiveBuildKey(archiveDir, bf.format, opts)
+	if err != nil {
+		return err
+	}
+	bsum, err := buildRecorded(ctx, archiveDir, bf.format, bf.out, key, opts, rep)
 	if err != nil {
 		return err
 	}
@@ -680,22 +684,14 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 // out was made from the same archive, options and program (see
 // buildcache.go), so a day with nothing new costs a few listing calls.
 func buildIfStale(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
-	arch, err := archive.Open(archiveDir)
-	if err != nil {
-		return nil, err
-	}
-	key, err := buildKey(arch, format, opts)
+	key, err := archiveBuildKey(archiveDir, format, opts)
 	if err != nil {
 		return nil, err
 	}
 	if n, ok := upToDate(out, format, key); ok {
 		return &output.Result{Articles: n, Unchanged: n}, nil
 	}
-	res, err := build(ctx, archiveDir, format, out, opts, rep)
-	if err != nil {
-		return res, err
-	}
-	return res, recordBuild(out, format, key, res)
+	return buildRecorded(ctx, archiveDir, format, out, key, opts, rep)
 }
 
 // openLocked opens an archive and takes its lock for the run.

@@ -163,3 +163,30 @@ func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildRecordIsShared: build writes the record export reads, so an
+// export after a filtered build builds again instead of counting the
+// articles of an output that no longer holds them as unchanged.
+func TestBuildRecordIsShared(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out); code != exitOK {
+		t.Fatalf("export: exit %d:\n%s", code, stderr)
+	}
+	want := len(bundles(t, out))
+	if want == 0 {
+		t.Fatal("the demo export wrote no bundle")
+	}
+	if code, _, stderr := runCLI(t, "build", "-o", out, "--title-match", "NO SUCH TITLE"); code != exitOK {
+		t.Fatalf("build: exit %d:\n%s", code, stderr)
+	}
+	if n := len(bundles(t, out)); n != 0 {
+		t.Fatalf("the filtered build left %d bundles", n)
+	}
+	code, _, stderr := runCLI(t, "export", "--demo", "-o", out)
+	if code != exitOK {
+		t.Fatalf("second export: exit %d:\n%s", code, stderr)
+	}
+	if n := len(bundles(t, out)); n != want {
+		t.Errorf("second export left %d bundles, want %d:\n%s", n, want, stderr)
+	}
+}

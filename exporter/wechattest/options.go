@@ -98,7 +98,8 @@ type Options struct {
 	// permanent image materials.
 	Newspic int
 	// PageMinInterval, when set, sends every page request to the
-	// verification page once two came closer together than this, as
+	// verification page once two came closer together than this (by the
+	// server's clock, see SetNow), as
 	// WeChat does with robots (until PassVerification).
 	PageMinInterval time.Duration
 

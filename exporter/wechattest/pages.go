@@ -262,8 +262,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	now := time.Now()
 	s.mu.Lock()
+	// The server's clock, so that a test can make "too fast" a matter of
+	// the pauses the client took rather than of how fast the machine is.
+	now := s.now()
 	s.stat(PagesStatsPath).Calls++
 	s.pages.requests = append(s.pages.requests, PageRequest{
 		Path: r.URL.RequestURI(), UserAgent: r.UserAgent(), AcceptLanguage: r.Header.Get("Accept-Language"),
