@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter"
@@ -189,4 +190,61 @@ func TestBuildRecordIsShared(t *testing.T) {
 	if n := len(bundles(t, out)); n != want {
 		t.Errorf("second export left %d bundles, want %d:\n%s", n, want, stderr)
 	}
+}
+
+// TestExportThroughFaultsEqualsFaultFree exports an account of 300
+// articles (API sources, article pages, images, voices, every kind of
+// material) once without faults and once with a fifth of every kind of
+// request failing (errcode -1 and 45011, 5xx, truncated, cut and stalled
+// bodies, resets): the second run exits 0 and leaves the very same files.
+func TestExportThroughFaultsEqualsFaultFree(t *testing.T) {
+	srv := startFake(t, wechattest.Options{
+		Articles: 300, Drafts: 30, Seed: 10, MassSent: 6, PicturePosts: 2, TextPosts: 2, SharePosts: 2, VideoPosts: 2,
+		// Slow bodies stall for less than the deadline: they pass, slowly.
+		SlowBody: 20 * time.Millisecond,
+	})
+	links := filepath.Join(t.TempDir(), "links.txt")
+	if err := os.WriteFile(links, []byte(strings.Join(srv.PageLinks(), "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	export := func(out string) string {
+		t.Helper()
+		code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "--page-base", srv.URL(), "-o", out,
+			"--source", "news,published,drafts,urls,images,voice,video", "--urls", links, "--quiet")
+		if code != exitOK {
+			t.Fatalf("exit %d, want %d:\n%s", code, exitOK, stderr)
+		}
+		return stderr
+	}
+	clean := t.TempDir()
+	export(clean)
+	srv.SetFaultRate(0.2)
+	before := srv.Stats()
+	faulty := t.TempDir()
+	export(faulty)
+
+	// Every kind of request met faults.
+	after := srv.Stats()
+	faults := func(paths ...string) int {
+		n := 0
+		for _, p := range paths {
+			n += after[p].Faults - before[p].Faults
+		}
+		return n
+	}
+	for kind, n := range map[string]int{
+		"API": faults(wechattest.PathStableToken, wechattest.PathFreePublishList, wechattest.PathBatchGetMaterial,
+			wechattest.PathDraftList, wechattest.PathGetMaterial, wechattest.PathMaterialCount, wechattest.PathQuotaGet),
+		"image": faults("images"),
+		"page":  faults(wechattest.PagesStatsPath),
+		"voice": faults(wechattest.VoiceStatsPath),
+		"video": faults(wechattest.VideoStatsPath),
+	} {
+		if n == 0 {
+			t.Errorf("no fault was injected on %s requests", kind)
+		}
+	}
+	diffTrees(t, treeDigest(t, clean), treeDigest(t, faulty))
 }
