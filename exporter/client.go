@@ -185,8 +185,10 @@ func WithTokenMode(mode TokenMode) Option {
 	}
 }
 
-// WithRequestTimeout bounds each attempt, body included, so a response that
-// stalls halfway is abandoned and retried.
+// WithRequestTimeout bounds each call, body included, its attempts
+// together: a response that stalls halfway is abandoned, and a server that
+// stalls every time costs this long, not this long per attempt. Failures
+// that come fast (a 5xx, a refused connection) get every attempt.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -333,6 +335,7 @@ func NewClient(opts ...Option) (*Client, error) {
 				report:   cfg.report,
 				jitter:   randomJitter,
 			},
+			deadline: cfg.timeout,
 		},
 		base: cfg.baseURL,
 	}
@@ -428,15 +431,19 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 	}
 	u.RawQuery = q.Encode()
 
-	// The timeout covers reading the body too: a server that sends headers
-	// and then stalls must not hang the run.
-	attemptCtx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
+	// The deadline covers reading the body too: a server that sends headers
+	// and then stalls must not hang the run. The retrier sets it for the
+	// whole call (call.deadline); a request sent outside it gets one here.
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithValue(ctx, deadlineKey{}, h.timeout), h.timeout)
+		defer cancel()
+	}
 	var body io.Reader
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
 	}
-	hreq, err := http.NewRequestWithContext(attemptCtx, req.method, u.String(), body)
+	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
 		return nil, h.transportError(req.endpoint, "building the request", err)
 	}
@@ -450,7 +457,7 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 
 	resp, err := h.client.Do(hreq)
 	if err != nil {
-		return nil, h.transportError(req.endpoint, h.timedOut(ctx, attemptCtx), err)
+		return nil, h.transportError(req.endpoint, timedOut(ctx), err)
 	}
 	// Reading the body to the end (and closing it) lets the transport put the
 	// connection back into the pool.
@@ -469,7 +476,7 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 		head, _ := br.Peek(512)
 		trimmed := bytes.TrimLeft(head, " \t\r\n")
 		if len(head) > 0 && !looksLikeJSON(trimmed, contentType) && !strings.HasPrefix(contentType, "text/html") && !looksLikeHTML(trimmed) {
-			return h.stream(ctx, attemptCtx, req, resp, br)
+			return h.stream(ctx, req, resp, br)
 		}
 		respBody = br
 	}
@@ -479,8 +486,8 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 	data, tooLarge, err := readCapped(respBody, resp.ContentLength, limit)
 	if err != nil {
 		doing := fmt.Sprintf("reading the response body (cut off after %d bytes)", len(data))
-		if timedOut := h.timedOut(ctx, attemptCtx); timedOut != "" {
-			doing = timedOut + ", " + doing
+		if t := timedOut(ctx); t != "" {
+			doing = t + ", " + doing
 		}
 		return nil, h.transportError(req.endpoint, doing, err)
 	}
@@ -495,7 +502,7 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 
 // stream hands a file answer of get_material to the request's sink, within
 // the file size limit and the attempt's deadline.
-func (h *httpSender) stream(ctx, attemptCtx context.Context, req *request, resp *http.Response, body io.Reader) (*response, error) {
+func (h *httpSender) stream(ctx context.Context, req *request, resp *http.Response, body io.Reader) (*response, error) {
 	limit := int64(req.fileLimit)
 	if resp.ContentLength > limit {
 		return nil, h.tooLarge(req, resp, limit)
@@ -506,8 +513,8 @@ func (h *httpSender) stream(ctx, attemptCtx context.Context, req *request, resp 
 	switch {
 	case tr.err != nil:
 		doing := fmt.Sprintf("reading the material (cut off after %d bytes)", tr.n)
-		if timedOut := h.timedOut(ctx, attemptCtx); timedOut != "" {
-			doing = timedOut + ", " + doing
+		if t := timedOut(ctx); t != "" {
+			doing = t + ", " + doing
 		}
 		return nil, h.transportError(req.endpoint, doing, tr.err)
 	case tr.n > limit:
@@ -557,16 +564,6 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%d KiB", n>>10)
-}
-
-// timedOut describes the per-request timeout when it, and not the caller,
-// ended the attempt: "context deadline exceeded" alone does not say whose
-// deadline it was.
-func (h *httpSender) timedOut(ctx, attemptCtx context.Context) string {
-	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("no complete answer within %v", h.timeout)
-	}
-	return ""
 }
 
 // transportError wraps a failure below HTTP (connection refused, reset,

@@ -2,7 +2,6 @@ package exporter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,8 +13,9 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// Deadlines of one attempt of a download, body included: a server that
-// sends headers and then stalls costs at most this.
+// Deadlines of one download, body included, its attempts together (see
+// call.deadline): a server that sends headers and then stalls costs at
+// most this.
 const (
 	DefaultPageTimeout  = 30 * time.Second
 	DefaultMediaTimeout = 2 * time.Minute
@@ -44,7 +44,7 @@ type getSpec struct {
 	what    string // image, voice, video, page: named in errors
 	url     string
 	limit   int64
-	timeout time.Duration
+	timeout time.Duration // the request's deadline (call.deadline)
 	header  map[string]string
 	// before, when set, runs before every attempt (the pause between
 	// article pages).
@@ -66,9 +66,8 @@ func (g *getter) get(ctx context.Context, spec getSpec, sink func(body io.Reader
 		return &DownloadError{What: spec.what, transient: true, err: downErr,
 			Problem: fmt.Sprintf("not tried: %s did not answer earlier in this run (%v)", host, downErr)}
 	}
-	err := g.retry.do(ctx, spec.what+" "+redactURL(spec.url), func(ctx context.Context) error {
-		return g.once(ctx, spec, sink)
-	})
+	err := g.retry.do(ctx, call{what: spec.what + " " + redactURL(spec.url), deadline: spec.timeout, before: spec.before},
+		func(ctx context.Context) error { return g.once(ctx, spec, sink) })
 	if err != nil && ctx.Err() == nil && unreachable(err) {
 		g.mu.Lock()
 		g.down[host] = err
@@ -79,14 +78,7 @@ func (g *getter) get(ctx context.Context, spec getSpec, sink func(body io.Reader
 
 // once makes one attempt.
 func (g *getter) once(ctx context.Context, spec getSpec, sink func(io.Reader, *http.Response) error) error {
-	if spec.before != nil {
-		if err := spec.before(ctx); err != nil {
-			return err
-		}
-	}
-	attemptCtx, cancel := context.WithTimeout(ctx, spec.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(attemptCtx, http.MethodGet, spec.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, spec.url, nil)
 	if err != nil {
 		return downloadFailed(spec.what, false, "bad %s URL: %s", spec.what, redactError(err))
 	}
@@ -94,16 +86,13 @@ func (g *getter) once(ctx context.Context, spec getSpec, sink func(io.Reader, *h
 		req.Header.Set(k, v)
 	}
 	timedOut := func() string {
-		if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-			return fmt.Sprintf("no complete answer within %v: ", spec.timeout)
+		if t := timedOut(ctx); t != "" {
+			return t + ": "
 		}
 		return ""
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		return &DownloadError{What: spec.what, Problem: timedOut() + redactError(err), transient: transientTransport(err), err: err}
 	}
 	defer resp.Body.Close()
@@ -120,9 +109,6 @@ func (g *getter) once(ctx context.Context, spec getSpec, sink func(io.Reader, *h
 	sinkErr := sink(tr, resp)
 	switch {
 	case tr.err != nil:
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		return &DownloadError{What: spec.what, Status: resp.StatusCode, transient: true, err: tr.err,
 			Problem: fmt.Sprintf("%sreading the %s (cut off after %d bytes): %s", timedOut(), spec.what, tr.n, redactError(tr.err))}
 	case tr.n > spec.limit:

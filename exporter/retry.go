@@ -51,16 +51,56 @@ func newRetrier(attempts int, sleep func(context.Context, time.Duration) error) 
 	return &retrier{attempts: attempts, sleep: sleep, clock: time.Now, jitter: randomJitter}
 }
 
-// do calls try until it succeeds, fails in a way no attempt can fix, or
-// has used every attempt. what names the request in reports. When ctx
-// ends, do returns ctx's error at once: a cancelled run must stop now,
-// not back off.
-func (r *retrier) do(ctx context.Context, what string, try func(ctx context.Context) error) error {
+// call describes one request to do.
+type call struct {
+	what string // names the request in reports
+	// deadline bounds the time all attempts together spend waiting for
+	// answers, bodies included; the waits between attempts are not
+	// counted. A server that stalls thus costs one deadline, however many
+	// attempts are left, while failures that come fast (a 5xx, a refused
+	// connection) get every attempt. 0: no deadline.
+	deadline time.Duration
+	// before, when set, runs before every attempt, outside the deadline
+	// (the polite pause between article pages).
+	before func(ctx context.Context) error
+}
+
+// deadlineKey marks an attempt's context with the request deadline it
+// carries, so that an error can say the deadline ended it (timedOut).
+type deadlineKey struct{}
+
+// timedOut describes the request's deadline when it, and not the caller,
+// ended an attempt: "context deadline exceeded" alone does not say whose
+// deadline it was.
+func timedOut(ctx context.Context) string {
+	if d, ok := ctx.Value(deadlineKey{}).(time.Duration); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Sprintf("no complete answer within %v", d)
+	}
+	return ""
+}
+
+// do calls try until it succeeds, fails in a way no attempt can fix, has
+// used every attempt or has spent c.deadline. When ctx ends, do returns
+// ctx's error at once: a cancelled run must stop now, not back off.
+func (r *retrier) do(ctx context.Context, c call, try func(ctx context.Context) error) error {
+	var spent time.Duration
 	for attempt := 1; ; attempt++ {
+		if c.before != nil {
+			if err := c.before(ctx); err != nil {
+				return err
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := try(ctx)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if c.deadline > 0 {
+			actx, cancel = context.WithTimeout(context.WithValue(ctx, deadlineKey{}, c.deadline), c.deadline-spent)
+		}
+		start := time.Now()
+		err := try(actx)
+		cancel()
+		spent += time.Since(start)
 		if err == nil {
 			return nil
 		}
@@ -70,15 +110,15 @@ func (r *retrier) do(ctx context.Context, what string, try func(ctx context.Cont
 		if classify(err) != classTransient {
 			return err
 		}
-		if attempt >= r.attempts {
-			if r.attempts == 1 {
+		if attempt >= r.attempts || (c.deadline > 0 && spent >= c.deadline) {
+			if attempt == 1 {
 				return err
 			}
 			return &gaveUp{err: err, attempts: attempt}
 		}
 		wait := r.delay(err, attempt)
 		if r.report != nil {
-			r.report(fmt.Sprintf("%s: attempt %d of %d failed, retrying", what, attempt, r.attempts), err, wait)
+			r.report(fmt.Sprintf("%s: attempt %d of %d failed, retrying", c.what, attempt, r.attempts), err, wait)
 		}
 		if err := r.sleep(ctx, wait); err != nil {
 			return err
@@ -124,13 +164,15 @@ func randomJitter(d time.Duration) time.Duration {
 type retrying struct {
 	next sender
 	*retrier
+	// deadline bounds one call, its attempts together (call.deadline).
+	deadline time.Duration
 }
 
 var _ sender = (*retrying)(nil)
 
 func (r *retrying) send(ctx context.Context, req *request) (*response, error) {
 	var resp *response
-	err := r.do(ctx, req.method+" "+req.endpoint, func(ctx context.Context) error {
+	err := r.do(ctx, call{what: req.method + " " + req.endpoint, deadline: r.deadline}, func(ctx context.Context) error {
 		var err error
 		resp, err = r.next.send(ctx, req)
 		return err

@@ -45,6 +45,10 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	if fault == FaultSlowBody {
+		// The real answer, slowly (slowly).
+		w, fault = s.slowly(w, r), 0
+	}
 	if fault != 0 {
 		var body []byte
 		if known && !missing {

@@ -129,8 +129,9 @@ const (
 	// FaultCutJSON sends a well-formed HTTP response whose JSON body is cut
 	// in half: the transport succeeds and decoding fails.
 	FaultCutJSON
-	// FaultSlowBody sends headers and the first bytes, then stalls for
-	// Options.SlowBody before the rest.
+	// FaultSlowBody sends the real answer's headers and first bytes, then
+	// stalls for Options.SlowBody before the rest: past the client's
+	// deadline the client gives up, within it the answer arrives whole.
 	FaultSlowBody
 	// FaultReset accepts the request and resets the TCP connection.
 	FaultReset

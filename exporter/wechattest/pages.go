@@ -287,6 +287,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		s.stat(PagesStatsPath).Faults++
 	}
 	s.mu.Unlock()
+	if fault == FaultSlowBody {
+		// The real answer, slowly (slowly).
+		w, fault = s.slowly(w, r), 0
+	}
 	if fault != 0 {
 		s.logf("wechattest: GET %s -> fault %s", r.URL.Path, fault)
 		s.writeFault(w, r, PagesStatsPath, fault, []byte(strings.Repeat("<!DOCTYPE html><html><head>", 8)), "text/html; charset=utf-8")
