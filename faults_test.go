@@ -248,3 +248,23 @@ func TestExportThroughFaultsEqualsFaultFree(t *testing.T) {
 	}
 	diffTrees(t, treeDigest(t, clean), treeDigest(t, faulty))
 }
+
+// TestStalledServerCostsOneDeadline: a token endpoint that answers nothing
+// costs the run one request deadline, not one per attempt, source and
+// call: the run ends with exit 1 after a single stalled request.
+func TestStalledServerCostsOneDeadline(t *testing.T) {
+	srv := startFake(t, wechattest.Options{Articles: 4, Drafts: -1, Hostile: wechattest.Hostile{StallToken: true}})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", t.TempDir(), "--timeout", "200ms",
+		"--source", "news,published,drafts,images")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitFailed, stderr)
+	}
+	if !strings.Contains(stderr, "no complete answer within 200ms") {
+		t.Errorf("the error does not name the deadline:\n%s", stderr)
+	}
+	if n := srv.Calls(wechattest.PathStableToken); n != 1 {
+		t.Errorf("%d token requests, want 1: the deadline was spent by the first", n)
+	}
+}

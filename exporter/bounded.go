@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"bytes"
 	"io"
 )
 
@@ -67,16 +66,64 @@ func (t *trackReader) Read(p []byte) (int, error) {
 
 // readCapped reads r to its end, at most limit bytes; tooLarge reports a
 // body that went on past the limit (what was read is then dropped). A
-// declared length within the limit is allocated at once, so a legitimate
-// large answer does not grow its buffer by doubling.
+// declared length within the limit is read into one buffer of that size;
+// an undeclared one in pieces joined once at the end, so that a body that
+// turns out too large never held more than the limit, and one that fits
+// is never copied by a growing buffer's doublings.
 func readCapped(r io.Reader, contentLength, limit int64) (data []byte, tooLarge bool, err error) {
-	var buf bytes.Buffer
-	if contentLength > 0 && contentLength <= limit {
-		buf.Grow(int(contentLength) + 1)
+	if contentLength >= 0 && contentLength <= limit {
+		data = make([]byte, contentLength)
+		if _, err := io.ReadFull(r, data); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, false, err
+		}
+		// A body longer than declared is a broken server; the transport
+		// reports it, and the byte after the end must not be there.
+		var one [1]byte
+		if n, _ := r.Read(one[:]); n > 0 {
+			return nil, true, nil
+		}
+		return data, false, nil
 	}
-	_, err = buf.ReadFrom(io.LimitReader(r, limit+1))
-	if int64(buf.Len()) > limit {
-		return nil, true, nil
+	const piece = 256 << 10
+	var pieces [][]byte
+	var total int64
+	for {
+		p := make([]byte, piece)
+		n, err := fill(r, p)
+		total += int64(n)
+		if total > limit {
+			return nil, true, nil
+		}
+		if n > 0 {
+			pieces = append(pieces, p[:n])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
 	}
-	return buf.Bytes(), false, err
+	data = make([]byte, 0, total)
+	for _, p := range pieces {
+		data = append(data, p...)
+	}
+	return data, false, nil
+}
+
+// fill reads into p until it is full or r ends; err is io.EOF only at the
+// clean end of r (unlike io.ReadFull, which turns a transport's own
+// io.ErrUnexpectedEOF and a short last piece into the same error).
+func fill(r io.Reader, p []byte) (n int, err error) {
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/exporter/wechattest"
 )
 
 func TestClassify(t *testing.T) {
@@ -222,4 +223,111 @@ func TestDownloadClient_RefusesPrivateAddresses(t *testing.T) {
 	if err := allowed.get(t.Context(), getSpec{what: "image", url: private.URL + "/x.png", limit: 1 << 10, timeout: time.Second}, discard); err != nil {
 		t.Errorf("with allowPrivate: %v", err)
 	}
+}
+
+// TestClient_NeverFollowsRedirects: a 307 from stable_token would make a
+// client that follows it POST the AppID and AppSecret to the place it
+// names; the client refuses every redirect of an API call and says where
+// it pointed, without the secret.
+func TestClient_NeverFollowsRedirects(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+	}))
+	defer thief.Close()
+	srv, err := wechattest.NewServer(wechattest.Options{Articles: 2, Hostile: wechattest.Hostile{RedirectToken: thief.URL + "/collect"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	const secret = "the-app-secret-value"
+	c, err := NewClient(WithBaseURL(srv.URL()), WithCredentials("wx1", secret),
+		WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.MaterialCount(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "redirected the call to "+thief.URL+"/collect") || strings.Contains(err.Error(), secret) {
+		t.Errorf("err = %v, want the redirect refused and named", err)
+	}
+	if !IsPermanent(err) || !isFatal(err) {
+		t.Errorf("a redirect of the token call dooms the run: permanent %v, fatal %v", IsPermanent(err), isFatal(err))
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
+	}
+	if n := srv.Calls(wechattest.PathStableToken); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+}
+
+// TestResponseLimits: an answer over its kind's limit is refused, before
+// a byte of it is read when it declares its length (the server then
+// stalls, and the refusal must not wait for the deadline), and at the
+// limit while reading when it does not.
+func TestResponseLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, path string
+		size       int64
+		want       string
+	}{
+		{"token", "/cgi-bin/stable_token", maxTokenBytes + 1, "larger than 64 KiB"},
+		{"count", "/cgi-bin/material/get_materialcount", maxSmallJSONBytes + 1, "larger than 1 MiB"},
+		{"list page", "/cgi-bin/freepublish/batchget", maxListBytes + 1, "larger than 48 MiB"},
+	}
+	for _, tt := range tests {
+		for _, declare := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s declared %v", tt.name, declare), func(t *testing.T) {
+				t.Parallel()
+				var stalled atomic.Bool
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path != tt.path {
+						writeJSON(w, `{"access_token":"tok-1","expires_in":7200}`)
+						return
+					}
+					w.Header().Set("Content-Type", "application/json")
+					if declare {
+						w.Header().Set("Content-Length", fmt.Sprint(tt.size))
+						io.WriteString(w, `{"item":[`)
+						w.(http.Flusher).Flush()
+						stalled.Store(true)
+						<-r.Context().Done()
+						return
+					}
+					io.WriteString(w, `{"x":"`)
+					io.Copy(w, io.LimitReader(zeros{}, tt.size))
+				}))
+				defer srv.Close()
+				c, err := NewClient(WithBaseURL(srv.URL), WithCredentials("wx1", "s"), WithRequestTimeout(time.Hour),
+					WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch tt.path {
+				case "/cgi-bin/freepublish/batchget":
+					_, err = c.ListPage(t.Context(), archive.Published, 0, 20)
+				default:
+					_, err = c.MaterialCount(t.Context())
+				}
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !IsPermanent(err) {
+					t.Errorf("err = %v, want a permanent %q", err, tt.want)
+				}
+				if declare && !stalled.Load() {
+					t.Error("the server never got to stall")
+				}
+			})
+		}
+	}
+}
+
+// zeros reads as endless '0's.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '0'
+	}
+	return len(p), nil
 }

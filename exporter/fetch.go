@@ -995,12 +995,18 @@ func isFatal(err error) bool {
 	if errors.As(err, &tErr) && !errors.Is(err, context.Canceled) {
 		return true
 	}
+	// Every call needs a token: when the token endpoint fails, whatever
+	// the failure, after every attempt, every other call would too.
+	var respErr *ResponseError
+	if errors.As(err, &respErr) && isTokenEndpoint(respErr.Endpoint) {
+		return true
+	}
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		return false
 	}
 	if isTokenEndpoint(apiErr.Endpoint) {
-		return !IsRetryable(err)
+		return true
 	}
 	switch apiErr.Code {
 	case 40164, 40243, 89503, 50001, 50002, 48004:

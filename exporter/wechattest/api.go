@@ -82,6 +82,9 @@ func (s *Server) api(path string, ep endpoint) http.Handler {
 		if s.sleep(r, s.opts.Latency) != nil {
 			return
 		}
+		if s.hostileAPI(w, r, path) {
+			return
+		}
 
 		q := r.URL.Query()
 		q.Del("access_token")
@@ -118,7 +121,7 @@ func (s *Server) api(path string, ep endpoint) http.Handler {
 			_, _ = w.Write(raw.body)
 			return
 		}
-		out := s.encodeJSON(resp, r.Host)
+		out := s.hostileList(s.encodeJSON(resp, r.Host))
 		s.logf("wechattest: %s %s -> ok, %d bytes", r.Method, redactQuery(r.URL), len(out))
 		w.Header().Set("Content-Type", jsonContentType)
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))

@@ -25,6 +25,9 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	if s.sleep(r, s.opts.Latency) != nil {
 		return
 	}
+	if s.hostileImage(w) {
+		return
+	}
 
 	// Hot-link protection comes before faults and lookups: it is a policy of
 	// the CDN edge, answered the same for any path.

@@ -73,6 +73,11 @@ type Options struct {
 	// timeout.
 	SlowBody time.Duration
 
+	// Hostile makes the server attack its client's bounds: answers far
+	// larger than any real one, a gzip bomb, a stall, a redirect
+	// (hostile.go).
+	Hostile Hostile
+
 	// Host, when set, is the host name NewServer puts in URL() and in every
 	// image URL instead of its loopback address, so that two servers (or two
 	// runs of --demo) serve byte-identical content. Reach such a server with
