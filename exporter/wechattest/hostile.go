@@ -26,6 +26,9 @@ type Hostile struct {
 	ListBytes int64
 	// ImageBytes answers every image with a PNG of this many bytes.
 	ImageBytes int64
+	// VideoBytes answers every video download (a video material's
+	// down_url) with an MP4 of this many bytes.
+	VideoBytes int64
 	// DeclareLength sends the sizes above as Content-Length; without it
 	// the answers are chunked, and only the client's reading bound stops
 	// them.
@@ -75,6 +78,15 @@ func (s *Server) hostileAPI(w http.ResponseWriter, r *http.Request, path string)
 func (s *Server) hostileImage(w http.ResponseWriter) bool {
 	if n := s.opts.Hostile.ImageBytes; n > 0 {
 		s.writeHuge(w, "image/png", "\x89PNG\r\n\x1a\n", 0, "", n)
+		return true
+	}
+	return false
+}
+
+// hostileVideo answers a video download the hostile way, if set.
+func (s *Server) hostileVideo(w http.ResponseWriter) bool {
+	if n := s.opts.Hostile.VideoBytes; n > 0 {
+		s.writeHuge(w, "video/mp4", "\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", 0, "", n)
 		return true
 	}
 	return false

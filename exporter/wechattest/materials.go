@@ -237,6 +237,9 @@ func (s *Server) serveVideo(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if s.hostileVideo(w) {
+		return
+	}
 	data, ctype := m.bytes()
 	if fault == FaultSlowBody {
 		// The real answer, slowly (slowly).
