@@ -793,7 +793,11 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, goneIm
 				if !ok {
 					continue
 				}
-				add("%-10s %d materials (%d new), %d files downloaded, %d already archived", kind, ks.Items, ks.New, ks.Downloaded, ks.Reused)
+				line := fmt.Sprintf("%-10s %d materials (%d new), %d files downloaded, %d already archived", kind, ks.Items, ks.New, ks.Downloaded, ks.Reused)
+				if ks.Unavailable > 0 {
+					line += fmt.Sprintf(", %d unavailable for good", ks.Unavailable)
+				}
+				add("%s", line)
 				if ks.Err != nil {
 					problems = append(problems, fmt.Sprintf("%s materials: %v", kind, ks.Err))
 				}
