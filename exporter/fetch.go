@@ -31,9 +31,9 @@ type FetchOptions struct {
 	// Attempts bounds tries per request, for images, voices, videos and
 	// pages as for API calls (default DefaultMaxAttempts).
 	Attempts int
-	// MediaTimeout bounds one attempt of an image or voice download, body
-	// included (default DefaultMediaTimeout); PageTimeout one of an
-	// article page (default DefaultPageTimeout).
+	// MediaTimeout is the deadline of an image or voice download, body
+	// included, its attempts together (default DefaultMediaTimeout);
+	// PageTimeout that of an article page (default DefaultPageTimeout).
 	MediaTimeout, PageTimeout time.Duration
 	// Progress receives counts as the run goes; it must not block.
 	Progress func(Progress)

@@ -38,8 +38,8 @@ type downloader struct {
 	api *Client // for thumb materials fetched by media_id
 	// voiceBase replaces DefaultVoiceBaseURL (see FetchOptions.VoiceBaseURL).
 	voiceBase string
-	// timeout bounds one attempt of an image or voice download, body
-	// included (default DefaultMediaTimeout).
+	// timeout is the deadline of an image or voice download, body
+	// included, its attempts together (default DefaultMediaTimeout).
 	timeout time.Duration
 }
 

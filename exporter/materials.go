@@ -60,8 +60,8 @@ type MaterialOptions struct {
 	AllowPrivateHosts bool
 	// Attempts bounds tries per request (default DefaultMaxAttempts).
 	Attempts int
-	// Timeout bounds one attempt of a video download (default 20 min);
-	// images get DefaultMediaTimeout.
+	// Timeout is the deadline of a video download, its attempts together
+	// (default 20 min); images get DefaultMediaTimeout.
 	Timeout time.Duration
 	// Sleep waits between retries; tests make it instant.
 	Sleep func(context.Context, time.Duration) error

@@ -132,8 +132,8 @@ type URLOptions struct {
 	// Attempts bounds tries per page for 5xx, 429 and network errors
 	// (default DefaultMaxAttempts).
 	Attempts int
-	// Timeout bounds one request, body included (default
-	// DefaultPageTimeout).
+	// Timeout is the deadline of one page, body included, its attempts
+	// together (default DefaultPageTimeout).
 	Timeout time.Duration
 	// AllowPrivateHosts lets the default client (hc nil) reach loopback,
 	// private and link-local addresses; BaseURL's own loopback address is
