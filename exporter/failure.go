@@ -119,7 +119,3 @@ func (e *DownloadError) Unwrap() error { return e.err }
 func downloadFailed(what string, transient bool, format string, args ...any) *DownloadError {
 	return &DownloadError{What: what, Problem: fmt.Sprintf(format, args...), transient: transient}
 }
-
-// IsPermanentFailure tells a media or page failure that a re-run cannot fix
-// (see classify): it is recorded once and does not fail later runs.
-func IsPermanentFailure(err error) bool { return classify(err) == classPermanent }

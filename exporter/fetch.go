@@ -336,7 +336,12 @@ func (f *fetcher) run(ctx context.Context) error {
 				f.state.Quota = f.sum.Quota
 			}
 			f.opts.Logf("%s: %v", src, err)
-		case isFatal(err), src == archive.URLs && unreachable(err):
+		case isFatal(err):
+			return err
+		case src == archive.URLs && unreachable(err) && f.client == nil:
+			// Pages only, and their host answered nothing: nothing could
+			// be reached. With the API answering, the run goes on and is
+			// partial.
 			return err
 		default:
 			f.opts.Logf("%s: %v", src, err)
@@ -904,7 +909,7 @@ func (f *fetcher) download(ctx context.Context, k string) {
 		// Not a failure of the image: the run is stopping. Forget we
 		// tried, so the next page or run tries again.
 		delete(f.tried, k)
-	case IsPermanentFailure(err):
+	case IsPermanent(err):
 		msg := redactError(err)
 		delete(f.state.FailedMedia, k)
 		if f.markUnavailable(k, MediaWhat(k), msg) {

@@ -208,7 +208,7 @@ func (mf *materialFetcher) fetchKind(ctx context.Context, kind archive.MaterialK
 				if isFatal(err) || IsQuotaExhausted(err) {
 					return err
 				}
-				if IsPermanentFailure(err) {
+				if IsPermanent(err) {
 					mf.sum.UnavailableMedia[key] = redactError(err)
 				} else {
 					mf.sum.FailedMedia[key] = redactError(err)
