@@ -532,6 +532,7 @@ func (h *httpSender) tooLarge(req *request, resp *http.Response, limit int64) er
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
 		Problem:     fmt.Sprintf("the response is larger than %s, more than any WeChat answer of this kind; refused", sizeText(limit)),
+		gone:        true,
 	}
 }
 

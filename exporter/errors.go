@@ -185,6 +185,10 @@ type ResponseError struct {
 	Problem     string // what is wrong with the response
 	Excerpt     string // the start of the body, quoted, secrets removed
 	retryable   bool
+	// gone marks an answer that shows the thing asked for cannot be had
+	// (a file over its size limit, JSON where a file belongs), rather
+	// than a server or proxy failing (goneForGood).
+	gone bool
 }
 
 func (e *ResponseError) Error() string {

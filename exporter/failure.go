@@ -119,3 +119,19 @@ func (e *DownloadError) Unwrap() error { return e.err }
 func downloadFailed(what string, transient bool, format string, args ...any) *DownloadError {
 	return &DownloadError{What: what, Problem: fmt.Sprintf(format, args...), transient: transient}
 }
+
+// goneForGood tells a failure of one file or page that no re-run fixes:
+// permanent, and the file's own (a 404, not an image, over its size
+// limit, no such media_id, no permission for it), not the run's or the
+// network's: a spent quota, refused credentials or a proxy's error page
+// pass, and must not mark every file they touched unavailable.
+func goneForGood(err error) bool {
+	if classify(err) != classPermanent || IsQuotaExhausted(err) || isFatal(err) {
+		return false
+	}
+	var respErr *ResponseError
+	if errors.As(err, &respErr) {
+		return respErr.gone
+	}
+	return true
+}

@@ -53,6 +53,34 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// TestGoneForGood: only failures that are the file's own mark it
+// unavailable; the account's, the network's and a proxy's do not.
+func TestGoneForGood(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"image 404", &DownloadError{Status: 404}, true},
+		{"not an image", downloadFailed("image", false, "not an image"), true},
+		{"placeholder", ErrPlaceholder, true},
+		{"no such media_id", &APIError{Code: 40007, Endpoint: pathGetMaterial}, true},
+		{"over the size limit", &ResponseError{Endpoint: pathGetMaterial, gone: true}, true},
+		{"daily quota", &APIError{Code: 45009, Endpoint: pathGetMaterial}, false},
+		{"token refused", &APIError{Code: 40001, Endpoint: pathGetMaterial}, false},
+		{"IP not whitelisted", &APIError{Code: 40164, Endpoint: pathGetMaterial}, false},
+		{"a proxy's HTML page", &ResponseError{Endpoint: pathGetMaterial}, false},
+		{"image 503", &DownloadError{Status: 503, transient: true}, false},
+		{"cancelled", context.Canceled, false},
+	}
+	for _, tt := range tests {
+		if got := goneForGood(tt.err); got != tt.want {
+			t.Errorf("%s: goneForGood = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 // TestGetter_SameAttemptsAsTheAPI: a download is tried as often as an API
 // call, with the same backoff, and a 404 only once.
 func TestGetter_SameAttemptsAsTheAPI(t *testing.T) {

@@ -909,7 +909,7 @@ func (f *fetcher) download(ctx context.Context, k string) {
 		// Not a failure of the image: the run is stopping. Forget we
 		// tried, so the next page or run tries again.
 		delete(f.tried, k)
-	case IsPermanent(err):
+	case goneForGood(err):
 		msg := redactError(err)
 		delete(f.state.FailedMedia, k)
 		if f.markUnavailable(k, MediaWhat(k), msg) {

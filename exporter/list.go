@@ -303,7 +303,7 @@ func (c *Client) getMaterialFile(ctx context.Context, mediaID string, limit int6
 	if !resp.streamed {
 		return &ResponseError{Endpoint: pathGetMaterial, StatusCode: http.StatusOK, ContentType: resp.contentType,
 			Problem: "a JSON answer instead of the file (is " + mediaID + " a news or video material?)",
-			Excerpt: excerpt(c.secrets.scrub(string(resp.body)))}
+			Excerpt: excerpt(c.secrets.scrub(string(resp.body))), gone: true}
 	}
 	return nil
 }

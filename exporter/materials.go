@@ -208,7 +208,7 @@ func (mf *materialFetcher) fetchKind(ctx context.Context, kind archive.MaterialK
 				if isFatal(err) || IsQuotaExhausted(err) {
 					return err
 				}
-				if IsPermanent(err) {
+				if goneForGood(err) {
 					mf.sum.UnavailableMedia[key] = redactError(err)
 				} else {
 					mf.sum.FailedMedia[key] = redactError(err)
