@@ -424,6 +424,7 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 	urls := f.opts.URLs
 	if !f.opts.RefetchURLs && !f.opts.Full {
 		urls = nil
+		f.mu.Lock()
 		for _, u := range f.opts.URLs {
 			if _, gone := f.state.Unavailable[u]; gone {
 				f.sum.KnownUnavailable++
@@ -431,6 +432,7 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 			}
 			urls = append(urls, u)
 		}
+		f.mu.Unlock()
 	}
 	us, err := FetchURLs(ctx, f.opts.PageHTTPClient, f.arch, urls, URLOptions{
 		BaseURL:      f.opts.PageBaseURL,
