@@ -483,9 +483,10 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 	if resp.ContentLength > limit {
 		return nil, h.tooLarge(req, resp, limit)
 	}
-	data, tooLarge, err := readCapped(respBody, resp.ContentLength, limit)
+	counted := &trackReader{r: respBody}
+	data, tooLarge, err := readCapped(counted, resp.ContentLength, limit)
 	if err != nil {
-		doing := fmt.Sprintf("reading the response body (cut off after %d bytes)", len(data))
+		doing := fmt.Sprintf("reading the response body (cut off after %d bytes)", counted.n)
 		if t := timedOut(ctx); t != "" {
 			doing = t + ", " + doing
 		}
@@ -503,7 +504,7 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 // stream hands a file answer of get_material to the request's sink, within
 // the file size limit and the attempt's deadline.
 func (h *httpSender) stream(ctx context.Context, req *request, resp *http.Response, body io.Reader) (*response, error) {
-	limit := int64(req.fileLimit)
+	limit := req.fileLimit
 	if resp.ContentLength > limit {
 		return nil, h.tooLarge(req, resp, limit)
 	}
