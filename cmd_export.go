@@ -643,6 +643,10 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	switch {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return sum, exitInterrupted, nil
+	case exporter.IsUnreachable(err) && sum.Reached():
+		// The network went away during the run: what came in is kept,
+		// and a re-run goes on from there. The summary names the error.
+		return sum, exitPartial, nil
 	case err != nil:
 		return nil, 0, err
 	case sum.Quota != nil:

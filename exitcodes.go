@@ -16,7 +16,8 @@ import (
 //     no attempt: a network that is down, a name that does not resolve) or
 //     the run could do nothing (credentials refused, …);
 //   - 3 only for failures a re-run can fix: a network error or a 5xx that
-//     outlasted every attempt, a source stopped early;
+//     outlasted every attempt, a source stopped early, a network that went
+//     away after the run got something in (Summary.Reached);
 //   - failures no re-run fixes (an image that is 404, a deleted page, a
 //     file over its size limit) are reported by the run that finds them,
 //     recorded in the archive's state, and fail no run: a run whose only

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,5 +267,35 @@ func TestStalledServerCostsOneDeadline(t *testing.T) {
 	}
 	if n := srv.Calls(wechattest.PathStableToken); n != 1 {
 		t.Errorf("%d token requests, want 1: the deadline was spent by the first", n)
+	}
+}
+
+// TestNetworkLostMidRunIsPartial: when the API stops answering after a
+// source was listed, the run keeps and builds what came in and exits 3
+// (a re-run goes on), naming the failure; only a run that reached nothing
+// exits 1.
+func TestNetworkLostMidRunIsPartial(t *testing.T) {
+	base := wrapFake(t, wechattest.Options{Articles: 10, Drafts: -1, Seed: 3}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == wechattest.PathFreePublishList {
+				// The connection drops before any answer.
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	t.Setenv("MPARCHIVE_APPID", "wx1")
+	t.Setenv("MPARCHIVE_SECRET", "s")
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "export", "--api-base", base, "-o", out, "--source", "news,published")
+	if code != exitPartial {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitPartial, stderr)
+	}
+	if !strings.Contains(stderr, "published: wechat /cgi-bin/freepublish/batchget") || len(bundles(t, out)) == 0 {
+		t.Errorf("the failure is not named, or the news were not built:\n%s", stderr)
 	}
 }

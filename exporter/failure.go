@@ -102,6 +102,13 @@ func unreachable(err error) bool {
 	return errors.As(err, &dErr) && dErr.Status == 0 && dErr.transient
 }
 
+// IsUnreachable reports an error that ended a run because the API (or,
+// for a run of pages only, the page host) answered no attempt: a network
+// that is down, a name that does not resolve, a server that stalls.
+func IsUnreachable(err error) bool {
+	return err != nil && !errors.Is(err, context.Canceled) && unreachable(err)
+}
+
 // DownloadError is a failed download outside the API: an image, a voice,
 // a video file or an article page. Its message never holds a secret.
 type DownloadError struct {

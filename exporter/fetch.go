@@ -180,6 +180,31 @@ func (s *Summary) Partial() bool {
 	return false
 }
 
+// Reached reports whether the run got anything in: a list page, an
+// article page, a file. A run that ends because the network went away
+// after that is partial; one that got nothing could reach nothing.
+func (s *Summary) Reached() bool {
+	if s == nil {
+		return false
+	}
+	if s.ImagesDownloaded > 0 {
+		return true
+	}
+	for _, ss := range s.Sources {
+		if ss.Pages > 0 || ss.Items > 0 {
+			return true
+		}
+	}
+	if s.Materials != nil {
+		for _, ks := range s.Materials.Kinds {
+			if ks.Items > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Fetch lists every requested source into the archive and downloads the
 // media its articles show. It checkpoints as pages complete (at most once a
 // second, see checkpointEvery), so a run stopped by the daily quota, Ctrl-C
