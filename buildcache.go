@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,7 +21,8 @@ import (
 // article again: minutes for a large account, to write nothing. export
 // remembers what its last complete build was made from (the archive's
 // fingerprint, the format and options, and this very program), and skips
-// a build whose inputs are all the same. `build` always builds.
+// a build whose inputs are all the same. `build` always builds, and
+// records what it built the same way.
 
 // buildRecord is stored in OUT/.mparchive/build-<format>.json.
 type buildRecord struct {
@@ -106,6 +109,31 @@ func upToDate(out, format, key string) (int, bool) {
 		return 0, false
 	}
 	return rec.Articles, true
+}
+
+// buildRecorded builds and keeps the build record in step, for build and
+// export alike: the record goes before the build starts (a build that
+// fails or is killed half-way leaves an output no record describes) and
+// comes back, with this build's key, when it is complete. So a build with
+// other options or a filter is never taken for export's last one.
+func buildRecorded(ctx context.Context, archiveDir, format, out, key string, opts output.Options, rep *reporter) (*output.Result, error) {
+	if err := os.Remove(buildRecordPath(out, format)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	res, err := build(ctx, archiveDir, format, out, opts, rep)
+	if err != nil {
+		return res, err
+	}
+	return res, recordBuild(out, format, key, res)
+}
+
+// archiveBuildKey is buildKey for the archive in dir.
+func archiveBuildKey(dir, format string, opts output.Options) (string, error) {
+	arch, err := archive.Open(dir)
+	if err != nil {
+		return "", err
+	}
+	return buildKey(arch, format, opts)
 }
 
 // recordBuild remembers a complete build. A build with failed articles is

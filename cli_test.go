@@ -254,9 +254,10 @@ func TestHostileArticlesStayInside(t *testing.T) {
 	hugoBuild(t, out)
 }
 
-// TestFailedImageIsRetried breaks one image for the first run: that run
-// finishes with exit 3, names the image and keeps its remote URL; the next
-// run downloads it and the page links the local file.
+// TestFailedImageIsRetried breaks one image for the first run with a
+// failure that may pass (503, through every attempt): that run finishes
+// with exit 3, names the image and keeps its remote URL; the next run
+// downloads it and the page links the local file.
 func TestFailedImageIsRetried(t *testing.T) {
 	var broken atomic.Bool
 	broken.Store(true)
@@ -273,7 +274,7 @@ func TestFailedImageIsRetried(t *testing.T) {
 			}
 			mu.Unlock()
 			if hit {
-				http.Error(w, "gone for now", http.StatusNotFound)
+				http.Error(w, "busy", http.StatusServiceUnavailable)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -286,7 +287,7 @@ func TestFailedImageIsRetried(t *testing.T) {
 	mu.Lock()
 	path := brokenPath
 	mu.Unlock()
-	if code != exitPartial || !strings.Contains(stderr, path) || !strings.Contains(stderr, "HTTP 404") {
+	if code != exitPartial || !strings.Contains(stderr, path) || !strings.Contains(stderr, "HTTP 503") {
 		t.Fatalf("first run: exit %d, want %d naming %s:\n%s", code, exitPartial, path, stderr)
 	}
 	if !pagesMention(t, out, path) {
@@ -400,10 +401,19 @@ func TestURLSourceAndMaterials(t *testing.T) {
 	t.Setenv("MPARCHIVE_APPID", "wx1")
 	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()
-	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "--page-base", srv.URL(), "-o", out,
-		"--source", "news,published,images,voice,video", "--urls", list)
-	if code != exitPartial || !strings.Contains(stderr, "deleted") {
-		t.Fatalf("exit %d, want %d naming the deleted page:\n%s", code, exitPartial, stderr)
+	args := []string{"export", "--api-base", srv.URL(), "--page-base", srv.URL(), "-o", out,
+		"--source", "news,published,images,voice,video", "--urls", list}
+	// A deleted page is reported, once, and fails no run: no re-run
+	// brings it back.
+	code, _, stderr := runCLI(t, args...)
+	if code != exitOK || !strings.Contains(stderr, "unavailable for good") || !strings.Contains(stderr, "deleted") {
+		t.Fatalf("exit %d, want %d naming the deleted page:\n%s", code, exitOK, stderr)
+	}
+	pages := srv.Calls(wechattest.PagesStatsPath)
+	code, _, stderr2 := runCLI(t, args...)
+	if code != exitOK || strings.Contains(stderr2, "deleted") || srv.Calls(wechattest.PagesStatsPath) != pages {
+		t.Errorf("second run: exit %d after %d more page requests, want 0 and none:\n%s",
+			code, srv.Calls(wechattest.PagesStatsPath)-pages, stderr2)
 	}
 	for _, a := range mass[:3] {
 		found := false

@@ -27,7 +27,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"Exit code 0 when the check ran (whatever it found), 1 when no token could be had", stderr)
 	var ff fetchFlags
 	ff.registerAPI(fs)
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	ff.parsed("check", fs)

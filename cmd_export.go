@@ -22,6 +22,7 @@ import (
 	"github.com/mparchive/mparchive/exporter/wechattest"
 	"github.com/mparchive/mparchive/output"
 	"github.com/mparchive/mparchive/render"
+	"github.com/mparchive/mparchive/themes"
 )
 
 // archiveSubdir is where export keeps its archive inside the output folder
@@ -44,6 +45,7 @@ type fetchFlags struct {
 	pageBase     string
 	refetchURLs  bool
 	followShares bool
+	allowPrivate bool
 	// demoBase is the demo API's address, set by client with --demo.
 	demoBase string
 	// demoLinks are the demo account's page-only posts, which --demo backs
@@ -70,7 +72,8 @@ func (f *fetchFlags) registerAPI(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenMode, "token-mode", "stable", "how to get the access_token: stable (cgi-bin/stable_token; leaves the account's other tokens valid) or classic (cgi-bin/token; invalidates them)")
 	fs.StringVar(&f.accessToken, "access-token", "", "use this access_token instead of fetching one (also MPARCHIVE_ACCESS_TOKEN), for accounts whose token a central service hands out")
 	fs.StringVar(&f.configFile, "config", "", "YAML file with appid and secret (default: $MPARCHIVE_CONFIG, then the user config dir's mparchive/config.yaml)")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one API request")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "deadline of one request, the answer's body included: an API call or an article page; "+
+		"image and voice downloads get four times as long")
 	f.concurrency = 1
 }
 
@@ -83,6 +86,8 @@ func (f *fetchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.pageBase, "page-base", "", "fetch article pages from this base instead of https://mp.weixin.qq.com (a mirror, or 'mparchive fake-api')")
 	fs.BoolVar(&f.refetchURLs, "refetch-urls", false, "fetch article pages the archive already holds again")
 	fs.BoolVar(&f.followShares, "follow-shares", false, "with the urls source, also back up the original article each share (转载) points to")
+	fs.BoolVar(&f.allowPrivate, "allow-private-hosts", false, "let image, voice, video and page downloads reach loopback, private and link-local addresses "+
+		"(by default only public ones, and the host of an --api-base or --page-base on loopback)")
 	fs.StringVar(&f.accountName, "account-name", "", accountNameHelp)
 	fs.BoolVar(&f.full, "full", false, "list every page of every source (default: stop at the first page with nothing new); only a full listing notices articles deleted upstream")
 }
@@ -222,6 +227,9 @@ func (f *fetchFlags) check() error {
 	if f.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
 	}
+	if f.timeout <= 0 {
+		return usagef("--timeout must be positive, not %v", f.timeout)
+	}
 	if f.tokenMode != "stable" && f.tokenMode != "classic" {
 		return usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
 	}
@@ -313,11 +321,19 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&b.includeDrafts, "include-drafts", false, "put the draft box's articles into --format site and markdown, marked 草稿; hugo, hexo, jekyll and zola always get them as drafts, which the generator builds only when told to (hugo -D, jekyll --drafts, hexo --draft, zola --drafts)")
 }
 
-// options checks the flags and turns them into writer options.
+// options checks the flags and turns them into writer options. Every
+// mistake it can see is found here, before the first request: a run must
+// not spend API quota to find out its --theme does not exist.
 func (b *buildFlags) options() (output.Options, error) {
 	var opts output.Options
 	if b.out == "" {
 		return opts, usagef("-o DIR is required")
+	}
+	if st, err := os.Stat(b.out); err == nil && !st.IsDir() {
+		return opts, usagef("-o %s is a file; it must name a folder (it is created if missing)", b.out)
+	}
+	if err := b.checkTheme(); err != nil {
+		return opts, err
 	}
 	known := false
 	for _, f := range output.Formats() {
@@ -353,6 +369,54 @@ func (b *buildFlags) options() (output.Options, error) {
 		opts.Filter = &f
 	}
 	return opts, nil
+}
+
+// checkTheme checks --theme and --theme-dir: they are the site format's,
+// and must name an embedded theme and a folder.
+func (b *buildFlags) checkTheme() error {
+	if b.theme == "" && b.themeDir == "" {
+		return nil
+	}
+	if b.format != "site" {
+		return usagef("--theme and --theme-dir apply to --format site, not %s", b.format)
+	}
+	if b.theme != "" {
+		if _, err := themes.SiteTheme(b.theme); err != nil {
+			return usagef("--theme: %v", err)
+		}
+	}
+	if b.themeDir != "" {
+		st, err := os.Stat(b.themeDir)
+		if err != nil {
+			return usagef("--theme-dir: %v", err)
+		}
+		if !st.IsDir() {
+			return usagef("--theme-dir %s is not a folder", b.themeDir)
+		}
+	}
+	return nil
+}
+
+// parseFlagsOnly is parseFlags for commands that take no arguments besides
+// flags: a stray word (a value whose flag was misspelt, say) is an error,
+// not something to ignore.
+func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q: this command takes only flags", rest[0])
+	}
+	return nil
+}
+
+// checkArchiveDir refuses an --archive that names a file.
+func checkArchiveDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usagef("--archive %s is a file; it must name a folder (it is created if missing)", dir)
+	}
+	return nil
 }
 
 // parseDay reads a date as the start of that day in Beijing time (the day
@@ -400,7 +464,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	bf.register(fs)
 	rf.register(fs, "archive folder (default DIR/"+archiveSubdir+")",
 		"after the run, commit the output folder (archive included) to the git repository there, creating it if needed")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	ff.parsed("export", fs)
@@ -410,6 +474,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	archiveDir := rf.archiveOr(bf.out)
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
+	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
@@ -417,14 +484,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if code == exitInterrupted {
-		printSummary(rep, fsum, nil, start)
+		printSummary(rep, fsum, nil, 0, start)
 		return exitError{code}
 	}
 	bsum, err := buildIfStale(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if err != nil {
 		return err
 	}
-	printSummary(rep, fsum, bsum, start)
+	gone := dropUnavailable(archiveDir, bsum)
+	printSummary(rep, fsum, bsum, gone, start)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
@@ -441,7 +509,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ff.register(fs)
 	rf.register(fs, "archive folder (required)",
 		"after the run, commit the archive folder to the git repository there, creating it if needed")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	ff.parsed("fetch", fs)
@@ -449,13 +517,16 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if archiveDir == "" {
 		return usagef("--archive DIR is required")
 	}
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
+	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
 	if err != nil {
 		return err
 	}
-	printSummary(rep, fsum, nil, start)
+	printSummary(rep, fsum, nil, 0, start)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git && code != exitInterrupted {
 		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
@@ -473,7 +544,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&bf.accountName, "account-name", "", accountNameHelp)
 	rf.register(fs, "archive folder (default OUT/"+archiveSubdir+")",
 		"after the build, commit the output folder to the git repository there, creating it if needed")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	opts, err := bf.options()
@@ -481,16 +552,24 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	archiveDir := rf.archiveOr(bf.out)
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {
 		return fmt.Errorf("%s holds no archive (run 'mparchive fetch --archive %s' first)", archiveDir, archiveDir)
 	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
-	bsum, err := build(ctx, archiveDir, bf.format, bf.out, opts, rep)
+	key, err := archiveBuildKey(archiveDir, bf.format, opts)
 	if err != nil {
 		return err
 	}
-	printSummary(rep, nil, bsum, start)
+	bsum, err := buildRecorded(ctx, archiveDir, bf.format, bf.out, key, opts, rep)
+	if err != nil {
+		return err
+	}
+	gone := dropUnavailable(archiveDir, bsum)
+	printSummary(rep, nil, bsum, gone, start)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
 			return err
@@ -541,29 +620,36 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	defer unlock()
 	prog := rep.fetchProgress()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
-		Sources:         sources,
-		Concurrency:     ff.concurrency,
-		Progress:        prog.update,
-		Logf:            rep.notef,
-		ImageHTTPClient: images,
-		Sleep:           retrySleep,
-		Full:            ff.full,
-		URLs:            urls,
-		PageBaseURL:     ff.pageBase,
-		PageInterval:    pageInterval,
-		VoiceBaseURL:    ff.voiceBase(),
-		PageHTTPClient:  images,
-		RefetchURLs:     ff.refetchURLs,
-		FollowShares:    ff.followShares,
-		Materials:       materials,
-		PageSleep:       pageSleep,
-		Explicit:        ff.explicit,
-		AccountName:     ff.accountName,
+		Sources:           sources,
+		Concurrency:       ff.concurrency,
+		Progress:          prog.update,
+		Logf:              rep.notef,
+		ImageHTTPClient:   images,
+		Sleep:             retrySleep,
+		Full:              ff.full,
+		URLs:              urls,
+		PageBaseURL:       ff.pageBase,
+		PageInterval:      pageInterval,
+		VoiceBaseURL:      ff.voiceBase(),
+		PageHTTPClient:    images,
+		RefetchURLs:       ff.refetchURLs,
+		FollowShares:      ff.followShares,
+		AllowPrivateHosts: ff.allowPrivate,
+		PageTimeout:       ff.timeout,
+		MediaTimeout:      4 * ff.timeout,
+		Materials:         materials,
+		PageSleep:         pageSleep,
+		Explicit:          ff.explicit,
+		AccountName:       ff.accountName,
 	})
 	prog.done()
 	switch {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return sum, exitInterrupted, nil
+	case exporter.IsUnreachable(err) && sum.Reached():
+		// The network went away during the run: what came in is kept,
+		// and a re-run goes on from there. The summary names the error.
+		return sum, exitPartial, nil
 	case err != nil:
 		return nil, 0, err
 	case sum.Quota != nil:
@@ -605,22 +691,14 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 // out was made from the same archive, options and program (see
 // buildcache.go), so a day with nothing new costs a few listing calls.
 func buildIfStale(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
-	arch, err := archive.Open(archiveDir)
-	if err != nil {
-		return nil, err
-	}
-	key, err := buildKey(arch, format, opts)
+	key, err := archiveBuildKey(archiveDir, format, opts)
 	if err != nil {
 		return nil, err
 	}
 	if n, ok := upToDate(out, format, key); ok {
 		return &output.Result{Articles: n, Unchanged: n}, nil
 	}
-	res, err := build(ctx, archiveDir, format, out, opts, rep)
-	if err != nil {
-		return res, err
-	}
-	return res, recordBuild(out, format, key, res)
+	return buildRecorded(ctx, archiveDir, format, out, key, opts, rep)
 }
 
 // openLocked opens an archive and takes its lock for the run.
@@ -662,10 +740,13 @@ func codeOf(fetchCode int, res *output.Result) error {
 	return exitError{fetchCode}
 }
 
-func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start time.Time) {
+// printSummary writes what a run did. goneImages counts the images the
+// output links remotely because the archive knows them to be unavailable
+// (dropUnavailable took them out of bs.Missing).
+func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, goneImages int, start time.Time) {
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	var problems []string
+	var problems, gone []string
 	if fs != nil {
 		for _, src := range archive.Sources {
 			ss, ok := fs.Sources[src]
@@ -709,13 +790,21 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 		for _, pe := range fs.FailedPages {
 			problems = append(problems, "page "+pe.Error())
 		}
+		gone = unavailableLines(fs)
+		if fs.KnownUnavailable > 0 {
+			add("           %d files or pages skipped: earlier runs found them unavailable for good (state.json; --full tries them again)", fs.KnownUnavailable)
+		}
 		if ms := fs.Materials; ms != nil {
 			for _, kind := range archive.MaterialKinds {
 				ks, ok := ms.Kinds[kind]
 				if !ok {
 					continue
 				}
-				add("%-10s %d materials (%d new), %d files downloaded, %d already archived", kind, ks.Items, ks.New, ks.Downloaded, ks.Reused)
+				line := fmt.Sprintf("%-10s %d materials (%d new), %d files downloaded, %d already archived", kind, ks.Items, ks.New, ks.Downloaded, ks.Reused)
+				if ks.Unavailable > 0 {
+					line += fmt.Sprintf(", %d unavailable for good", ks.Unavailable)
+				}
+				add("%s", line)
 				if ks.Err != nil {
 					problems = append(problems, fmt.Sprintf("%s materials: %v", kind, ks.Err))
 				}
@@ -737,6 +826,15 @@ func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, start 
 		}
 		if missing > 0 {
 			add("           %d images in %d articles still link to WeChat (their download failed)", missing, len(bs.Missing))
+		}
+		if goneImages > 0 {
+			add("           %d images link to their remote address: they are unavailable for good", goneImages)
+		}
+	}
+	if len(gone) > 0 {
+		add("unavailable for good (recorded in the archive's state.json, not retried, not counted as failures):")
+		for _, g := range gone {
+			add("  - %s", g)
 		}
 	}
 	add("elapsed    %s", time.Since(start).Round(10*time.Millisecond))

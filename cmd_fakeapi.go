@@ -45,7 +45,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&opts.AppID, "appid", "", "accept only this AppID (default: any)")
 	fs.StringVar(&opts.Secret, "secret", "", "accept only this AppSecret (default: any)")
 	fs.BoolVar(&verbose, "v", false, "log every request (tokens and secrets are never logged)")
-	if _, err := parseFlags(fs, args); err != nil {
+	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	if faultRate < 0 || faultRate > 1 {

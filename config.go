@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -44,9 +48,9 @@ func loadCredentials(explicit string, warnf func(format string, args ...any)) (c
 			if st, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 				warnf("warning: %s can be read by other users (mode %v); it holds your AppSecret: chmod 600 %s", path, st.Mode().Perm(), path)
 			}
-			if err := yaml.Unmarshal(b, &c); err != nil {
-				// yaml errors quote lines of the file, which may hold the secret.
-				return c, fmt.Errorf("config file %s is not valid YAML (want keys appid, secret, api_base)", path)
+			if err := decodeConfig(b, &c); err != nil {
+				// Like a wrong flag, found before the first request: exit 2.
+				return c, usagef("config file %s: %v", path, err)
 			}
 		}
 	}
@@ -57,4 +61,37 @@ func loadCredentials(explicit string, warnf func(format string, args ...any)) (c
 		c.Secret = v
 	}
 	return c, nil
+}
+
+// configKeys are the keys a config file may have.
+const configKeys = "appid, secret, api_base"
+
+var unknownKeyLine = regexp.MustCompile(`^line (\d+): field (\S+) not found in type`)
+
+// decodeConfig reads a config file strictly: a key that is not one of
+// configKeys is an error naming it, since a misspelt "secert:" would
+// otherwise be dropped in silence and the run would say only that no
+// credentials were given. yaml's own messages quote lines of the file,
+// which may hold the secret, so only the key names and line numbers are
+// passed on.
+func decodeConfig(b []byte, c *credentials) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	err := dec.Decode(c)
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil // an empty file holds no keys
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var unknown []string
+		for _, e := range te.Errors {
+			if m := unknownKeyLine.FindStringSubmatch(e); m != nil {
+				unknown = append(unknown, fmt.Sprintf("%q (line %s)", m[2], m[1]))
+			}
+		}
+		if len(unknown) > 0 {
+			return fmt.Errorf("unknown key %s; the keys are %s", strings.Join(unknown, ", "), configKeys)
+		}
+	}
+	return fmt.Errorf("not valid YAML with the keys %s", configKeys)
 }

@@ -219,7 +219,9 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 		exporter.WithBaseURL(srv.URL()),
 		exporter.WithCredentials("wx0123456789abcdef", secret),
 		exporter.WithHTTPClient(hc),
-		exporter.WithRequestTimeout(400*time.Millisecond),
+		// Generous: a deadline bounds a call's attempts together, and a
+		// loaded machine must not make a loopback call miss it.
+		exporter.WithRequestTimeout(10*time.Second),
 		exporter.WithMaxAttempts(12),
 		exporter.WithSleep(instantSleep),
 		exporter.WithClock(srv.Now),
@@ -232,7 +234,7 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 		t.Fatal(err)
 	}
 	opts.Sleep = instantSleep
-	opts.ImageHTTPClient = &http.Client{Transport: rt, Timeout: 400 * time.Millisecond}
+	opts.ImageHTTPClient = &http.Client{Transport: rt}
 	opts.VoiceBaseURL = srv.URL() // the fake's voices, never WeChat's
 	sum, err := exporter.Fetch(t.Context(), c, arch, opts)
 	if err != nil {
@@ -254,8 +256,10 @@ func TestExportThousandArticlesThroughFaults(t *testing.T) {
 		Drafts:    -1,
 		Seed:      7,
 		FaultRate: 0.2,
-		SlowBody:  time.Second,
-		Host:      fakeHost,
+		// Slow bodies finish within the request deadline: a body that
+		// stalls past it costs the call its deadline (retry_test.go).
+		SlowBody: 100 * time.Millisecond,
+		Host:     fakeHost,
 	})
 	rt := &countingTransport{}
 	dir := t.TempDir()

@@ -136,7 +136,9 @@ func TestRealPagesEndToEnd(t *testing.T) {
 		t.Errorf("failed media: %v", sum.FailedMedia)
 	}
 	failed := map[string]string{}
-	for _, pe := range sum.FailedPages {
+	// A deleted page is gone for good (UnavailablePages); one that may
+	// come back is a failure (FailedPages). Both are reported.
+	for _, pe := range append(sum.FailedPages, sum.UnavailablePages...) {
 		failed[strings.TrimPrefix(pe.URL, "https://mp.weixin.qq.com/s/")] = pe.Kind.String()
 	}
 

@@ -27,6 +27,11 @@ type State struct {
 	// FailedMedia maps the key of each download that failed to its last
 	// error; the next run retries them.
 	FailedMedia map[string]string `json:"failed_media,omitempty"`
+	// Unavailable maps the media keys and article links that failed in a
+	// way no re-run fixes (an image that is 404, a deleted page) to what
+	// happened. Later runs do not retry them, except a full listing, and
+	// do not count them as failures.
+	Unavailable map[string]Unavailable `json:"unavailable,omitempty"`
 	// Quota is set while a daily quota is spent.
 	Quota *QuotaStop `json:"quota,omitempty"`
 	// Refused maps the sources WeChat refuses this account (48001 on the
@@ -46,6 +51,15 @@ type Refusal struct {
 	Code     int    `json:"errcode"`
 	// Since is the day (Beijing time) the refusal was first met; later
 	// refusals leave it alone, so the state does not change every day.
+	Since string `json:"since"`
+}
+
+// Unavailable records a file or page that cannot be had.
+type Unavailable struct {
+	What   string `json:"what"`   // image, voice, video, material or page
+	Reason string `json:"reason"` // the failure, as reported
+	// Since is the day (Beijing time) it was first found; later failures
+	// leave it alone, so the state does not change every day.
 	Since string `json:"since"`
 }
 
@@ -114,6 +128,9 @@ func (st *State) init() *State {
 	}
 	if st.Refused == nil {
 		st.Refused = map[Source]Refusal{}
+	}
+	if st.Unavailable == nil {
+		st.Unavailable = map[string]Unavailable{}
 	}
 	return st
 }

@@ -222,6 +222,12 @@ func (a *Archive) Walk(fn func(*Article) error) error {
 	return nil
 }
 
+// RawItem returns the stored JSON of item src/id, whatever name its file
+// has (ids that are no safe file name are stored under their hash).
+func (a *Archive) RawItem(src Source, id string) ([]byte, error) {
+	return a.ReadItem(ItemRef{Source: src, File: itemFileName(id)})
+}
+
 // LoadItem decodes the stored item src/id.
 func (a *Archive) LoadItem(src Source, id string) ([]Article, error) {
 	raw, err := a.ReadItem(ItemRef{Source: src, File: itemFileName(id)})
@@ -258,13 +264,18 @@ func (a *Archive) PutMedia(key string, data []byte, ext, mimeType string) (Media
 	if _, err := WriteFileAtomic(a.MediaPath(entry), data); err != nil {
 		return MediaEntry{}, err
 	}
+	a.addMedia(key, entry)
+	return entry, nil
+}
+
+// addMedia records a stored file in the media index.
+func (a *Archive) addMedia(key string, entry MediaEntry) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if old, ok := a.media[key]; !ok || old != entry {
 		a.media[key] = entry
 		a.mediaDirty = true
 	}
-	return entry, nil
 }
 
 // MediaCount is the number of keys in the media index.

@@ -111,7 +111,7 @@ func (f *fetcher) accountNameFromPage(ctx context.Context, link, id string) stri
 	if _, ranURLs := f.sum.Sources[archive.URLs]; ranURLs {
 		// The urls source has just asked for pages: this one waits its
 		// turn like the next of them would.
-		pf.last = f.opts.Now()
+		pf.sent = true
 	}
 	page, finalURL, err := pf.fetch(ctx, u)
 	if err != nil {
@@ -131,27 +131,32 @@ func (f *fetcher) accountNameFromPage(ctx context.Context, link, id string) stri
 	return strings.TrimSpace(p.AccountName)
 }
 
-// newPageFetcher is the page client of FetchURLs with its defaults, for a
-// page fetched outside a list of links.
+// newPageFetcher is the page client of FetchURLs with its defaults.
 func newPageFetcher(hc *http.Client, opts URLOptions) (*pageFetcher, error) {
 	if hc == nil {
-		hc = &http.Client{}
+		hc = NewDownloadClient(opts.AllowPrivateHosts, opts.BaseURL)
 	}
 	client := *hc
 	client.Jar = nil // pages are asked for as an anonymous visitor would
 	if opts.Interval == 0 {
 		opts.Interval = DefaultPageInterval
 	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = defaultPageAttempts
-	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = defaultPageTimeout
+		opts.Timeout = DefaultPageTimeout
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepContext
 	}
-	f := &pageFetcher{client: &client, opts: opts}
+	if opts.RetrySleep == nil {
+		opts.RetrySleep = opts.Sleep
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Progress == nil {
+		opts.Progress = func(int, int) {}
+	}
+	f := &pageFetcher{get: newGetter(&client, newRetrier(opts.Attempts, opts.RetrySleep)), opts: opts}
 	if opts.BaseURL != "" {
 		b, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
 		if err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {

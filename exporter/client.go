@@ -6,6 +6,7 @@
 package exporter
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,14 +24,8 @@ import (
 const (
 	DefaultBaseURL        = "https://api.weixin.qq.com"
 	DefaultRequestTimeout = 30 * time.Second
-	DefaultMaxAttempts    = 6
 	DefaultUserAgent      = "mparchive (+https://github.com/mparchive/mparchive)"
 )
-
-// maxBodyBytes bounds what one response may hold. A list page carries up to
-// 20 messages of up to 8 articles of up to 1 MB each, so lists alone can
-// approach 160 MB; anything beyond this is not WeChat talking.
-const maxBodyBytes = 256 << 20
 
 // The endpoints the client calls, as WeChat names them: with a leading slash
 // and no host, which is also the form openapi/quota/get wants as cgi_path.
@@ -190,8 +185,10 @@ func WithTokenMode(mode TokenMode) Option {
 	}
 }
 
-// WithRequestTimeout bounds each attempt, body included, so a response that
-// stalls halfway is abandoned and retried.
+// WithRequestTimeout bounds each call, body included, its attempts
+// together: a response that stalls halfway is abandoned, and a server that
+// stalls every time costs this long, not this long per attempt. Failures
+// that come fast (a 5xx, a refused connection) get every attempt.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -304,9 +301,14 @@ func NewClient(opts ...Option) (*Client, error) {
 	case cfg.token == "" && cfg.appID == "":
 		return nil, fmt.Errorf("exporter: %w", errNoCredentials)
 	}
-	if cfg.httpClient == nil {
-		cfg.httpClient = &http.Client{Transport: sharedTransport()}
+	hc := &http.Client{Transport: sharedTransport()}
+	if cfg.httpClient != nil {
+		copied := *cfg.httpClient
+		hc = &copied
 	}
+	// No API call follows a redirect (httpSender.redirected says why).
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.httpClient = hc
 
 	secrets := &redactor{}
 	secrets.add(cfg.secret)
@@ -325,12 +327,15 @@ func NewClient(opts ...Option) (*Client, error) {
 		secrets: secrets,
 		tokens:  tokens,
 		api: &retrying{
-			next:        &tokenRenewing{next: transport, tokens: tokens},
-			maxAttempts: cfg.maxAttempts,
-			sleep:       cfg.sleep,
-			clock:       cfg.clock,
-			report:      cfg.report,
-			jitter:      randomJitter,
+			next: &tokenRenewing{next: transport, tokens: tokens},
+			retrier: &retrier{
+				attempts: cfg.maxAttempts,
+				sleep:    cfg.sleep,
+				clock:    cfg.clock,
+				report:   cfg.report,
+				jitter:   randomJitter,
+			},
+			deadline: cfg.timeout,
 		},
 		base: cfg.baseURL,
 	}
@@ -376,6 +381,11 @@ type request struct {
 	// binary marks get_material, whose success body may be a file rather
 	// than JSON.
 	binary bool
+	// sink, when set, receives a file answer as it arrives instead of the
+	// answer being read into memory; fileLimit bounds it. It is called
+	// afresh by every attempt, and must start over each time.
+	sink      func(body io.Reader, contentType string) error
+	fileLimit int64
 }
 
 func (r *request) withToken(token string) *request {
@@ -387,6 +397,8 @@ func (r *request) withToken(token string) *request {
 type response struct {
 	body        []byte
 	contentType string
+	// streamed is true when the body went to the request's sink.
+	streamed bool
 }
 
 // sender sends one request. The layers (retrying, tokenRenewing, httpSender)
@@ -419,15 +431,19 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 	}
 	u.RawQuery = q.Encode()
 
-	// The timeout covers reading the body too: a server that sends headers
-	// and then stalls must not hang the run.
-	attemptCtx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
+	// The deadline covers reading the body too: a server that sends headers
+	// and then stalls must not hang the run. The retrier sets it for the
+	// whole call (call.deadline); a request sent outside it gets one here.
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithValue(ctx, deadlineKey{}, h.timeout), h.timeout)
+		defer cancel()
+	}
 	var body io.Reader
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
 	}
-	hreq, err := http.NewRequestWithContext(attemptCtx, req.method, u.String(), body)
+	hreq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
 		return nil, h.transportError(req.endpoint, "building the request", err)
 	}
@@ -441,42 +457,115 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 
 	resp, err := h.client.Do(hreq)
 	if err != nil {
-		return nil, h.transportError(req.endpoint, h.timedOut(ctx, attemptCtx), err)
+		return nil, h.transportError(req.endpoint, timedOut(ctx), err)
 	}
 	// Reading the body to the end (and closing it) lets the transport put the
 	// connection back into the pool.
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, h.redirected(req, resp)
+	}
+	contentType := resp.Header.Get("Content-Type")
+	limit := limitFor(req)
+	var respBody io.Reader = resp.Body
+	if req.sink != nil && resp.StatusCode == http.StatusOK {
+		// A file streams to the sink; WeChat's JSON (an error, a video's
+		// down_url) and HTML from a proxy are read like any answer. The
+		// first bytes tell which.
+		br := bufio.NewReaderSize(resp.Body, 512)
+		head, _ := br.Peek(512)
+		trimmed := bytes.TrimLeft(head, " \t\r\n")
+		if len(head) > 0 && !looksLikeJSON(trimmed, contentType) && !strings.HasPrefix(contentType, "text/html") && !looksLikeHTML(trimmed) {
+			return h.stream(ctx, req, resp, br)
+		}
+		respBody = br
+	}
+	if resp.ContentLength > limit {
+		return nil, h.tooLarge(req, resp, limit)
+	}
+	counted := &trackReader{r: respBody}
+	data, tooLarge, err := readCapped(counted, resp.ContentLength, limit)
 	if err != nil {
-		doing := fmt.Sprintf("reading the response body (cut off after %d bytes)", len(data))
-		if timedOut := h.timedOut(ctx, attemptCtx); timedOut != "" {
-			doing = timedOut + ", " + doing
+		doing := fmt.Sprintf("reading the response body (cut off after %d bytes)", counted.n)
+		if t := timedOut(ctx); t != "" {
+			doing = t + ", " + doing
 		}
 		return nil, h.transportError(req.endpoint, doing, err)
 	}
-	if len(data) > maxBodyBytes {
-		return nil, &ResponseError{
-			Endpoint:    req.endpoint,
-			StatusCode:  resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"),
-			Problem:     fmt.Sprintf("the response is larger than %d MiB", maxBodyBytes>>20),
-			Excerpt:     excerpt(h.secrets.scrub(string(data[:1024]))),
-		}
+	if tooLarge {
+		return nil, h.tooLarge(req, resp, limit)
 	}
 	if err := checkResponse(req, resp, data, h.clock(), h.secrets.scrub); err != nil {
 		return nil, err
 	}
-	return &response{body: data, contentType: resp.Header.Get("Content-Type")}, nil
+	return &response{body: data, contentType: contentType}, nil
 }
 
-// timedOut describes the per-request timeout when it, and not the caller,
-// ended the attempt: "context deadline exceeded" alone does not say whose
-// deadline it was.
-func (h *httpSender) timedOut(ctx, attemptCtx context.Context) string {
-	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		return fmt.Sprintf("no complete answer within %v", h.timeout)
+// stream hands a file answer of get_material to the request's sink, within
+// the file size limit and the attempt's deadline.
+func (h *httpSender) stream(ctx context.Context, req *request, resp *http.Response, body io.Reader) (*response, error) {
+	limit := req.fileLimit
+	if resp.ContentLength > limit {
+		return nil, h.tooLarge(req, resp, limit)
 	}
-	return ""
+	tr := &trackReader{r: io.LimitReader(body, limit+1)}
+	contentType := resp.Header.Get("Content-Type")
+	sinkErr := req.sink(tr, contentType)
+	switch {
+	case tr.err != nil:
+		doing := fmt.Sprintf("reading the material (cut off after %d bytes)", tr.n)
+		if t := timedOut(ctx); t != "" {
+			doing = t + ", " + doing
+		}
+		return nil, h.transportError(req.endpoint, doing, tr.err)
+	case tr.n > limit:
+		return nil, h.tooLarge(req, resp, limit)
+	case sinkErr != nil:
+		return nil, sinkErr
+	}
+	return &response{contentType: contentType, streamed: true}, nil
+}
+
+// tooLarge refuses an answer over its size limit: a fault no retry fixes.
+func (h *httpSender) tooLarge(req *request, resp *http.Response, limit int64) error {
+	return &ResponseError{
+		Endpoint:    req.endpoint,
+		StatusCode:  resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		Problem:     fmt.Sprintf("the response is larger than %s, more than any WeChat answer of this kind; refused", sizeText(limit)),
+		gone:        true,
+	}
+}
+
+// redirected refuses a redirect. WeChat's API never redirects, and every
+// call carries the AppSecret or an access_token: following a 307 from
+// stable_token would re-POST the AppID and AppSecret to wherever it
+// points. So a 3xx is an error naming the place, never a request.
+func (h *httpSender) redirected(req *request, resp *http.Response) error {
+	where := "elsewhere"
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if u, err := url.Parse(redactURL(loc)); err == nil {
+			u.RawQuery, u.Fragment = "", ""
+			where = "to " + u.String()
+		}
+	}
+	return &ResponseError{
+		Endpoint:   req.endpoint,
+		StatusCode: resp.StatusCode,
+		Problem: fmt.Sprintf("the server redirected the call %s; API calls carry the AppSecret or the access token "+
+			"and are never redirected (point --api-base at the API itself)", h.secrets.scrub(where)),
+	}
+}
+
+// sizeText writes a byte count the way limits are spoken of.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 // transportError wraps a failure below HTTP (connection refused, reset,
@@ -497,7 +586,7 @@ func (h *httpSender) transportError(endpoint, doing string, err error) error {
 		endpoint:  endpoint,
 		msg:       h.secrets.scrub(msg),
 		err:       err,
-		retryable: isRetryableTransport(err),
+		retryable: transientTransport(err),
 	}
 }
 

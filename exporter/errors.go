@@ -2,8 +2,6 @@ package exporter
 
 import (
 	"bytes"
-	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -187,6 +185,10 @@ type ResponseError struct {
 	Problem     string // what is wrong with the response
 	Excerpt     string // the start of the body, quoted, secrets removed
 	retryable   bool
+	// gone marks an answer that shows the thing asked for cannot be had
+	// (a file over its size limit, JSON where a file belongs), rather
+	// than a server or proxy failing (goneForGood).
+	gone bool
 }
 
 func (e *ResponseError) Error() string {
@@ -215,18 +217,6 @@ type transportError struct {
 
 func (e *transportError) Error() string { return "wechat " + e.endpoint + ": " + e.msg }
 func (e *transportError) Unwrap() error { return e.err }
-
-// isRetryableTransport is false only for failures another attempt cannot
-// fix: a certificate the machine does not trust, or a cancelled context.
-func isRetryableTransport(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	return !errors.As(err, &unknownAuthority) && !errors.As(err, &hostname) && !errors.As(err, &invalid)
-}
 
 // checkResponse classifies every response in one place: HTTP status first,
 // then the body, which must be JSON unless the request was for a binary
@@ -410,51 +400,56 @@ func (r *redactor) add(v string) {
 func (r *redactor) scrub(s string) string {
 	r.mu.RLock()
 	for _, v := range r.values {
-		s = strings.ReplaceAll(s, v, "REDACTED")
+		s = replaceToken(s, v, "REDACTED")
 	}
 	r.mu.RUnlock()
 	return secretPattern.ReplaceAllString(s, "${1}${2}REDACTED")
 }
 
+// replaceToken replaces the whole-token occurrences of v in s: those not
+// run into letters, digits, '_' or '-' on either side. A secret is a token
+// of its own wherever it appears (a query value, a JSON string), and a
+// short one must not rewrite parts of ordinary words ("b" in "Post").
+func replaceToken(s, v, with string) string {
+	if v == "" || !strings.Contains(s, v) {
+		return s
+	}
+	var b strings.Builder
+	done := 0 // s[:done] is written
+	for from := 0; ; {
+		i := strings.Index(s[from:], v)
+		if i < 0 {
+			break
+		}
+		start, end := from+i, from+i+len(v)
+		if (start == 0 || !isTokenByte(s[start-1])) && (end == len(s) || !isTokenByte(s[end])) {
+			b.WriteString(s[done:start])
+			b.WriteString(with)
+			done, from = end, end
+			continue
+		}
+		from = start + 1
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
 // IsRetryable reports whether err may go away by itself: WeChat busy (-1),
 // the per-minute limit (45011), a 5xx from a gateway, a reset or timed-out
-// connection, a body cut off in transit. The client has already retried
-// these; the answer tells a caller whether a later run may succeed.
-func IsRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Code == codeSystemBusy || apiErr.Code == codeMinuteQuota
-	}
-	var respErr *ResponseError
-	if errors.As(err, &respErr) {
-		return respErr.retryable
-	}
-	var tErr *transportError
-	if errors.As(err, &tErr) {
-		return tErr.retryable
-	}
-	return false
-}
+// connection, a body cut off in transit (see classify). The client has
+// already retried these; the answer tells a caller whether a later run may
+// succeed.
+func IsRetryable(err error) bool { return classify(err) == classTransient }
 
 // IsPermanent reports whether err will very likely come back on every try
 // until someone changes something: wrong credentials, a missing permission,
-// a spent daily quota, an IP not whitelisted, a proxy page. Cancellation is
-// neither permanent nor retryable.
-func IsPermanent(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var apiErr *APIError
-	var respErr *ResponseError
-	var tErr *transportError
-	if errors.As(err, &apiErr) || errors.As(err, &respErr) || errors.As(err, &tErr) {
-		return !IsRetryable(err)
-	}
-	return false
-}
+// a spent daily quota, an IP not whitelisted, a proxy page, an image that
+// is gone. Cancellation is neither permanent nor retryable.
+func IsPermanent(err error) bool { return classify(err) == classPermanent }
 
 // IsQuotaExhausted reports whether err is WeChat's 45009: the endpoint's
 // daily quota is used up. The *APIError's ResetAt says when it refills.

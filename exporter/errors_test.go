@@ -27,7 +27,7 @@ func TestAPIError_Messages(t *testing.T) {
 		retryable bool
 		quota     bool
 	}{
-		{-1, "system error rid: 1-2-3", archive.Drafts, []string{"system error", "try again later", "gave up after 6 attempts"}, true, false},
+		{-1, "system error rid: 1-2-3", archive.Drafts, []string{"system error", "try again later", "gave up after 8 attempts"}, true, false},
 		{45011, "api minute-quota reach limit must slower retry next minute rid: 1-2-3", archive.Drafts, []string{"per-minute"}, true, false},
 		// The clock stands at 2026-03-01 15:30 in Beijing: quotas refill at the next midnight there.
 		{45009, "reach max api daily quota limit rid: 663a1f2b-5f0f3c20-1d2a3b4c", archive.Published,
@@ -130,7 +130,7 @@ func TestResponseError_Bodies(t *testing.T) {
 				w.WriteHeader(http.StatusBadGateway)
 				io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
 			},
-			phrases:   []string{"HTTP 502", "Bad Gateway", "gave up after 6 attempts"},
+			phrases:   []string{"HTTP 502", "Bad Gateway", "gave up after 8 attempts"},
 			retryable: true,
 		},
 		{
@@ -146,7 +146,7 @@ func TestResponseError_Bodies(t *testing.T) {
 		{
 			name:      "JSON cut off",
 			serve:     func(w http.ResponseWriter) { writeJSON(w, `{"total_count":40,"item_count":20,"item":[{"media_id":"a"`) },
-			phrases:   []string{"cut off", "gave up after 6 attempts"},
+			phrases:   []string{"cut off", "gave up after 8 attempts"},
 			retryable: true,
 		},
 		{
@@ -361,6 +361,26 @@ func TestRedactor_Scrub(t *testing.T) {
 	}
 	for _, in := range tests {
 		assertNoSecrets(t, "scrubbed "+in[:10], r.scrub(in))
+	}
+}
+
+// A short secret is replaced where it stands as a token of its own, and
+// nowhere inside ordinary words: "Post" must not become "PoREDACTEDt".
+func TestRedactor_WholeTokens(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ secret, in, want string }{
+		{"s", `Post "http://h/cgi-bin/stable_token": refused`, `Post "http://h/cgi-bin/stable_token": refused`},
+		{"b", `Post "http://127.0.0.1:9/cgi-bin/stable_token?x=b": dial tcp`, `Post "http://127.0.0.1:9/cgi-bin/stable_token?x=REDACTED": dial tcp`},
+		{"abc", `{"secret":"abc"} abc abcd xabc abc.`, `{"secret":"REDACTED"} REDACTED abcd xabc REDACTED.`},
+		{"k-1", `k-1 k-12 ak-1 (k-1)`, `REDACTED k-12 ak-1 (REDACTED)`},
+		{"s3cr3t", `s3cr3ts3cr3t`, `s3cr3ts3cr3t`},
+	}
+	for _, tt := range tests {
+		r := &redactor{}
+		r.add(tt.secret)
+		if got := r.scrub(tt.in); got != tt.want {
+			t.Errorf("secret %q: scrub(%q) = %q, want %q", tt.secret, tt.in, got, tt.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,10 +19,22 @@ type FetchOptions struct {
 	Sources []archive.Source
 	// Concurrency bounds parallel media downloads (default 8).
 	Concurrency int
-	// ImageHTTPClient downloads images; nil uses a client with sane timeouts.
+	// ImageHTTPClient downloads images, voices and videos; nil uses
+	// NewDownloadClient (see AllowPrivateHosts).
 	ImageHTTPClient *http.Client
-	// Attempts bounds tries per image (default 4).
+	// AllowPrivateHosts lets the default download clients reach loopback,
+	// private and link-local addresses. Without it they reach public
+	// addresses only, and the loopback address of the API base,
+	// PageBaseURL or VoiceBaseURL when one names one (the fake API, a
+	// local mirror): those serve their articles' media too.
+	AllowPrivateHosts bool
+	// Attempts bounds tries per request, for images, voices, videos and
+	// pages as for API calls (default DefaultMaxAttempts).
 	Attempts int
+	// MediaTimeout is the deadline of an image or voice download, body
+	// included, its attempts together (default DefaultMediaTimeout);
+	// PageTimeout that of an article page (default DefaultPageTimeout).
+	MediaTimeout, PageTimeout time.Duration
 	// Progress receives counts as the run goes; it must not block.
 	Progress func(Progress)
 	// Logf receives notes worth telling the user (quota plans, skipped
@@ -50,7 +63,7 @@ type FetchOptions struct {
 	VoiceBaseURL string
 	// PageInterval is the pause between two page requests (default 1 s).
 	PageInterval time.Duration
-	// PageHTTPClient fetches pages; nil uses a client with sane timeouts.
+	// PageHTTPClient fetches pages; nil uses ImageHTTPClient's default.
 	PageHTTPClient *http.Client
 	// PageSleep waits between page requests, kept apart from Sleep so that
 	// tests can make retries instant yet keep pages polite.
@@ -116,22 +129,38 @@ type Summary struct {
 	// those the archive already had.
 	ImagesDownloaded int
 	ImagesReused     int
-	// FailedMedia maps each media key that could not be stored to why.
+	// FailedMedia maps each media key that could not be stored for a
+	// reason that may pass (a network error, a 5xx) to why; the next run
+	// retries them.
 	FailedMedia map[string]string
+	// UnavailableMedia maps each media key found in this run to fail in a
+	// way no re-run fixes (a 404, not an image, over its size limit) to
+	// why. They are recorded in the state (State.Unavailable): later runs
+	// do not retry them (but --full does) and do not count them as
+	// failures.
+	UnavailableMedia map[string]string
+	// KnownUnavailable counts the media and pages this run left alone
+	// because an earlier run found them unavailable.
+	KnownUnavailable int
 	// Quota is set when a daily quota stopped the run.
 	Quota *archive.QuotaStop
 	// Added, Changed and Removed list the articles concerned, in the order
 	// the run met them, for commit messages and reports.
 	Added, Changed, Removed []Change
-	// FailedPages lists the article URLs that gave no article (deleted,
-	// banned, not an article page), with why.
+	// FailedPages lists the article URLs that gave no article for a
+	// reason that may pass (a network error, 暂时无法查看), with why.
 	FailedPages []*PageError
+	// UnavailablePages lists the article URLs found in this run to give
+	// no article for good (deleted, removed, banned, not an article
+	// page); like UnavailableMedia they are recorded and not retried.
+	UnavailablePages []*PageError
 	// Materials tells what happened to each kind of material, if asked.
 	Materials *MaterialSummary
 }
 
 // Partial reports whether something was left undone that a re-run can
-// finish: a failed image, a source stopped early.
+// finish: a failed image, a source stopped early. What failed for good
+// (UnavailableMedia, UnavailablePages) is not: no re-run changes it.
 func (s *Summary) Partial() bool {
 	if len(s.FailedMedia) > 0 || s.Quota != nil || len(s.FailedPages) > 0 {
 		return true
@@ -146,6 +175,31 @@ func (s *Summary) Partial() bool {
 	for _, ss := range s.Sources {
 		if !ss.Complete && ss.Refused == nil {
 			return true
+		}
+	}
+	return false
+}
+
+// Reached reports whether the run got anything in: a list page, an
+// article page, a file. A run that ends because the network went away
+// after that is partial; one that got nothing could reach nothing.
+func (s *Summary) Reached() bool {
+	if s == nil {
+		return false
+	}
+	if s.ImagesDownloaded > 0 {
+		return true
+	}
+	for _, ss := range s.Sources {
+		if ss.Pages > 0 || ss.Items > 0 {
+			return true
+		}
+	}
+	if s.Materials != nil {
+		for _, ks := range s.Materials.Kinds {
+			if ks.Items > 0 {
+				return true
+			}
 		}
 	}
 	return false
@@ -174,9 +228,6 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = 4
-	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
@@ -186,8 +237,14 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 	if opts.Sleep == nil {
 		opts.Sleep = sleepContext
 	}
-	if opts.ImageHTTPClient == nil {
-		opts.ImageHTTPClient = &http.Client{Timeout: 60 * time.Second}
+	if opts.ImageHTTPClient == nil || opts.PageHTTPClient == nil {
+		bases := []string{opts.PageBaseURL, opts.VoiceBaseURL}
+		if c != nil {
+			bases = append(bases, c.base.String())
+		}
+		dc := NewDownloadClient(opts.AllowPrivateHosts, bases...)
+		opts.ImageHTTPClient = cmp.Or(opts.ImageHTTPClient, dc)
+		opts.PageHTTPClient = cmp.Or(opts.PageHTTPClient, dc)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -202,15 +259,15 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 		state:  st,
 		opts:   opts,
 		dl: &downloader{
-			http:      opts.ImageHTTPClient,
+			get:       newGetter(opts.ImageHTTPClient, newRetrier(opts.Attempts, opts.Sleep)),
 			api:       c,
-			attempts:  opts.Attempts,
-			sleep:     opts.Sleep,
 			voiceBase: opts.VoiceBaseURL,
+			timeout:   opts.MediaTimeout,
 		},
 		sum: &Summary{
-			Sources:     map[archive.Source]*SourceSummary{},
-			FailedMedia: map[string]string{},
+			Sources:          map[archive.Source]*SourceSummary{},
+			FailedMedia:      map[string]string{},
+			UnavailableMedia: map[string]string{},
 		},
 		tried: map[string]bool{},
 		slots: make(chan struct{}, opts.Concurrency),
@@ -251,7 +308,9 @@ func (f *fetcher) run(ctx context.Context) error {
 	// run itself finds out soon enough if the quota is still spent.
 	f.state.Quota = nil
 	if f.needsPlan() {
-		f.plan(ctx)
+		if err := f.plan(ctx); err != nil {
+			return err
+		}
 	}
 
 	// Images that failed last time belong to items this run may not list
@@ -303,6 +362,11 @@ func (f *fetcher) run(ctx context.Context) error {
 			}
 			f.opts.Logf("%s: %v", src, err)
 		case isFatal(err):
+			return err
+		case src == archive.URLs && unreachable(err) && f.client == nil:
+			// Pages only, and their host answered nothing: nothing could
+			// be reached. With the API answering, the run goes on and is
+			// partial.
 			return err
 		default:
 			f.opts.Logf("%s: %v", src, err)
@@ -380,14 +444,38 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 	if len(f.opts.URLs) == 0 {
 		return errors.New("the urls source needs a list of article links (--urls FILE)")
 	}
-	us, err := FetchURLs(ctx, f.opts.PageHTTPClient, f.arch, f.opts.URLs, URLOptions{
+	// Links an earlier run found gone for good are not asked for again,
+	// unless the user asks for pages again or a full run.
+	urls := f.opts.URLs
+	if !f.opts.RefetchURLs && !f.opts.Full {
+		urls = nil
+		f.mu.Lock()
+		for _, u := range f.opts.URLs {
+			if _, gone := f.state.Unavailable[u]; gone {
+				f.sum.KnownUnavailable++
+				continue
+			}
+			urls = append(urls, u)
+		}
+		f.mu.Unlock()
+	}
+	us, err := FetchURLs(ctx, f.opts.PageHTTPClient, f.arch, urls, URLOptions{
 		BaseURL:      f.opts.PageBaseURL,
 		Interval:     f.opts.PageInterval,
+		Attempts:     f.opts.Attempts,
+		Timeout:      f.opts.PageTimeout,
 		Refetch:      f.opts.RefetchURLs,
 		FollowShares: f.opts.FollowShares,
 		Sleep:        f.opts.PageSleep,
+		RetrySleep:   f.opts.Sleep,
 		Logf:         f.opts.Logf,
-		Stored: func(ctx context.Context, arts []archive.Article) {
+		Stored: func(ctx context.Context, arts []archive.Article, isNew, changed bool) {
+			switch {
+			case isNew:
+				f.note(&f.sum.Added, arts)
+			case changed:
+				f.note(&f.sum.Changed, arts)
+			}
 			var keys []string
 			for i := range arts {
 				keys = append(keys, mediaKeys(&arts[i])...)
@@ -403,25 +491,54 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 	})
 	if us != nil {
 		*ss = us.SourceSummary
-		f.sum.FailedPages = append(f.sum.FailedPages, us.Failed...)
+		for _, pe := range us.Failed {
+			if !pe.Permanent() {
+				f.sum.FailedPages = append(f.sum.FailedPages, pe)
+				continue
+			}
+			f.mu.Lock()
+			isNew := f.markUnavailable(pe.URL, "page", pe.Error())
+			f.mu.Unlock()
+			if isNew {
+				f.sum.UnavailablePages = append(f.sum.UnavailablePages, pe)
+			} else {
+				f.sum.KnownUnavailable++
+			}
+		}
 	}
 	return err
 }
 
-// fetchMaterials backs up the permanent materials asked for. A failed file
-// is reported, and the next run tries it again.
+// fetchMaterials backs up the permanent materials asked for. A file that
+// failed for a reason that may pass is reported, and the next run tries it
+// again; one that failed for good is recorded like an unavailable image.
 func (f *fetcher) fetchMaterials(ctx context.Context) error {
 	ms, err := FetchMaterials(ctx, f.client, f.arch, f.opts.Materials, MaterialOptions{
 		HTTPClient: f.opts.ImageHTTPClient,
 		Attempts:   f.opts.Attempts,
 		Sleep:      f.opts.Sleep,
 		Logf:       f.opts.Logf,
+		Skip: func(key string) bool {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			_, gone := f.state.Unavailable[key]
+			return gone && !f.opts.Full
+		},
 	})
 	f.sum.Materials = ms
 	if ms != nil {
+		f.mu.Lock()
 		for k, v := range ms.FailedMedia {
 			f.sum.FailedMedia[k] = v
 		}
+		for k, v := range ms.UnavailableMedia {
+			if f.markUnavailable(k, MediaWhat(k), v) {
+				f.sum.UnavailableMedia[k] = v
+			} else {
+				f.sum.KnownUnavailable++
+			}
+		}
+		f.mu.Unlock()
 	}
 	if err != nil && (ctx.Err() != nil || isFatal(err)) {
 		return err
@@ -455,8 +572,9 @@ func (f *fetcher) needsPlan() bool {
 
 // plan asks each list endpoint's remaining daily quota and warns up front
 // when it cannot finish the run. A failing quota query is not a reason to
-// stop: the real limit shows itself as 45009 anyway.
-func (f *fetcher) plan(ctx context.Context) {
+// stop (the real limit shows itself as 45009 anyway), but one that dooms
+// every call is: it is returned, before the run spends more attempts.
+func (f *fetcher) plan(ctx context.Context) error {
 	for _, src := range f.opts.Sources {
 		if _, skip := f.skipped(src); src == archive.URLs || skip {
 			continue // pages, not API calls, or not called: no quota
@@ -464,12 +582,18 @@ func (f *fetcher) plan(ctx context.Context) {
 		total := -1
 		switch src {
 		case archive.News:
-			if mc, err := f.client.MaterialCount(ctx); err == nil {
+			mc, err := f.client.MaterialCount(ctx)
+			if err == nil {
 				total = mc.NewsCount
+			} else if isFatal(err) {
+				return err
 			}
 		case archive.Drafts:
-			if n, err := f.client.DraftCount(ctx); err == nil {
+			n, err := f.client.DraftCount(ctx)
+			if err == nil {
 				total = n
+			} else if isFatal(err) {
+				return err
 			}
 		case archive.Published:
 			// There is no count endpoint: the last run's total is the best guess.
@@ -479,7 +603,7 @@ func (f *fetcher) plan(ctx context.Context) {
 		q, err := f.client.Quota(ctx, path)
 		if err != nil {
 			if isFatal(err) {
-				return
+				return err
 			}
 			if isUnauthorized(err) {
 				continue // the listing meets the refusal and explains it
@@ -502,6 +626,7 @@ func (f *fetcher) plan(ctx context.Context) {
 				src, total-start, need, path, q.Remain, q.DailyLimit)
 		}
 	}
+	return nil
 }
 
 // fetchSource pages through one source from its cursor.
@@ -761,6 +886,10 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 			f.sum.ImagesReused++
 			continue
 		}
+		if _, gone := f.state.Unavailable[k]; gone && !f.opts.Full {
+			f.sum.KnownUnavailable++
+			continue
+		}
 		todo = append(todo, k)
 	}
 	f.imagesPlan += len(todo)
@@ -802,10 +931,19 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	switch {
 	case err == nil:
 		f.sum.ImagesDownloaded++
+		delete(f.state.Unavailable, k)
 	case ctx.Err() != nil:
 		// Not a failure of the image: the run is stopping. Forget we
 		// tried, so the next page or run tries again.
 		delete(f.tried, k)
+	case goneForGood(err):
+		msg := redactError(err)
+		delete(f.state.FailedMedia, k)
+		if f.markUnavailable(k, MediaWhat(k), msg) {
+			f.sum.UnavailableMedia[k] = msg
+		} else {
+			f.sum.KnownUnavailable++
+		}
 	default:
 		msg := redactError(err)
 		f.sum.FailedMedia[k] = msg
@@ -813,6 +951,34 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	}
 	f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
 	f.opts.Progress(f.progress)
+}
+
+// markUnavailable records in the state that key cannot be had, and
+// reports whether that is news: a key found unavailable before keeps its
+// record (and its day), so that it is reported once.
+func (f *fetcher) markUnavailable(key, what, reason string) (isNew bool) {
+	if _, known := f.state.Unavailable[key]; known {
+		return false
+	}
+	f.state.Unavailable[key] = archive.Unavailable{What: what, Reason: reason, Since: archive.Day(f.opts.Now())}
+	return true
+}
+
+// MediaWhat names what a media key is (image, voice, video, material,
+// page), for the state and the summary.
+func MediaWhat(key string) string {
+	switch {
+	case strings.HasPrefix(key, archive.MaterialKey("")):
+		return "material"
+	case strings.HasPrefix(key, archive.MaterialMediaKey(archive.VideoMaterial, "", "")):
+		return "video"
+	case strings.HasPrefix(key, "wechat-page:"):
+		return "page"
+	}
+	if _, ok := archive.VoiceFileID(key); ok {
+		return "voice"
+	}
+	return "image"
 }
 
 func (f *fetcher) report(update func(*Progress)) {
@@ -850,9 +1016,21 @@ func (f *fetcher) checkpoint() error {
 
 // isFatal tells errors that doom every further call of the run, so going on
 // with the next source would only repeat them: the credentials or the token
-// are refused, the IP is not whitelisted, the account is banned.
+// are refused, the IP is not whitelisted, the account is banned, or the
+// API did not answer at all, through every attempt (a network that is
+// down, a name that does not resolve, a server that stalls).
 func isFatal(err error) bool {
 	if IsTokenInvalid(err) {
+		return true
+	}
+	var tErr *transportError
+	if errors.As(err, &tErr) && !errors.Is(err, context.Canceled) {
+		return true
+	}
+	// Every call needs a token: when the token endpoint fails, whatever
+	// the failure, after every attempt, every other call would too.
+	var respErr *ResponseError
+	if errors.As(err, &respErr) && isTokenEndpoint(respErr.Endpoint) {
 		return true
 	}
 	var apiErr *APIError
@@ -860,7 +1038,7 @@ func isFatal(err error) bool {
 		return false
 	}
 	if isTokenEndpoint(apiErr.Endpoint) {
-		return !IsRetryable(err)
+		return true
 	}
 	switch apiErr.Code {
 	case 40164, 40243, 89503, 50001, 50002, 48004:

@@ -57,7 +57,7 @@ func TestDownloadDetectsPlaceholderAndStoresOnce(t *testing.T) {
 	noSleep := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	arch, _ := archive.Open(t.TempDir())
 
-	hotlinked := &downloader{http: &http.Client{Transport: refererTransport{http.DefaultTransport}}, api: c, attempts: 2, sleep: noSleep}
+	hotlinked := testDownloader(&http.Client{Transport: refererTransport{http.DefaultTransport}}, c, "", 2, noSleep)
 	if _, err := hotlinked.fetchMedia(t.Context(), arch, img); !errors.Is(err, ErrPlaceholder) {
 		t.Fatalf("with a foreign Referer: err = %v, want ErrPlaceholder", err)
 	}
@@ -65,7 +65,7 @@ func TestDownloadDetectsPlaceholderAndStoresOnce(t *testing.T) {
 		t.Fatal("the placeholder was stored")
 	}
 
-	plain := &downloader{http: http.DefaultClient, api: c, attempts: 2, sleep: noSleep}
+	plain := testDownloader(http.DefaultClient, c, "", 2, noSleep)
 	e1, err := plain.fetchMedia(t.Context(), arch, img)
 	if err != nil {
 		t.Fatal(err)
@@ -133,4 +133,10 @@ func TestImageType(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testDownloader is the fetcher's downloader over hc, with attempts tries
+// separated by sleep.
+func testDownloader(hc *http.Client, api *Client, voiceBase string, attempts int, sleep func(context.Context, time.Duration) error) *downloader {
+	return &downloader{get: newGetter(hc, newRetrier(attempts, sleep)), api: api, voiceBase: voiceBase}
 }

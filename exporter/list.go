@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"strconv"
@@ -255,21 +256,56 @@ func ItemID(src archive.Source, raw json.RawMessage) (string, error) {
 //
 // WeChat API docs: https://developers.weixin.qq.com/doc/service/api/material/permanent/api_getmaterial
 func (c *Client) GetMaterial(ctx context.Context, mediaID string) (data []byte, contentType string, err error) {
-	if mediaID == "" {
-		return nil, "", fmt.Errorf("wechat %s: empty media_id", pathGetMaterial)
-	}
-	body := struct {
-		MediaID string `json:"media_id"`
-	}{mediaID}
-	resp, err := c.call(ctx, http.MethodPost, pathGetMaterial, body, true)
+	var file bytes.Buffer
+	resp, err := c.getMaterial(ctx, mediaID, maxImageBytes, func(body io.Reader, ctype string) error {
+		file.Reset()
+		_, err := file.ReadFrom(body)
+		return err
+	})
 	if err != nil {
 		return nil, "", err
 	}
+	data = resp.body
+	if resp.streamed {
+		data = file.Bytes()
+	}
 	contentType = resp.contentType
 	if contentType == "" {
-		contentType = http.DetectContentType(resp.body)
+		contentType = http.DetectContentType(data)
 	}
-	return resp.body, contentType, nil
+	return data, contentType, nil
+}
+
+// getMaterial calls get_material: a file answer (image, voice, thumb) goes
+// to sink as it arrives, at most limit bytes; a JSON answer (a news or
+// video material) comes back in the response.
+func (c *Client) getMaterial(ctx context.Context, mediaID string, limit int64, sink func(io.Reader, string) error) (*response, error) {
+	if mediaID == "" {
+		return nil, fmt.Errorf("wechat %s: empty media_id", pathGetMaterial)
+	}
+	body, err := encodeJSON(struct {
+		MediaID string `json:"media_id"`
+	}{mediaID})
+	if err != nil {
+		return nil, err
+	}
+	return c.api.send(ctx, &request{method: http.MethodPost, endpoint: pathGetMaterial, body: body, binary: true,
+		sink: sink, fileLimit: limit})
+}
+
+// getMaterialFile streams the file material mediaID into sink; a JSON
+// answer is no file, and fails.
+func (c *Client) getMaterialFile(ctx context.Context, mediaID string, limit int64, sink func(io.Reader, string) error) error {
+	resp, err := c.getMaterial(ctx, mediaID, limit, sink)
+	if err != nil {
+		return err
+	}
+	if !resp.streamed {
+		return &ResponseError{Endpoint: pathGetMaterial, StatusCode: http.StatusOK, ContentType: resp.contentType,
+			Problem: "a JSON answer instead of the file (is " + mediaID + " a news or video material?)",
+			Excerpt: excerpt(c.secrets.scrub(string(resp.body))), gone: true}
+	}
+	return nil
 }
 
 // flexInt decodes an integer that WeChat may send as a number or a numeric

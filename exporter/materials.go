@@ -3,7 +3,6 @@ package exporter
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -15,11 +14,6 @@ import (
 
 	"github.com/mparchive/mparchive/archive"
 )
-
-// maxVideoBytes bounds one video download, held in memory before it is
-// stored. Video materials uploaded through the API are capped at 10 MB;
-// the MP console allows far larger ones, up to this.
-const maxVideoBytes = 1 << 30
 
 // MaterialPage is one page of image, voice or video materials.
 type MaterialPage struct {
@@ -57,15 +51,25 @@ func (c *Client) ListMaterials(ctx context.Context, kind archive.MaterialKind, o
 
 // MaterialOptions tune FetchMaterials.
 type MaterialOptions struct {
-	// HTTPClient downloads image files and videos (down_url); nil uses a
-	// client with sane timeouts.
+	// HTTPClient downloads image files and videos (down_url); nil uses
+	// NewDownloadClient, which reaches public addresses and the API's own
+	// host when that is loopback.
 	HTTPClient *http.Client
-	// Attempts bounds tries per download (default 4).
+	// AllowPrivateHosts lets the default HTTPClient reach loopback,
+	// private and link-local addresses.
+	AllowPrivateHosts bool
+	// Attempts bounds tries per request (default DefaultMaxAttempts).
 	Attempts int
+	// Timeout is the deadline of a video download, its attempts together
+	// (default 20 min); images get DefaultMediaTimeout.
+	Timeout time.Duration
 	// Sleep waits between retries; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
 	// Logf receives notes worth telling the user.
 	Logf func(format string, args ...any)
+	// Skip, when set, tells media keys not to download: files an earlier
+	// run found unavailable for good. They count as Unavailable.
+	Skip func(key string) bool
 	// Progress receives the kind in hand and how many of its items are done.
 	Progress func(kind archive.MaterialKind, done, total int)
 }
@@ -74,8 +78,11 @@ type MaterialOptions struct {
 type MaterialSummary struct {
 	Kinds map[archive.MaterialKind]*MaterialKindSummary
 	// FailedMedia maps the media key of each file that could not be
-	// stored to why; a re-run tries them again.
+	// stored for a reason that may pass to why; a re-run tries them again.
 	FailedMedia map[string]string
+	// UnavailableMedia maps the media key of each file that failed in a
+	// way no re-run fixes (a 404, a file over its size limit) to why.
+	UnavailableMedia map[string]string
 }
 
 // MaterialKindSummary tells what a run did with one kind.
@@ -85,8 +92,11 @@ type MaterialKindSummary struct {
 	Changed    int // stored item changed
 	Downloaded int // files stored in this run
 	Reused     int // files the archive already had
-	Complete   bool
-	Err        error // why the kind stopped early
+	// Unavailable counts files not asked for because an earlier run found
+	// them unavailable for good (MaterialOptions.Skip).
+	Unavailable int
+	Complete    bool
+	Err         error // why the kind stopped early
 }
 
 // FetchMaterials backs up the permanent materials of each kind: every list
@@ -96,14 +106,14 @@ type MaterialKindSummary struct {
 // error that ends a kind (quota) is in its summary, one that dooms every
 // call (credentials, cancellation) is returned.
 func FetchMaterials(ctx context.Context, c *Client, arch *archive.Archive, kinds []archive.MaterialKind, opts MaterialOptions) (*MaterialSummary, error) {
-	if opts.Attempts <= 0 {
-		opts.Attempts = 4
-	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepContext
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Minute}
+		opts.HTTPClient = NewDownloadClient(opts.AllowPrivateHosts, c.base.String())
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = defaultVideoTimeout
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
@@ -113,8 +123,9 @@ func FetchMaterials(ctx context.Context, c *Client, arch *archive.Archive, kinds
 	}
 	mf := &materialFetcher{
 		c: c, arch: arch, opts: opts,
-		dl:  &downloader{http: opts.HTTPClient, api: c, attempts: opts.Attempts, sleep: opts.Sleep},
-		sum: &MaterialSummary{Kinds: map[archive.MaterialKind]*MaterialKindSummary{}, FailedMedia: map[string]string{}},
+		dl: &downloader{get: newGetter(opts.HTTPClient, newRetrier(opts.Attempts, opts.Sleep)), api: c},
+		sum: &MaterialSummary{Kinds: map[archive.MaterialKind]*MaterialKindSummary{},
+			FailedMedia: map[string]string{}, UnavailableMedia: map[string]string{}},
 	}
 	for _, kind := range kinds {
 		ks := &MaterialKindSummary{}
@@ -186,6 +197,10 @@ func (mf *materialFetcher) fetchKind(ctx context.Context, kind archive.MaterialK
 				ks.Reused++
 				continue
 			}
+			if mf.opts.Skip != nil && mf.opts.Skip(key) {
+				ks.Unavailable++
+				continue
+			}
 			if err := mf.download(ctx, kind, it.MediaID, it.URL, it.Name, key); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -193,7 +208,11 @@ func (mf *materialFetcher) fetchKind(ctx context.Context, kind archive.MaterialK
 				if isFatal(err) || IsQuotaExhausted(err) {
 					return err
 				}
-				mf.sum.FailedMedia[key] = redactError(err)
+				if goneForGood(err) {
+					mf.sum.UnavailableMedia[key] = redactError(err)
+				} else {
+					mf.sum.FailedMedia[key] = redactError(err)
+				}
 				continue
 			}
 			ks.Downloaded++
@@ -218,80 +237,48 @@ func (mf *materialFetcher) download(ctx context.Context, kind archive.MaterialKi
 		_, err := mf.dl.fetchMedia(ctx, mf.arch, key)
 		return err
 	case archive.VoiceMaterial:
-		data, ctype, err := mf.c.GetMaterial(ctx, mediaID)
-		if err != nil {
+		st := &stager{arch: mf.arch}
+		defer st.discard()
+		if err := mf.c.getMaterialFile(ctx, mediaID, maxVoiceBytes, st.sink); err != nil {
 			return err
 		}
-		ext, mt := mediaType(name, ctype, data, "audio/")
-		_, err = mf.arch.PutMedia(key, data, ext, mt)
+		ext, mt := mediaType(name, st.ctype, st.w.Head(), "audio/")
+		_, err := st.w.Commit(key, ext, mt)
+		st.w = nil
 		return err
 	}
-	data, _, err := mf.c.GetMaterial(ctx, mediaID)
+	// A video material's answer is JSON; a file there is refused unread.
+	resp, err := mf.c.getMaterial(ctx, mediaID, maxSmallJSONBytes, func(io.Reader, string) error {
+		return downloadFailed("video", false, "video %s: get_material sent a file where the video's JSON belongs", mediaID)
+	})
 	if err != nil {
 		return err
 	}
+	data := resp.body
 	var video struct {
 		DownURL string `json:"down_url"`
 	}
 	if err := json.Unmarshal(data, &video); err != nil || video.DownURL == "" {
-		return fmt.Errorf("video %s: get_material gave no down_url", mediaID)
+		return downloadFailed("video", false, "video %s: get_material gave no down_url", mediaID)
 	}
 	if _, err := mf.arch.PutVideoDetail(mediaID, data); err != nil {
 		return err
 	}
-	file, ctype, err := mf.getLarge(ctx, video.DownURL, maxVideoBytes)
+	// Videos go to disk as they arrive: they may be a gigabyte.
+	st := &stager{arch: mf.arch}
+	defer st.discard()
+	err = mf.dl.getFile(ctx, getSpec{what: "video", url: video.DownURL, limit: maxVideoBytes, timeout: mf.opts.Timeout,
+		header: map[string]string{"User-Agent": browserUA}}, st)
 	if err != nil {
 		return fmt.Errorf("video %s: %w", mediaID, err)
 	}
-	ext, mt := mediaType(name, ctype, file, "video/")
-	_, err = mf.arch.PutMedia(key, file, ext, mt)
-	return err
-}
-
-// getLarge downloads a file of up to limit bytes with the image path's
-// retries (network errors, 5xx, cut bodies).
-func (mf *materialFetcher) getLarge(ctx context.Context, u string, limit int64) ([]byte, string, error) {
-	var lastErr error
-	for attempt := 1; attempt <= mf.opts.Attempts; attempt++ {
-		if attempt > 1 {
-			if err := mf.opts.Sleep(ctx, backoff(attempt-1)); err != nil {
-				return nil, "", err
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, "", err
-		}
-		req.Header.Set("User-Agent", browserUA)
-		resp, err := mf.opts.HTTPClient.Do(req)
-		if err != nil {
-			lastErr = errors.New(redactError(err))
-			if !isTransient(err) {
-				break
-			}
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode != http.StatusOK:
-			lastErr = fmt.Errorf("HTTP %s", resp.Status)
-			if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
-				return nil, "", lastErr
-			}
-		case err != nil:
-			lastErr = fmt.Errorf("reading: %s", redactError(err))
-		case int64(len(data)) > limit:
-			return nil, "", fmt.Errorf("larger than %d MB", limit>>20)
-		case resp.ContentLength >= 0 && int64(len(data)) != resp.ContentLength:
-			lastErr = fmt.Errorf("cut short: %d of %d bytes", len(data), resp.ContentLength)
-		case len(data) == 0:
-			return nil, "", errors.New("empty file")
-		default:
-			return data, resp.Header.Get("Content-Type"), nil
-		}
+	if st.w.Size() == 0 {
+		return downloadFailed("video", false, "video %s: empty file", mediaID)
 	}
-	return nil, "", lastErr
+	ext, mt := mediaType(name, st.ctype, st.w.Head(), "video/")
+	_, err = st.w.Commit(key, ext, mt)
+	st.w = nil
+	return err
 }
 
 var audioVideoExt = map[string]string{
@@ -304,7 +291,7 @@ var audioVideoExt = map[string]string{
 var safeExt = regexp.MustCompile(`^\.[a-z0-9]{1,5}$`)
 
 // mediaType picks a voice or video file's extension and type: the bytes
-// when they are known, else the Content-Type (want is its expected
+// (data is the file's start, archive.MediaHeadBytes of it) when they are known, else the Content-Type (want is its expected
 // prefix), else the uploaded name's extension.
 func mediaType(name, ctype string, data []byte, want string) (ext, mimeType string) {
 	if len(data) >= 6 && string(data[:6]) == "#!AMR\n" {

@@ -86,6 +86,23 @@ type PageError struct {
 	URL     string
 	Kind    PageKind
 	Message string // the text WeChat showed, when there was one
+	// transient marks a download that failed in a way a re-run may not
+	// meet (a network error, a 5xx).
+	transient bool
+}
+
+// Permanent tells a page that no re-run will turn into an article: it was
+// deleted or removed, its account is gone, its link expired, or it is no
+// article page at all. A temporarily unavailable page, or one the network
+// did not deliver, is not.
+func (e *PageError) Permanent() bool {
+	switch e.Kind {
+	case PageDeleted, PageRemoved, PageBanned, PageExpired:
+		return true
+	case PageUnknown:
+		return !e.transient
+	}
+	return false
 }
 
 func (e *PageError) Error() string {

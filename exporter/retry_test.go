@@ -83,7 +83,6 @@ func TestRetry_RecoversFromPassingFailures(t *testing.T) {
 		{"truncated JSON", truncatedJSON, nil},
 		{"short body", shortBody, nil},
 		{"connection reset", connectionReset, nil},
-		{"stalled body", stalledBody, []Option{WithRequestTimeout(50 * time.Millisecond)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,7 +105,7 @@ func TestRetry_RecoversFromPassingFailures(t *testing.T) {
 			if len(reports) != 2 {
 				t.Fatalf("%d retry reports, want 2: %q", len(reports), reports)
 			}
-			if !strings.Contains(reports[0], "POST /cgi-bin/freepublish/batchget: attempt 1 of 6 failed") {
+			if !strings.Contains(reports[0], "POST /cgi-bin/freepublish/batchget: attempt 1 of 8 failed") {
 				t.Errorf("report = %s", reports[0])
 			}
 			for _, r := range reports {
@@ -131,8 +130,8 @@ func TestRetry_BoundedAttempts(t *testing.T) {
 	e := setup(t)
 	bodies := flaky(t, e, 1000, badGateway)
 	_, err := e.client.ListPage(t.Context(), archive.Published, 0, 20)
-	if err == nil || !strings.Contains(err.Error(), "gave up after 6 attempts") {
-		t.Fatalf("err = %v, want giving up after 6 attempts", err)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 8 attempts") {
+		t.Fatalf("err = %v, want giving up after 8 attempts", err)
 	}
 	if n := bodies.len(); n != DefaultMaxAttempts {
 		t.Errorf("%d attempts, want %d", n, DefaultMaxAttempts)
@@ -153,6 +152,46 @@ func TestRetry_BoundedAttempts(t *testing.T) {
 	_, err = e.client.ListPage(t.Context(), archive.Published, 0, 20)
 	if err == nil || bodies.len() != 1 || len(e.reports.all()) != 0 {
 		t.Errorf("WithMaxAttempts(1): err %v after %d attempts, %d reports", err, bodies.len(), len(e.reports.all()))
+	}
+}
+
+// TestRetry_StallCostsOneDeadline: the request deadline bounds a call's
+// attempts together. A server that stalls is abandoned at the deadline and
+// not asked again, however many attempts are left, while fast failures
+// before it still get their retries.
+func TestRetry_StallCostsOneDeadline(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		fast       int // fast failures before the stalls
+		wantBodies int
+	}{
+		{"stalls from the start", 0, 1},
+		{"a 502, then stalls", 1, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, WithRequestTimeout(50*time.Millisecond))
+			var n record
+			e.handle("/cgi-bin/freepublish/batchget", http.MethodPost, func(w http.ResponseWriter, r *http.Request) {
+				n.add("")
+				if n.len() <= tt.fast {
+					badGateway(t, w, r)
+					return
+				}
+				stalledBody(t, w, r)
+			})
+			_, err := e.client.ListPage(t.Context(), archive.Published, 0, 20)
+			if err == nil || !strings.Contains(err.Error(), "no complete answer within 50ms") {
+				t.Fatalf("err = %v, want the deadline named", err)
+			}
+			if n.len() != tt.wantBodies || len(e.clock.Sleeps()) != tt.fast {
+				t.Errorf("%d attempts and waits %v, want %d attempts", n.len(), e.clock.Sleeps(), tt.wantBodies)
+			}
+			if !IsRetryable(err) {
+				t.Errorf("a stall is worth a later run: %v", err)
+			}
+		})
 	}
 }
 

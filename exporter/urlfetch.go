@@ -3,7 +3,9 @@ package exporter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -22,15 +24,8 @@ import (
 // for every further request. So pages are fetched one at a time, with a
 // pause between them, and classified before anything is stored.
 
-// Defaults of URLOptions.
-const (
-	DefaultPageInterval = time.Second
-	defaultPageAttempts = 4
-	defaultPageTimeout  = 30 * time.Second
-	// maxPageBytes bounds one page: article pages are 0.1–3 MB with their
-	// inline scripts; more is not an article page.
-	maxPageBytes = 32 << 20
-)
+// DefaultPageInterval is the pause between two page requests.
+const DefaultPageInterval = time.Second
 
 // --- storing ---
 
@@ -135,10 +130,15 @@ type URLOptions struct {
 	// the requests do not tick like a robot (default 1 s). Negative: none.
 	Interval time.Duration
 	// Attempts bounds tries per page for 5xx, 429 and network errors
-	// (default 4).
+	// (default DefaultMaxAttempts).
 	Attempts int
-	// Timeout bounds one request, body included (default 30 s).
+	// Timeout is the deadline of one page, body included, its attempts
+	// together (default DefaultPageTimeout).
 	Timeout time.Duration
+	// AllowPrivateHosts lets the default client (hc nil) reach loopback,
+	// private and link-local addresses; BaseURL's own loopback address is
+	// reachable without it.
+	AllowPrivateHosts bool
 	// Refetch fetches pages the archive already holds. By default they are
 	// skipped, so a run stopped by a verification page resumes where it
 	// stopped without asking WeChat for the same pages again.
@@ -148,15 +148,18 @@ type URLOptions struct {
 	// account; its link is not in the list).
 	FollowShares bool
 	// Stored is called after each article is stored, with its articles
-	// decoded as the archive will read them, so the caller can download
-	// their images (and checkpoint).
-	Stored func(ctx context.Context, arts []archive.Article)
+	// decoded as the archive will read them and whether the item is new
+	// or changed, so the caller can download their images, checkpoint and
+	// list them among the run's changes.
+	Stored func(ctx context.Context, arts []archive.Article, isNew, changed bool)
 	// Progress receives how many URLs are done (stored, skipped or failed).
 	Progress func(done, total int)
 	// Logf receives one line per URL that gave no article.
 	Logf func(format string, args ...any)
 	// Sleep waits between requests; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
+	// RetrySleep waits between attempts of one page (default Sleep).
+	RetrySleep func(context.Context, time.Duration) error
 }
 
 // URLSummary tells what FetchURLs did.
@@ -181,42 +184,15 @@ type URLSummary struct {
 // hc must not follow the user's cookies: pages are fetched as an anonymous
 // browser would, and a client with a cookie jar is used without it.
 func FetchURLs(ctx context.Context, hc *http.Client, arch *archive.Archive, urls []string, opts URLOptions) (*URLSummary, error) {
-	if hc == nil {
-		hc = &http.Client{}
+	f, err := newPageFetcher(hc, opts)
+	if err != nil {
+		return nil, err
 	}
-	client := *hc
-	client.Jar = nil
-	if opts.Interval == 0 {
-		opts.Interval = DefaultPageInterval
-	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = defaultPageAttempts
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = defaultPageTimeout
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleepContext
-	}
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...any) {}
-	}
-	if opts.Progress == nil {
-		opts.Progress = func(int, int) {}
-	}
-	var base *url.URL
-	if opts.BaseURL != "" {
-		b, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
-		if err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
-			return nil, fmt.Errorf("page base URL %q must be an http(s) URL with a host", opts.BaseURL)
-		}
-		base = b
-	}
+	opts = f.opts
 	known, err := storedURLItems(arch)
 	if err != nil {
 		return nil, err
 	}
-	f := &pageFetcher{client: &client, opts: opts, base: base}
 	sum := &URLSummary{}
 	// Followed originals join the end of the list; queued tells links
 	// already on it, so a share shared back is fetched once.
@@ -249,7 +225,13 @@ func FetchURLs(ctx context.Context, hc *http.Client, arch *archive.Archive, urls
 				sum.Remaining = len(urls) - i
 				return sum, ctx.Err()
 			}
-			sum.Failed = append(sum.Failed, &PageError{URL: u, Kind: PageUnknown, Message: err.Error()})
+			if unreachable(err) {
+				// Every page is on the same host: the rest would fail
+				// the same way.
+				sum.Remaining = len(urls) - i
+				return sum, fmt.Errorf("urls: %s: %w", u, err)
+			}
+			sum.Failed = append(sum.Failed, &PageError{URL: u, Kind: PageUnknown, Message: err.Error(), transient: IsRetryable(err)})
 			opts.Logf("urls: %s: %v", u, err)
 			opts.Progress(i+1, len(urls))
 			continue
@@ -304,7 +286,7 @@ func FetchURLs(ctx context.Context, hc *http.Client, arch *archive.Archive, urls
 			if err != nil {
 				return sum, fmt.Errorf("storing %s: %w", u, err)
 			}
-			opts.Stored(ctx, arts)
+			opts.Stored(ctx, arts, isNew, !isNew && changed)
 		}
 		opts.Progress(i+1, len(urls))
 	}
@@ -364,14 +346,16 @@ func storedURLItems(arch *archive.Archive) (knownURLs, error) {
 // markGone records in a stored item that the article's page now says it
 // is deleted or removed, the way the API marks is_deleted. The copy stays.
 func markGone(arch *archive.Archive, id string, kind PageKind) error {
-	ref := archive.ItemRef{Source: archive.URLs, File: id + ".json"}
-	raw, err := arch.ReadItem(ref)
+	raw, err := arch.RawItem(archive.URLs, id)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // gone from the archive: nothing to mark
+	}
 	if err != nil {
-		return nil // stored under a hashed name or gone: nothing to mark
+		return err
 	}
 	var it urlItem
 	if err := json.Unmarshal(raw, &it); err != nil {
-		return nil
+		return nil // damaged: refetched rather than trusted
 	}
 	for i := range it.Content.NewsItem {
 		it.Content.NewsItem[i].IsDeleted = true
@@ -389,10 +373,10 @@ func markGone(arch *archive.Archive, id string, kind PageKind) error {
 }
 
 type pageFetcher struct {
-	client *http.Client
-	opts   URLOptions
-	base   *url.URL
-	last   time.Time // when the previous request was sent
+	get  *getter
+	opts URLOptions
+	base *url.URL
+	sent bool // a request was made: the next one waits the interval
 }
 
 // fetch gets one page after the polite pause, retrying what passes.
@@ -401,60 +385,36 @@ func (f *pageFetcher) fetch(ctx context.Context, u string) (page []byte, finalUR
 	if f.base != nil {
 		target = strings.Replace(u, "https://"+mpHost, f.base.String(), 1)
 	}
-	for attempt := 1; ; attempt++ {
-		if err := f.pause(ctx, attempt); err != nil {
-			return nil, "", err
-		}
-		page, finalURL, err, retry := f.once(ctx, target)
-		if err == nil {
-			if f.base != nil {
-				finalURL = strings.Replace(finalURL, f.base.String(), "https://"+mpHost, 1)
-			}
-			return page, finalURL, nil
-		}
-		if !retry || attempt >= f.opts.Attempts || ctx.Err() != nil {
-			if attempt > 1 {
-				err = fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
-			}
-			return nil, "", err
-		}
+	var got readSink
+	// What a desktop browser sends for a page opened from the address bar:
+	// no Referer, no cookies.
+	err = f.get.get(ctx, getSpec{what: "page", url: target, limit: maxPageBytes, timeout: f.opts.Timeout,
+		before: f.pause,
+		header: map[string]string{
+			"User-Agent":      browserUA,
+			"Accept":          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+			"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+		}}, got.sink)
+	if err != nil {
+		return nil, "", err
 	}
+	finalURL = got.finalURL
+	if f.base != nil {
+		finalURL = strings.Replace(finalURL, f.base.String(), "https://"+mpHost, 1)
+	}
+	return got.data, finalURL, nil
 }
 
-// pause waits the interval since the previous request, longer and longer
-// on retries: a page that failed is asked for again only after a while.
-func (f *pageFetcher) pause(ctx context.Context, attempt int) error {
-	if f.opts.Interval < 0 && attempt == 1 {
-		return nil
-	}
-	wait := max(f.opts.Interval, 0)
-	if attempt > 1 {
-		wait = max(wait, 500*time.Millisecond) << (attempt - 1)
-	}
-	if wait > 0 {
-		wait = wait/2 + rand.N(wait+1)
-	}
-	if !f.last.IsZero() || attempt > 1 {
+// pause waits the interval (±50 %) before every request but the run's
+// first, retries included, so that pages never come faster than a person
+// would open them.
+func (f *pageFetcher) pause(ctx context.Context) error {
+	if f.sent && f.opts.Interval > 0 {
+		wait := f.opts.Interval/2 + rand.N(f.opts.Interval+1)
 		if err := f.opts.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
-	f.last = time.Now()
+	f.sent = true
 	return nil
-}
-
-func (f *pageFetcher) once(ctx context.Context, target string) (page []byte, finalURL string, err error, retry bool) {
-	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
-	defer cancel()
-	// What a desktop browser sends for a page opened from the address bar:
-	// no Referer, no cookies.
-	data, resp, err, retry := getBody(ctx, f.client, target, "page", maxPageBytes, map[string]string{
-		"User-Agent":      browserUA,
-		"Accept":          "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-		"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
-	})
-	if err != nil {
-		return nil, "", err, retry
-	}
-	return data, resp.Request.URL.String(), nil, false
 }

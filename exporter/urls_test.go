@@ -345,7 +345,7 @@ func (r *urlRun) fetchFollowing(t *testing.T, urls []string) (*URLSummary, error
 func (r *urlRun) run(t *testing.T, urls []string, opts URLOptions) (*URLSummary, error) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	dl := &downloader{http: http.DefaultClient, attempts: 2, voiceBase: r.srv.URL(), sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	dl := testDownloader(http.DefaultClient, nil, r.srv.URL(), 2, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
 	return FetchURLs(t.Context(), &http.Client{Jar: jar}, r.arch, urls, URLOptions{
 		BaseURL:      r.srv.URL(),
 		Refetch:      opts.Refetch,
@@ -356,7 +356,7 @@ func (r *urlRun) run(t *testing.T, urls []string, opts URLOptions) (*URLSummary,
 			r.mu.Unlock()
 			return ctx.Err()
 		},
-		Stored: func(ctx context.Context, arts []archive.Article) {
+		Stored: func(ctx context.Context, arts []archive.Article, _, _ bool) {
 			for i := range arts {
 				for _, k := range mediaKeys(&arts[i]) {
 					if _, err := dl.fetchMedia(ctx, r.arch, k); err != nil {
@@ -443,10 +443,11 @@ func TestFetchURLs_EndToEnd(t *testing.T) {
 	}
 
 	// Politeness: a pause before every request but the first, the retry
-	// included; browser headers; no Referer and no cookies although the
-	// fake sets some and the client has a jar.
+	// included, and a backoff before the retry; browser headers; no
+	// Referer and no cookies although the fake sets some and the client
+	// has a jar.
 	reqs := r.srv.PageRequests()
-	if len(reqs) != len(urls)+1 || r.pauses != len(reqs)-1 {
+	if len(reqs) != len(urls)+1 || r.pauses != len(reqs) {
 		t.Errorf("%d requests, %d pauses", len(reqs), r.pauses)
 	}
 	for _, q := range reqs {
@@ -510,17 +511,24 @@ func TestFetchURLs_VerificationStopsAndResumes(t *testing.T) {
 
 func TestFetchURLs_TooFastMeetsVerification(t *testing.T) {
 	// The fake sends a visitor to verification when two pages come within
-	// 20 ms; the fetcher's own pauses (50–150 ms here) keep it clear.
+	// 20 ms of its clock; the fetcher's own pauses (50–150 ms here) keep it
+	// clear. The clock moves only when the fetcher pauses, so how fast the
+	// machine is plays no part.
 	r := newURLRun(t, wechattest.Options{Articles: 4, Seed: 23, MassSent: 3, PageMinInterval: 20 * time.Millisecond})
+	r.srv.SetNow(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	pause := func(ctx context.Context, d time.Duration) error {
+		r.srv.Advance(d)
+		return ctx.Err()
+	}
 	var urls []string
 	for _, a := range r.srv.MassSentArticles() {
 		urls = append(urls, wechattest.ArticleLink(a.URL))
 	}
-	sum, err := FetchURLs(t.Context(), nil, r.arch, urls, URLOptions{BaseURL: r.srv.URL(), Interval: 100 * time.Millisecond})
+	sum, err := FetchURLs(t.Context(), nil, r.arch, urls, URLOptions{BaseURL: r.srv.URL(), Interval: 100 * time.Millisecond, Sleep: pause})
 	if err != nil || sum.New != 3 {
 		t.Fatalf("polite run: %+v, %v", sum, err)
 	}
-	_, err = FetchURLs(t.Context(), nil, r.arch, urls, URLOptions{BaseURL: r.srv.URL(), Interval: -1, Refetch: true})
+	_, err = FetchURLs(t.Context(), nil, r.arch, urls, URLOptions{BaseURL: r.srv.URL(), Interval: -1, Refetch: true, Sleep: pause})
 	if !errors.Is(err, ErrVerification) {
 		t.Fatalf("a run without pauses got through: %v", err)
 	}
@@ -570,5 +578,73 @@ func BenchmarkParseArticlePage(b *testing.B) {
 		if _, err := ParseArticlePage("https://mp.weixin.qq.com/s?__biz=MzI1MzQ0NjAxMQ==&mid=2247510007&idx=1", page); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFetch_URLArticlesAreListedAsChanges: articles stored from their
+// pages are in the run's Added list like listed ones, so --git commits
+// count them, and a refetch that changes nothing lists nothing.
+func TestFetch_URLArticlesAreListedAsChanges(t *testing.T) {
+	srv, err := wechattest.NewServer(wechattest.Options{Articles: 2, Seed: 41, MassSent: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var urls []string
+	want := map[string]bool{}
+	for _, a := range srv.MassSentArticles() {
+		urls = append(urls, wechattest.ArticleLink(a.URL))
+		want[a.Title] = true
+	}
+	arch, _ := archive.Open(t.TempDir())
+	noSleep := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	opts := FetchOptions{Sources: []archive.Source{archive.URLs}, URLs: urls, PageBaseURL: srv.URL(), VoiceBaseURL: srv.URL(),
+		PageInterval: -1, PageSleep: noSleep, Sleep: noSleep}
+	sum, err := Fetch(t.Context(), nil, arch, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Added) != len(want) || len(sum.Changed) != 0 {
+		t.Fatalf("added %v, changed %v; want the %d articles added", sum.Added, sum.Changed, len(want))
+	}
+	for _, c := range sum.Added {
+		if !want[c.Title] || !strings.HasPrefix(c.Key, string(archive.URLs)+"/") {
+			t.Errorf("added %+v", c)
+		}
+	}
+	opts.RefetchURLs = true
+	sum, err = Fetch(t.Context(), nil, arch, opts)
+	if err != nil || len(sum.Added)+len(sum.Changed) != 0 {
+		t.Errorf("refetch of unchanged pages: added %v, changed %v, %v", sum.Added, sum.Changed, err)
+	}
+}
+
+// TestMarkGone_HashedID: an item stored under a hashed file name (its id
+// is no safe file name) is marked deleted like any other.
+func TestMarkGone_HashedID(t *testing.T) {
+	arch, _ := archive.Open(t.TempDir())
+	for _, id := range []string{"MzA5_2247_1", "an id/that is not a file name?"} {
+		var it urlItem
+		it.ArticleID = id
+		it.Content.NewsItem = []urlNewsItem{{Title: "t"}}
+		raw, _ := encodeJSON(it)
+		if _, err := arch.PutItem(archive.URLs, raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := markGone(arch, id, PageRemoved); err != nil {
+			t.Fatal(err)
+		}
+		got, err := arch.RawItem(archive.URLs, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back urlItem
+		json.Unmarshal(got, &back)
+		if back.Page.Status != "removed" || !back.Content.NewsItem[0].IsDeleted {
+			t.Errorf("%q: not marked: %s", id, got)
+		}
+	}
+	if err := markGone(arch, "never stored", PageDeleted); err != nil {
+		t.Errorf("an item not in the archive: %v", err)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -20,25 +18,20 @@ const DefaultVoiceBaseURL = "https://res.wx.qq.com"
 // id goes in its mediaid parameter.
 const voicePath = "/voice/getvoice"
 
-// maxVoiceBytes bounds one voice download. An article's voice is at most
-// 30 minutes, about 15 MB at the quality WeChat keeps; anything far larger
-// is not a voice message.
-const maxVoiceBytes = 64 << 20
-
 // getVoice downloads a voice message by its file id from the voice base,
 // with the retries of images. It sends mp.weixin.qq.com as the Referer, as
 // the article page playing it would.
-func (d *downloader) getVoice(ctx context.Context, fileID string) ([]byte, string, error) {
+func (d *downloader) getVoice(ctx context.Context, fileID string, st *stager) error {
 	base := d.voiceBase
 	if base == "" {
 		base = DefaultVoiceBaseURL
 	}
 	u := strings.TrimRight(base, "/") + voicePath + "?mediaid=" + url.QueryEscape(fileID)
-	return d.getRetrying(ctx, u, "voice", maxVoiceBytes, map[string]string{
+	return d.getFile(ctx, getSpec{what: "voice", url: u, limit: maxVoiceBytes, header: map[string]string{
 		"User-Agent": browserUA,
 		"Accept":     "audio/webm,audio/ogg,audio/wav,audio/*;q=0.9,application/ogg;q=0.7,*/*;q=0.5",
 		"Referer":    "https://mp.weixin.qq.com/",
-	})
+	}}, st)
 }
 
 // audioMIME maps the audio types a server may name to file extensions.
@@ -55,14 +48,14 @@ var audioMIME = map[string]string{
 // refused, so a failed download is retried rather than stored as a voice.
 func audioType(_, ctype string, data []byte) (ext, mimeType string, err error) {
 	if len(data) == 0 {
-		return "", "", errors.New("empty voice file")
+		return "", "", downloadFailed("voice", false, "empty voice file")
 	}
 	if ext, mt := sniffAudio(data); ext != "" {
 		return ext, mt, nil
 	}
 	sniffed := http.DetectContentType(data)
 	if strings.HasPrefix(sniffed, "text/") || strings.HasPrefix(sniffed, "application/json") || strings.HasPrefix(sniffed, "image/") {
-		return "", "", fmt.Errorf("not audio: the server sent %s", sniffed)
+		return "", "", downloadFailed("voice", false, "not audio: the server sent %s", sniffed)
 	}
 	if mt, _, err := mime.ParseMediaType(ctype); err == nil {
 		if e, ok := audioMIME[mt]; ok {
@@ -74,7 +67,7 @@ func audioType(_, ctype string, data []byte) (ext, mimeType string, err error) {
 			return ".bin", mt, nil
 		}
 	}
-	return "", "", fmt.Errorf("not a known audio format (the server sent %s)", cmp.Or(ctype, sniffed))
+	return "", "", downloadFailed("voice", false, "not a known audio format (the server sent %s)", cmp.Or(ctype, sniffed))
 }
 
 // sniffAudio recognises the formats WeChat voice comes in (MP3 for the

@@ -70,7 +70,7 @@ func TestGetVoiceRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &downloader{http: srv.Client(), attempts: 1, voiceBase: srv.URL + "/", sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	d := testDownloader(srv.Client(), nil, srv.URL+"/", 1, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
 	key := archive.VoiceKey("ab+/==")
 	e, err := d.fetchMedia(t.Context(), arch, key)
 	if err != nil {

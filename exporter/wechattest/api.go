@@ -65,7 +65,8 @@ func (s *Server) routes() http.Handler {
 // api wraps an endpoint with what every WeChat call goes through, in this
 // order: latency, fault draw, method, token, daily quota. A faulted call
 // stops before any state changes, so it neither spends quota nor issues or
-// revokes a token.
+// revokes a token; only a slow body is the real answer, which the server
+// did make.
 func (s *Server) api(path string, ep endpoint) http.Handler {
 	if ep.errorType == "" {
 		ep.errorType = jsonContentType
@@ -81,6 +82,9 @@ func (s *Server) api(path string, ep endpoint) http.Handler {
 		if s.sleep(r, s.opts.Latency) != nil {
 			return
 		}
+		if s.hostileAPI(w, r, path) {
+			return
+		}
 
 		q := r.URL.Query()
 		q.Del("access_token")
@@ -91,6 +95,10 @@ func (s *Server) api(path string, ep endpoint) http.Handler {
 			s.stat(path).Faults++
 		}
 		s.mu.Unlock()
+		if fault == FaultSlowBody {
+			// The real answer, slowly (slowly).
+			w, fault = s.slowly(w, r), 0
+		}
 		if fault != 0 {
 			s.logf("wechattest: %s %s -> fault %s", r.Method, redactQuery(r.URL), fault)
 			s.writeFault(w, r, path, fault, faultFiller, jsonContentType)
@@ -113,7 +121,7 @@ func (s *Server) api(path string, ep endpoint) http.Handler {
 			_, _ = w.Write(raw.body)
 			return
 		}
-		out := s.encodeJSON(resp, r.Host)
+		out := s.hostileList(s.encodeJSON(resp, r.Host))
 		s.logf("wechattest: %s %s -> ok, %d bytes", r.Method, redactQuery(r.URL), len(out))
 		w.Header().Set("Content-Type", jsonContentType)
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))

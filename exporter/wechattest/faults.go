@@ -66,14 +66,50 @@ func (s *Server) drawFault(statsPath, key string, image bool) Fault {
 	return kinds[(sum*2654435761>>7)%uint64(len(kinds))]
 }
 
-// faultFiller is the body that truncated and slow API responses start to
-// send: the beginning of a plausible list page.
+// slowly turns a FaultSlowBody into a writer for the real answer: the
+// handler answers as usual, and the body's first bytes go out at once,
+// the rest after Options.SlowBody. A client whose deadline is shorter
+// gives up; one whose deadline is longer gets the whole answer, late.
+func (s *Server) slowly(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	return &slowWriter{ResponseWriter: w, s: s, r: r}
+}
+
+type slowWriter struct {
+	http.ResponseWriter
+	s       *Server
+	r       *http.Request
+	stalled bool
+}
+
+func (sw *slowWriter) Write(p []byte) (int, error) {
+	if sw.stalled {
+		return sw.ResponseWriter.Write(p)
+	}
+	head := min(len(p), 16)
+	n, err := sw.ResponseWriter.Write(p[:head])
+	if err != nil {
+		return n, err
+	}
+	if fl, ok := sw.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
+	sw.stalled = true
+	if err := sw.s.sleep(sw.r, sw.s.opts.SlowBody); err != nil {
+		return n, err
+	}
+	m, err := sw.ResponseWriter.Write(p[head:])
+	return n + m, err
+}
+
+// faultFiller is the body that truncated API responses start to send: the
+// beginning of a plausible list page.
 var faultFiller = []byte(`{"item":[{"media_id":"fault-filler","content":{"news_item":[{"title":"` +
 	"这一页在传输中被截断了 this page was cut in transit" + `","author":"","digest":"","content":"<p>` +
 	strings.Repeat("正文 body text ", 64) + `<\/p>"}]},"update_time":0}],"total_count":1,"item_count":1}`)
 
-// writeFault answers with fault f. full is the body a truncated or slow
-// answer starts sending (the real image for the image host).
+// writeFault answers with fault f. full is the body a truncated answer
+// starts sending (the real image for the image host). FaultSlowBody is no
+// answer of its own: the handlers serve the real one slowly (slowly).
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, path string, f Fault, full []byte, contentType string) {
 	switch f {
 	case FaultSystemError:
@@ -97,18 +133,6 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, path string,
 		cut := full[:len(full)/2]
 		w.Header().Set("Content-Length", strconv.Itoa(len(cut)))
 		_, _ = w.Write(cut)
-	case FaultSlowBody:
-		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(full)))
-		head := min(len(full), 16)
-		_, _ = w.Write(full[:head])
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
-		if s.sleep(r, s.opts.SlowBody) != nil {
-			return
-		}
-		_, _ = w.Write(full[head:])
 	case FaultReset:
 		hj, ok := w.(http.Hijacker)
 		if !ok {

@@ -25,6 +25,9 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	if s.sleep(r, s.opts.Latency) != nil {
 		return
 	}
+	if s.hostileImage(w) {
+		return
+	}
 
 	// Hot-link protection comes before faults and lookups: it is a policy of
 	// the CDN edge, answered the same for any path.
@@ -45,6 +48,10 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	if fault == FaultSlowBody {
+		// The real answer, slowly (slowly).
+		w, fault = s.slowly(w, r), 0
+	}
 	if fault != 0 {
 		var body []byte
 		if known && !missing {

@@ -237,7 +237,14 @@ func (s *Server) serveVideo(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if s.hostileVideo(w) {
+		return
+	}
 	data, ctype := m.bytes()
+	if fault == FaultSlowBody {
+		// The real answer, slowly (slowly).
+		w, fault = s.slowly(w, r), 0
+	}
 	if fault != 0 {
 		s.writeFault(w, r, VideoStatsPath, fault, data, ctype)
 		return

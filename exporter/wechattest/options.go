@@ -73,6 +73,11 @@ type Options struct {
 	// timeout.
 	SlowBody time.Duration
 
+	// Hostile makes the server attack its client's bounds: answers far
+	// larger than any real one, a gzip bomb, a stall, a redirect
+	// (hostile.go).
+	Hostile Hostile
+
 	// Host, when set, is the host name NewServer puts in URL() and in every
 	// image URL instead of its loopback address, so that two servers (or two
 	// runs of --demo) serve byte-identical content. Reach such a server with
@@ -98,7 +103,8 @@ type Options struct {
 	// permanent image materials.
 	Newspic int
 	// PageMinInterval, when set, sends every page request to the
-	// verification page once two came closer together than this, as
+	// verification page once two came closer together than this (by the
+	// server's clock, see SetNow), as
 	// WeChat does with robots (until PassVerification).
 	PageMinInterval time.Duration
 
@@ -128,8 +134,9 @@ const (
 	// FaultCutJSON sends a well-formed HTTP response whose JSON body is cut
 	// in half: the transport succeeds and decoding fails.
 	FaultCutJSON
-	// FaultSlowBody sends headers and the first bytes, then stalls for
-	// Options.SlowBody before the rest.
+	// FaultSlowBody sends the real answer's headers and first bytes, then
+	// stalls for Options.SlowBody before the rest: past the client's
+	// deadline the client gives up, within it the answer arrives whole.
 	FaultSlowBody
 	// FaultReset accepts the request and resets the TCP connection.
 	FaultReset

@@ -262,8 +262,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	now := time.Now()
 	s.mu.Lock()
+	// The server's clock, so that a test can make "too fast" a matter of
+	// the pauses the client took rather than of how fast the machine is.
+	now := s.now()
 	s.stat(PagesStatsPath).Calls++
 	s.pages.requests = append(s.pages.requests, PageRequest{
 		Path: r.URL.RequestURI(), UserAgent: r.UserAgent(), AcceptLanguage: r.Header.Get("Accept-Language"),
@@ -285,6 +287,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		s.stat(PagesStatsPath).Faults++
 	}
 	s.mu.Unlock()
+	if fault == FaultSlowBody {
+		// The real answer, slowly (slowly).
+		w, fault = s.slowly(w, r), 0
+	}
 	if fault != 0 {
 		s.logf("wechattest: GET %s -> fault %s", r.URL.Path, fault)
 		s.writeFault(w, r, PagesStatsPath, fault, []byte(strings.Repeat("<!DOCTYPE html><html><head>", 8)), "text/html; charset=utf-8")

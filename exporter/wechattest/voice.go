@@ -93,6 +93,10 @@ func (s *Server) serveVoice(w http.ResponseWriter, r *http.Request) {
 	if known {
 		body = voiceMP3(id)
 	}
+	if fault == FaultSlowBody {
+		// The real answer, slowly (slowly).
+		w, fault = s.slowly(w, r), 0
+	}
 	if fault != 0 {
 		s.logf("wechattest: GET %s -> fault %s", r.URL.Path, fault)
 		s.writeFault(w, r, VoiceStatsPath, fault, body, "audio/mpeg")
