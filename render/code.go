@@ -262,17 +262,7 @@ func splitInlineCode(code *html.Node) {
 // came after b.
 func splitAround(b, top *html.Node) *html.Node {
 	for {
-		p := b.Parent
-		after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
-		for c := b.NextSibling; c != nil; c = b.NextSibling {
-			p.RemoveChild(c)
-			after.AppendChild(c)
-		}
-		p.RemoveChild(b)
-		p.Parent.InsertBefore(b, p.NextSibling)
-		if after.FirstChild != nil {
-			p.Parent.InsertBefore(after, b.NextSibling)
-		}
+		p, after := splitParent(b)
 		if p.FirstChild == nil {
 			p.Parent.RemoveChild(p)
 		}
@@ -283,6 +273,25 @@ func splitAround(b, top *html.Node) *html.Node {
 			return after
 		}
 	}
+}
+
+// splitParent moves b out of its parent p, to just after it: what came
+// before b stays in p, what came after goes into a copy of p placed after b
+// (after, left out of the tree when empty). p may be left empty; the
+// caller decides whether it goes.
+func splitParent(b *html.Node) (p, after *html.Node) {
+	p = b.Parent
+	after = &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
+	for c := b.NextSibling; c != nil; c = b.NextSibling {
+		p.RemoveChild(c)
+		after.AppendChild(c)
+	}
+	p.RemoveChild(b)
+	p.Parent.InsertBefore(b, p.NextSibling)
+	if after.FirstChild != nil {
+		p.Parent.InsertBefore(after, b.NextSibling)
+	}
+	return p, after
 }
 
 // normalizeCodeBlock replaces the content of a <pre> with its final text

@@ -461,17 +461,8 @@ func liftBlocksOutOfInline(doc *html.Node) {
 		return true
 	})
 	for _, b := range blocks {
-		for p := b.Parent; mustLift(b, p); p = b.Parent {
-			after := &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
-			for c := b.NextSibling; c != nil; c = b.NextSibling {
-				p.RemoveChild(c)
-				after.AppendChild(c)
-			}
-			p.RemoveChild(b)
-			p.Parent.InsertBefore(b, p.NextSibling)
-			if after.FirstChild != nil {
-				p.Parent.InsertBefore(after, b.NextSibling)
-			}
+		for mustLift(b, b.Parent) {
+			p, after := splitParent(b)
 			if p.Data == "a" && childrenBlank(p) && childrenBlank(after) && attr(p, "href") != "" {
 				// The link held nothing but the block: its target stays,
 				// as a link of its own under the block.
