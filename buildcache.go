@@ -117,6 +117,13 @@ func upToDate(out, format, key string) (int, bool) {
 // comes back, with this build's key, when it is complete. So a build with
 // other options or a filter is never taken for export's last one.
 func buildRecorded(ctx context.Context, archiveDir, format, out, key string, opts output.Options, rep *reporter) (*output.Result, error) {
+	// Two builds into one folder would interleave their pages and prune
+	// each other's; the record is the folder's too.
+	unlock, err := archive.LockOutput(out)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := os.Remove(buildRecordPath(out, format)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}

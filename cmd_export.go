@@ -664,8 +664,15 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	return sum, exitOK, nil
 }
 
+// build writes the output from the archive. The archive is only read (a
+// read-only archive can be built from); the output folder is locked by
+// buildRecorded, its one caller.
 func build(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
-	arch, unlock, err := openLocked(archiveDir)
+	arch, err := archive.Open(archiveDir)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := arch.RLock()
 	if err != nil {
 		return nil, err
 	}
@@ -701,7 +708,7 @@ func buildIfStale(ctx context.Context, archiveDir, format, out string, opts outp
 	return buildRecorded(ctx, archiveDir, format, out, key, opts, rep)
 }
 
-// openLocked opens an archive and takes its lock for the run.
+// openLocked opens an archive and takes its lock for writing.
 func openLocked(dir string) (*archive.Archive, func(), error) {
 	arch, err := archive.Open(dir)
 	if err != nil {

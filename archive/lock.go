@@ -1,9 +1,9 @@
 package archive
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,86 +11,176 @@ import (
 	"time"
 )
 
+// The lock is a lock file locked with flock (Unix) or LockFileEx (Windows),
+// never a pid file: the lock belongs to the open file, so the kernel drops
+// it when its process ends, however it ends (kill -9, a crash, a power
+// cut), and no run ever has to guess whether a holder is still alive. The
+// file itself stays; only its lock means anything. Its text names the run
+// that holds it, for the message a second run prints, and a clean unlock
+// empties it: a writer that finds text there knows the last writer was
+// killed, and sweeps the temp files it left.
+
 const lockFile = "lock"
 
-// lockInfo is what the lock file says about the run holding it.
-type lockInfo struct {
-	PID     int       `json:"pid"`
-	Host    string    `json:"host"`
-	Started time.Time `json:"started"`
-}
+// ErrLocked reports that another run holds the lock.
+var ErrLocked = errors.New("locked by another run")
 
-// ErrLocked reports that another run holds the archive.
-var ErrLocked = errors.New("archive is locked")
-
-// Lock takes the archive's lock, so that two runs (a cron job and a manual
-// run, say) never write one archive at once. A lock left by a run that was
-// killed is taken over: on this host, a lock whose process is gone is
-// stale. The returned func releases the lock.
+// Lock takes the archive's lock for writing, so that two runs (a cron job
+// and a manual run, say) never write one archive at once, nor one builds
+// from it while another writes. The returned func releases the lock.
 func (a *Archive) Lock() (unlock func() error, err error) {
-	path := filepath.Join(a.dir, lockFile)
-	host, _ := os.Hostname()
-	me := lockInfo{PID: os.Getpid(), Host: host, Started: time.Now().UTC().Truncate(time.Second)}
-	data, _ := json.Marshal(me)
-	for attempt := 0; attempt < 2; attempt++ {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err == nil {
-			_, werr := f.Write(data)
-			cerr := f.Close()
-			if werr != nil || cerr != nil {
-				os.Remove(path)
-				return nil, fmt.Errorf("writing %s: %v", path, errors.Join(werr, cerr))
-			}
-			return func() error {
-				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					return err
-				}
-				return nil
-			}, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("locking the archive: %w", err)
-		}
-		holder, stale := a.lockHolder(path, host)
-		if !stale {
-			return nil, fmt.Errorf("%w: another mparchive run (%s) is using %s; wait for it to finish, or, if no such run exists, delete %s",
-				ErrLocked, holder, a.dir, path)
-		}
-		// The holder died without cleaning up (kill -9, power cut): its
-		// work is safe on disk, so the lock can go, and so can the temp
-		// files of the writes it did not finish.
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("removing the stale lock %s: %w", path, err)
-		}
+	l, err := lockPath(filepath.Join(a.dir, lockFile), true)
+	if err != nil {
+		return nil, a.lockError(err)
+	}
+	if l.killed {
+		// The last writer died without unlocking (kill -9, power cut):
+		// its work is safe on disk, but the temp files of the writes it
+		// had not finished are left for the first writer after it.
 		if err := RemoveTempFiles(a.dir); err != nil {
+			l.unlock()
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("%w: could not take %s", ErrLocked, path)
+	return l.unlock, nil
 }
 
-// lockHolder describes the run holding the lock and whether it is gone.
-func (a *Archive) lockHolder(path, host string) (desc string, stale bool) {
-	b, err := os.ReadFile(path)
+// RLock takes the archive's lock for reading: builds from one archive run
+// together, never while a run writes it. It writes nothing into the
+// archive, so a read-only archive (a mounted backup, another user's copy)
+// can be built from. A read-only archive without a lock file (written
+// before lock files were kept, or copied without it) is read unlocked:
+// there is nothing to lock, and no run that cannot write the folder can
+// have created one.
+func (a *Archive) RLock() (unlock func() error, err error) {
+	l, err := lockPath(filepath.Join(a.dir, lockFile), false)
 	if err != nil {
-		// Vanished in between: the holder just finished.
-		return "", errors.Is(err, fs.ErrNotExist)
+		return nil, a.lockError(err)
 	}
-	var info lockInfo
-	if json.Unmarshal(b, &info) != nil || info.PID <= 0 {
-		// A lock file is written in one small write right after it is
-		// created; an unreadable one was cut short by a crash.
-		st, err := os.Stat(path)
-		return "unknown run", err == nil && time.Since(st.ModTime()) > time.Minute
+	return l.unlock, nil
+}
+
+func (a *Archive) lockError(err error) error {
+	if errors.Is(err, ErrLocked) {
+		return fmt.Errorf("%w: %s is in use by another mparchive run%s; wait for it to finish", err, a.dir, holderOf(filepath.Join(a.dir, lockFile)))
 	}
-	desc = fmt.Sprintf("pid %d on %s, started %s", info.PID, info.Host, info.Started.Format(time.RFC3339))
-	if info.Host != host {
-		// A process on another machine (a shared disk) cannot be checked.
-		return desc, false
+	return fmt.Errorf("locking the archive: %w", err)
+}
+
+// LockOutput takes the lock of an output folder, kept in
+// DIR/.mparchive/lock, so that two builds into one folder never interleave
+// their writes and prunes.
+func LockOutput(dir string) (unlock func() error, err error) {
+	path := filepath.Join(dir, ".mparchive", lockFile)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
 	}
-	// A pid that is alive may belong to a process started after the lock:
-	// the holder died and the number was handed out again.
-	return desc, !processAlive(info.PID) || startedAfter(info.PID, info.Started)
+	l, err := lockPath(path, true)
+	if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("%w: the output folder %s is being written by another mparchive run%s; wait for it to finish", err, dir, holderOf(path))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locking the output folder: %w", err)
+	}
+	return l.unlock, nil
+}
+
+// heldLock is a lock file held open, which holds the lock.
+type heldLock struct {
+	f *os.File
+	// exclusive marks a writer's lock, whose text is its own.
+	exclusive bool
+	// killed reports that the file held a writer's text when the lock
+	// was taken: the writer before was killed while it held it.
+	killed bool
+}
+
+// lockPath takes the lock of the file at path without waiting: exclusive
+// for a writer, shared for a reader. A held lock answers ErrLocked.
+func lockPath(path string, exclusive bool) (*heldLock, error) {
+	if !exclusive {
+		f, err := os.Open(path)
+		switch {
+		case err == nil:
+			if err := lockFD(f, false); err != nil {
+				f.Close()
+				return nil, err
+			}
+			return &heldLock{f: f}, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+		// No lock file yet: a reader creates it as a writer would, and
+		// where it cannot, there is no writer to keep out (see RLock).
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			if readOnly(err) {
+				return &heldLock{}, nil
+			}
+			return nil, err
+		}
+		if err := lockFD(f, false); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return &heldLock{f: f}, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFD(f, true); err != nil {
+		f.Close()
+		return nil, err
+	}
+	l := &heldLock{f: f, exclusive: true}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		l.killed = true
+	}
+	host, _ := os.Hostname()
+	me := fmt.Sprintf("pid %d on %s, started %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	if err := f.Truncate(0); err != nil {
+		l.unlock()
+		return nil, err
+	}
+	if _, err := f.WriteAt([]byte(me), 0); err != nil {
+		l.unlock()
+		return nil, err
+	}
+	return l, nil
+}
+
+// unlock releases the lock; a writer first empties the file, which tells
+// the next writer it ended cleanly.
+func (l *heldLock) unlock() error {
+	if l.f == nil {
+		return nil
+	}
+	var err error
+	if l.exclusive {
+		err = l.f.Truncate(0)
+	}
+	// Closing the file releases the lock.
+	err = errors.Join(err, l.f.Close())
+	l.f = nil
+	return err
+}
+
+// holderOf describes the writer holding the lock at path, from the text it
+// wrote: empty when there is none (readers hold it, or the holder has not
+// written it yet).
+func holderOf(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 200))
+	s := strings.TrimSpace(string(b))
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return ""
+	}
+	return " (" + s + ")"
 }
 
 // RemoveTempFiles deletes, below dir, the temp files that WriteFileAtomic

@@ -1,8 +1,15 @@
-//go:build !linux
+//go:build !unix && !windows
 
 package archive
 
-import "time"
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
 
-// startedAfter cannot tell a reused pid outside Linux; false keeps the lock.
-func startedAfter(pid int, t time.Time) bool { return false }
+// lockFD does nothing where the system has no file locks (plan9, wasip1):
+// there, nothing keeps two runs apart.
+func lockFD(f *os.File, exclusive bool) error { return nil }
+
+func readOnly(err error) bool { return errors.Is(err, fs.ErrPermission) }

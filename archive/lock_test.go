@@ -1,7 +1,7 @@
 package archive
 
 import (
-	"encoding/json"
+	"bufio"
 	"errors"
 	"os"
 	"os/exec"
@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestLockExcludesSecondRun(t *testing.T) {
@@ -32,81 +31,158 @@ func TestLockExcludesSecondRun(t *testing.T) {
 	unlock()
 }
 
-// deadPID returns the pid of a process that has exited.
-func deadPID(t *testing.T) int {
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Skip("cannot run true:", err)
+// TestReadersShareTheLock: builds from one archive run together, and
+// never beside a writer, whichever came first.
+func TestReadersShareTheLock(t *testing.T) {
+	a, _ := Open(t.TempDir())
+	r1, err := a.RLock()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return cmd.Process.Pid
+	r2, err := a.RLock()
+	if err != nil {
+		t.Fatalf("a second reader is refused: %v", err)
+	}
+	if _, err := a.Lock(); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a writer got the lock beside readers: %v", err)
+	}
+	r1()
+	r2()
+	w, err := a.Lock()
+	if err != nil {
+		t.Fatalf("a writer is refused once the readers left: %v", err)
+	}
+	if _, err := a.RLock(); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "(pid ") {
+		t.Fatalf("a reader beside a writer: %v", err)
+	}
+	w()
 }
 
-func TestStaleLockIsTakenOver(t *testing.T) {
-	host, _ := os.Hostname()
-	tests := []struct {
-		name      string
-		content   string
-		age       time.Duration
-		wantTaken bool
-	}{
-		{"dead process on this host", mustJSON(lockInfo{PID: deadPID(t), Host: host}), 0, true},
-		{"live process on this host", mustJSON(lockInfo{PID: os.Getpid(), Host: host, Started: time.Now()}), 0, false},
-		{"pid reused since the lock was taken", mustJSON(lockInfo{PID: os.Getpid(), Host: host, Started: time.Now().Add(-time.Hour)}), 0, runtime.GOOS == "linux"},
-		{"process on another host", mustJSON(lockInfo{PID: 1, Host: "elsewhere.example"}), 0, false},
-		{"torn lock file, old", "{\"pi", 2 * time.Minute, true},
-		{"torn lock file, fresh", "", 0, false},
+func TestOutputLockExcludesSecondBuild(t *testing.T) {
+	out := t.TempDir()
+	unlock, err := LockOutput(out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			a, _ := Open(dir)
-			path := filepath.Join(dir, lockFile)
-			os.WriteFile(path, []byte(tt.content), 0o644)
-			old := time.Now().Add(-tt.age)
-			os.Chtimes(path, old, old)
-			// A killed writer's temp file, to be swept with the stale lock.
-			tmp := filepath.Join(dir, "items", "news", ".x.json.tmp-123456")
-			os.MkdirAll(filepath.Dir(tmp), 0o755)
-			os.WriteFile(tmp, []byte("half"), 0o644)
+	if _, err := LockOutput(out); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "output folder") {
+		t.Fatalf("second build into one folder: %v", err)
+	}
+	unlock()
+	unlock, err = LockOutput(out)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock()
+}
 
+// lockHolderEnv makes the test binary a process that takes an archive's
+// lock, says so on stdout and holds it until it is killed.
+const lockHolderEnv = "MPARCHIVE_TEST_HOLD_LOCK"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(lockHolderEnv); dir != "" {
+		a, err := Open(dir)
+		if err == nil {
+			_, err = a.Lock()
+		}
+		if err != nil {
+			os.Stdout.WriteString("error: " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("locked\n")
+		// Hold the lock until killed: stdin never ends before that.
+		bufio.NewReader(os.Stdin).ReadString('\n')
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestKilledHolderReleasesLock kills a process holding the lock (the
+// kill -9 of a cron job, a crash): the system releases its lock, the next
+// run takes it with no stale-lock guessing, and sweeps the temp files of
+// the writes the killed run had not finished.
+func TestKilledHolderReleasesLock(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), lockHolderEnv+"="+dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "locked\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("holder: %q", line)
+	}
+	// A write the holder had not finished.
+	tmp := filepath.Join(dir, "items", "news", ".x.json.tmp-123456")
+	os.MkdirAll(filepath.Dir(tmp), 0o755)
+	os.WriteFile(tmp, []byte("half"), 0o644)
+
+	a, _ := Open(dir)
+	if _, err := a.Lock(); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") {
+		t.Fatalf("lock held by another process: %v", err)
+	}
+	if _, err := a.RLock(); !errors.Is(err, ErrLocked) {
+		t.Fatalf("read lock beside another process's write lock: %v", err)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	unlock, err := a.Lock()
+	if err != nil {
+		t.Fatalf("the killed holder's lock is not released: %v", err)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Error("temp file of the killed run not removed")
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	// A clean unlock leaves nothing that says a run was killed.
+	if b, err := os.ReadFile(filepath.Join(dir, lockFile)); err != nil || len(b) != 0 {
+		t.Errorf("lock file after a clean unlock: %q, %v", b, err)
+	}
+}
+
+// TestReadLockOnReadOnlyArchive: a reader writes nothing, so an archive
+// folder it cannot write can be read, with its lock file or without one.
+func TestReadLockOnReadOnlyArchive(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("a folder's read-only mode does not keep files from being created on Windows")
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("root writes whatever the mode; the CLI's TestBuildFromReadOnlyArchive covers it as another user")
+	}
+	for _, withLockFile := range []bool{true, false} {
+		dir := t.TempDir()
+		a, _ := Open(dir)
+		if withLockFile {
 			unlock, err := a.Lock()
-			if tt.wantTaken {
-				if err != nil {
-					t.Fatalf("stale lock not taken over: %v", err)
-				}
-				unlock()
-				if _, err := os.Stat(tmp); !os.IsNotExist(err) {
-					t.Error("temp file of the dead run not removed")
-				}
-				return
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !errors.Is(err, ErrLocked) {
-				t.Fatalf("lock taken from a holder that may be alive: %v", err)
-			}
-		})
+			unlock()
+		}
+		os.Chmod(dir, 0o555)
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+		unlock, err := a.RLock()
+		if err != nil {
+			t.Fatalf("lock file %v: %v", withLockFile, err)
+		}
+		unlock()
 	}
-}
-
-// TestStartedAfter reads this test process's start from the kernel: it
-// began after yesterday and before now.
-func TestStartedAfter(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("only Linux tells a process's start time")
-	}
-	if !startedAfter(os.Getpid(), time.Now().Add(-24*time.Hour)) {
-		t.Error("this process did not start after yesterday")
-	}
-	if startedAfter(os.Getpid(), time.Now()) {
-		t.Error("this process started in the future")
-	}
-	if startedAfter(1<<30, time.Time{}) {
-		t.Error("a pid that does not exist started")
-	}
-}
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func TestIsTempName(t *testing.T) {
