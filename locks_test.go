@@ -90,7 +90,7 @@ func TestSecondBuildIntoOneFolderRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := runCLI(t, "build", "-o", out, "--quiet")
-	if code != exitFailed || !strings.Contains(stderr, "is being written by another mparchive run (pid ") {
+	if code != exitFailed || !strings.Contains(stderr, "is being written by another mparchive run; wait for it to finish") {
 		t.Errorf("build into a folder being built: exit %d, %s", code, stderr)
 	}
 	unlock()

@@ -3,22 +3,19 @@ package archive
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // The lock is a lock file locked with flock (Unix) or LockFileEx (Windows),
 // never a pid file: the lock belongs to the open file, so the kernel drops
 // it when its process ends, however it ends (kill -9, a crash, a power
 // cut), and no run ever has to guess whether a holder is still alive. The
-// file itself stays; only its lock means anything. Its text names the run
-// that holds it, for the message a second run prints, and a clean unlock
-// empties it: a writer that finds text there knows the last writer was
-// killed, and sweeps the temp files it left.
+// file itself stays, empty; only its lock means anything. Nothing is ever
+// written into it, so a run that changes nothing changes no file, and a
+// reader can lock a read-only copy.
 
 const lockFile = "lock"
 
@@ -33,14 +30,12 @@ func (a *Archive) Lock() (unlock func() error, err error) {
 	if err != nil {
 		return nil, a.lockError(err)
 	}
-	if l.killed {
-		// The last writer died without unlocking (kill -9, power cut):
-		// its work is safe on disk, but the temp files of the writes it
-		// had not finished are left for the first writer after it.
-		if err := RemoveTempFiles(a.dir); err != nil {
-			l.unlock()
-			return nil, err
-		}
+	// No other writer runs now, and readers write nothing: any temp file
+	// left in the archive is one a killed run had not yet renamed (its
+	// work is safe on disk, the temp file is not part of it).
+	if err := RemoveTempFiles(a.dir); err != nil {
+		l.unlock()
+		return nil, err
 	}
 	return l.unlock, nil
 }
@@ -62,7 +57,7 @@ func (a *Archive) RLock() (unlock func() error, err error) {
 
 func (a *Archive) lockError(err error) error {
 	if errors.Is(err, ErrLocked) {
-		return fmt.Errorf("%w: %s is in use by another mparchive run%s; wait for it to finish", err, a.dir, holderOf(filepath.Join(a.dir, lockFile)))
+		return fmt.Errorf("%w: %s is in use by another mparchive run; wait for it to finish", err, a.dir)
 	}
 	return fmt.Errorf("locking the archive: %w", err)
 }
@@ -77,7 +72,7 @@ func LockOutput(dir string) (unlock func() error, err error) {
 	}
 	l, err := lockPath(path, true)
 	if errors.Is(err, ErrLocked) {
-		return nil, fmt.Errorf("%w: the output folder %s is being written by another mparchive run%s; wait for it to finish", err, dir, holderOf(path))
+		return nil, fmt.Errorf("%w: the output folder %s is being written by another mparchive run; wait for it to finish", err, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("locking the output folder: %w", err)
@@ -86,14 +81,7 @@ func LockOutput(dir string) (unlock func() error, err error) {
 }
 
 // heldLock is a lock file held open, which holds the lock.
-type heldLock struct {
-	f *os.File
-	// exclusive marks a writer's lock, whose text is its own.
-	exclusive bool
-	// killed reports that the file held a writer's text when the lock
-	// was taken: the writer before was killed while it held it.
-	killed bool
-}
+type heldLock struct{ f *os.File }
 
 // lockPath takes the lock of the file at path without waiting: exclusive
 // for a writer, shared for a reader. A held lock answers ErrLocked.
@@ -133,54 +121,17 @@ func lockPath(path string, exclusive bool) (*heldLock, error) {
 		f.Close()
 		return nil, err
 	}
-	l := &heldLock{f: f, exclusive: true}
-	if st, err := f.Stat(); err == nil && st.Size() > 0 {
-		l.killed = true
-	}
-	host, _ := os.Hostname()
-	me := fmt.Sprintf("pid %d on %s, started %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
-	if err := f.Truncate(0); err != nil {
-		l.unlock()
-		return nil, err
-	}
-	if _, err := f.WriteAt([]byte(me), 0); err != nil {
-		l.unlock()
-		return nil, err
-	}
-	return l, nil
+	return &heldLock{f: f}, nil
 }
 
-// unlock releases the lock; a writer first empties the file, which tells
-// the next writer it ended cleanly.
+// unlock releases the lock: closing the file does.
 func (l *heldLock) unlock() error {
 	if l.f == nil {
 		return nil
 	}
-	var err error
-	if l.exclusive {
-		err = l.f.Truncate(0)
-	}
-	// Closing the file releases the lock.
-	err = errors.Join(err, l.f.Close())
+	err := l.f.Close()
 	l.f = nil
 	return err
-}
-
-// holderOf describes the writer holding the lock at path, from the text it
-// wrote: empty when there is none (readers hold it, or the holder has not
-// written it yet).
-func holderOf(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, 200))
-	s := strings.TrimSpace(string(b))
-	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		return ""
-	}
-	return " (" + s + ")"
 }
 
 // RemoveTempFiles deletes, below dir, the temp files that WriteFileAtomic

@@ -18,7 +18,7 @@ func TestLockExcludesSecondRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = a.Lock()
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another mparchive run (pid ") {
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "in use by another mparchive run") {
 		t.Fatalf("second lock: %v", err)
 	}
 	if err := unlock(); err != nil {
@@ -52,7 +52,7 @@ func TestReadersShareTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a writer is refused once the readers left: %v", err)
 	}
-	if _, err := a.RLock(); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "(pid ") {
+	if _, err := a.RLock(); !errors.Is(err, ErrLocked) {
 		t.Fatalf("a reader beside a writer: %v", err)
 	}
 	w()
@@ -129,7 +129,7 @@ func TestKilledHolderReleasesLock(t *testing.T) {
 	os.WriteFile(tmp, []byte("half"), 0o644)
 
 	a, _ := Open(dir)
-	if _, err := a.Lock(); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") {
+	if _, err := a.Lock(); !errors.Is(err, ErrLocked) {
 		t.Fatalf("lock held by another process: %v", err)
 	}
 	if _, err := a.RLock(); !errors.Is(err, ErrLocked) {
@@ -150,9 +150,10 @@ func TestKilledHolderReleasesLock(t *testing.T) {
 	if err := unlock(); err != nil {
 		t.Fatal(err)
 	}
-	// A clean unlock leaves nothing that says a run was killed.
+	// Nothing is written into the lock file: a run that changes nothing
+	// changes no file.
 	if b, err := os.ReadFile(filepath.Join(dir, lockFile)); err != nil || len(b) != 0 {
-		t.Errorf("lock file after a clean unlock: %q, %v", b, err)
+		t.Errorf("lock file: %q, %v", b, err)
 	}
 }
 

@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// lockFD takes LockFileEx's lock on f without waiting. Windows byte-range
-// locks are mandatory, so the lock covers one byte far past anything ever
-// written: the holder's text at the start stays readable by the run that
-// is refused. Like flock's, the lock goes with the handle, so a killed
-// run's lock is released by the system.
+// lockFD takes LockFileEx's lock on f without waiting. Like flock's, the
+// lock goes with the handle, so a killed run's lock is released by the
+// system. Windows byte-range locks are mandatory: the lock covers one byte
+// far past the end of the (empty) file, so it keeps out other locks and
+// nothing else.
 func lockFD(f *os.File, exclusive bool) error {
 	flags := uint32(windows.LOCKFILE_FAIL_IMMEDIATELY)
 	if exclusive {
