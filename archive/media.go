@@ -3,6 +3,7 @@ package archive
 import (
 	"html"
 	"net/url"
+	"slices"
 	"strings"
 
 	xhtml "golang.org/x/net/html"
@@ -48,7 +49,9 @@ func ArticleMedia(a *Article) []MediaRef {
 //
 //   - images: lazy images (data-src before src, data: placeholders
 //     skipped), CSS background images, video covers (data-cover), account
-//     card avatars (data-headimg) and voice covers (cover);
+//     card avatars (data-headimg), and the cover of every embed the
+//     converter shows one for (embedCoverAttrs: <video poster>, voice and
+//     QQ-music covers, mini-program pictures, product images, …);
 //   - voices: mpvoice / mp-common-mpaudio by voice_encode_fileid, under
 //     VoiceKey.
 //
@@ -100,11 +103,20 @@ func BodyMedia(body string) []MediaRef {
 		add(attr("data-headimg"), MediaImage)
 		if st := attr("style"); strings.Contains(st, "url(") {
 			for _, m := range cssURL.FindAllStringSubmatch(st, -1) {
-				add(html.UnescapeString(m[1]), MediaImage)
+				// A doubly encoded &quot; comes out of the tokenizer as
+				// &quot; and out of the unescape as a quote.
+				add(strings.Trim(html.UnescapeString(m[1]), `"' `), MediaImage)
+			}
+		}
+		for _, name := range embedCoverAttrs(tok.Data) {
+			// The converter shows the first that is set, and only when
+			// it is a web address.
+			if v := attr(name); v != "" {
+				add(v, MediaImage)
+				break
 			}
 		}
 		if isVoiceElement(tok.Data) {
-			add(attr("cover"), MediaImage)
 			for _, name := range voiceIDAttrs {
 				if id := strings.TrimSpace(attr(name)); id != "" {
 					add(VoiceKey(id), MediaVoice)
@@ -113,6 +125,38 @@ func BodyMedia(body string) []MediaRef {
 			}
 		}
 	}
+}
+
+// embedCoverAttrs lists the attributes the converter reads the cover of
+// an element's embed from (a video's poster, a voice's or song's cover, a
+// mini program's picture, an account's avatar, a product's image), in the
+// order it reads them: render/embeds.go embedOf and customEmbed. Elements
+// that are no embed have none. iframes' covers are their data-cover, which
+// BodyMedia takes from every element.
+func embedCoverAttrs(element string) []string {
+	switch element {
+	case "video", "audio":
+		return []string{"poster"}
+	case "mpvoice", "mp-common-mpaudio":
+		return []string{"cover", "data-cover"}
+	case "qqmusic", "mp-common-qqmusic", "mp-common-music":
+		return []string{"albumurl", "data-albumurl", "cover"}
+	case "mp-miniprogram", "mp-weapp", "mp-common-miniprogram":
+		return []string{"data-miniprogram-imageurl", "data-imageurl", "data-weappimageurl", "imageurl"}
+	case "mp-common-profile", "mpprofile":
+		return []string{"data-headimg", "headimg"}
+	case "mp-common-videosnap", "mpvideosnap", "mp-common-channels_video", "mp-common-channels":
+		return []string{"data-url", "data-coverurl", "data-cover", "data-headimgurl"}
+	case "mp-style-type":
+		return nil
+	}
+	// Products, shops, votes, red packets and the WeChat widgets the
+	// converter does not know (mp-…, mpgongyi…) show a card with this
+	// cover.
+	if strings.HasPrefix(element, "mp-") || strings.HasPrefix(element, "mp") && len(element) > 4 && !strings.Contains(element, ":") {
+		return []string{"data-img_url", "data-imageurl", "data-image", "data-cover", "data-headimg", "data-receive_img", "cover"}
+	}
+	return nil
 }
 
 // voiceIDAttrs are the attributes that carry a voice's file id, in the
@@ -149,4 +193,41 @@ func VoiceFileID(key string) (id string, ok bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// LookupKeys lists the media-store keys under which a URL the converter
+// asks for (render.Options ImageURL and MediaURL) may be stored: as written,
+// with HTML entities decoded (&amp; in hand-written src attributes),
+// URL-decoded (video covers come URL-encoded in data-cover), and with the
+// scheme completed or swapped, since WeChat serves the same image over http
+// and https. BodyMedia's keys and these forms are the two halves of one
+// contract: every URL the converter asks for has a form among the keys
+// (render's TestMediaContract checks it on every fixture).
+func LookupKeys(u string) []string {
+	u = strings.TrimSpace(u)
+	out := []string{u}
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(html.UnescapeString(u))
+	for _, s := range slices.Clone(out) {
+		if dec, err := url.PathUnescape(s); err == nil {
+			add(dec)
+			add(html.UnescapeString(dec))
+		}
+	}
+	for _, s := range slices.Clone(out) {
+		switch {
+		case strings.HasPrefix(s, "//"):
+			add("https:" + s)
+			add("http:" + s)
+		case strings.HasPrefix(s, "http://"):
+			add("https://" + strings.TrimPrefix(s, "http://"))
+		case strings.HasPrefix(s, "https://"):
+			add("http://" + strings.TrimPrefix(s, "https://"))
+		}
+	}
+	return out
 }

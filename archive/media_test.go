@@ -27,6 +27,23 @@ func TestBodyMedia(t *testing.T) {
 			[]MediaRef{{"https://res.wx.qq.com/voice/getvoice?mediaid=A", MediaVoice}}},
 		{"a voice without an id has no file", `<mpvoice name="无id"></mpvoice>`, nil},
 		{"other elements' file ids are not voices", `<qqmusic voice_encode_fileid="A"></qqmusic>`, nil},
+		// Embed covers, as the converter reads them (render/embeds.go).
+		{"video poster", `<video src="https://e/v.mp4" poster="https://e/poster.png"></video>`,
+			[]MediaRef{{"https://e/poster.png", MediaImage}}},
+		{"QQ music album", `<qqmusic mid="M" albumurl="https://y.gtimg.cn/a.jpg" cover="https://e/other.jpg"></qqmusic>`,
+			[]MediaRef{{"https://y.gtimg.cn/a.jpg", MediaImage}}},
+		{"mini program picture", `<mp-miniprogram data-miniprogram-imageurl="https://e/mini.jpg" data-imageurl="https://e/second.jpg"></mp-miniprogram>`,
+			[]MediaRef{{"https://e/mini.jpg", MediaImage}}},
+		{"channels cover", `<mp-common-videosnap data-url="https://e/snap.jpg" data-headimgurl="https://e/head.jpg"></mp-common-videosnap>`,
+			[]MediaRef{{"https://e/snap.jpg", MediaImage}}},
+		{"product image", `<mp-common-product data-img_url="https://e/p.jpg"></mp-common-product>`,
+			[]MediaRef{{"https://e/p.jpg", MediaImage}}},
+		{"an unknown widget's cover", `<mpgongyi data-image="https://e/g.jpg"></mpgongyi>`,
+			[]MediaRef{{"https://e/g.jpg", MediaImage}}},
+		{"the first attribute set wins, even when it is no web address", `<mp-miniprogram data-miniprogram-imageurl="/local.jpg" data-imageurl="https://e/second.jpg"></mp-miniprogram>`, nil},
+		{"cover attributes of elements that are no embed", `<p albumurl="https://e/a.jpg" poster="https://e/p.jpg">x</p><mp-style-type data-image="https://e/s.jpg"></mp-style-type>`, nil},
+		{"doubly encoded quotes in a style", `<section style="background-image:url(&amp;quot;https://e/bg.png&amp;quot;)">x</section>`,
+			[]MediaRef{{"https://e/bg.png", MediaImage}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,6 @@
 package output
 
 import (
-	"html"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -81,7 +79,7 @@ func (p *imagePlan) resolve(u string) (string, bool) {
 	if name, seen := p.byURL[u]; seen {
 		return name, name != ""
 	}
-	for _, c := range lookupCandidates(u) {
+	for _, c := range archive.LookupKeys(u) {
 		e, ok := p.a.Media(c)
 		if !ok || !p.isUsable(e) {
 			continue
@@ -194,40 +192,6 @@ func (p *imagePlan) coverAndImages(art *archive.Article) (string, []string) {
 		}
 	}
 	return cover, images
-}
-
-// lookupCandidates lists the forms under which an image URL may have been
-// stored: as written, with HTML entities decoded (&amp; in hand-written
-// src attributes), URL-decoded (video covers come URL-encoded in
-// data-cover), and with the scheme completed or swapped, since WeChat serves
-// the same image over http and https.
-func lookupCandidates(u string) []string {
-	u = strings.TrimSpace(u)
-	out := []string{u}
-	add := func(s string) {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	add(html.UnescapeString(u))
-	for _, s := range slices.Clone(out) {
-		if dec, err := url.PathUnescape(s); err == nil {
-			add(dec)
-			add(html.UnescapeString(dec))
-		}
-	}
-	for _, s := range slices.Clone(out) {
-		switch {
-		case strings.HasPrefix(s, "//"):
-			add("https:" + s)
-			add("http:" + s)
-		case strings.HasPrefix(s, "http://"):
-			add("https://" + strings.TrimPrefix(s, "http://"))
-		case strings.HasPrefix(s, "https://"):
-			add("http://" + strings.TrimPrefix(s, "https://"))
-		}
-	}
-	return out
 }
 
 func isRemoteURL(u string) bool {
