@@ -22,6 +22,12 @@ const lockFile = "lock"
 // ErrLocked reports that another run holds the lock.
 var ErrLocked = errors.New("locked by another run")
 
+// lockedError says which lock is taken, and is ErrLocked.
+type lockedError string
+
+func (e lockedError) Error() string        { return string(e) }
+func (e lockedError) Is(target error) bool { return target == ErrLocked }
+
 // Lock takes the archive's lock for writing, so that two runs (a cron job
 // and a manual run, say) never write one archive at once, nor one builds
 // from it while another writes. The returned func releases the lock.
@@ -57,7 +63,7 @@ func (a *Archive) RLock() (unlock func() error, err error) {
 
 func (a *Archive) lockError(err error) error {
 	if errors.Is(err, ErrLocked) {
-		return fmt.Errorf("%w: %s is in use by another mparchive run; wait for it to finish", err, a.dir)
+		return lockedError("the archive " + a.dir + " is in use by another mparchive run; wait for it to finish")
 	}
 	return fmt.Errorf("locking the archive: %w", err)
 }
@@ -72,7 +78,7 @@ func LockOutput(dir string) (unlock func() error, err error) {
 	}
 	l, err := lockPath(path, true)
 	if errors.Is(err, ErrLocked) {
-		return nil, fmt.Errorf("%w: the output folder %s is being written by another mparchive run; wait for it to finish", err, dir)
+		return nil, lockedError("the output folder " + dir + " is being written by another mparchive run; wait for it to finish")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("locking the output folder: %w", err)
