@@ -215,8 +215,14 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 	case cred.AppID != "" && cred.Secret != "":
 		opts = append(opts, exporter.WithCredentials(cred.AppID, cred.Secret))
 	default:
-		return nil, nil, stop, errors.New("no credentials: set MPARCHIVE_APPID and MPARCHIVE_SECRET, or write them to a config file (see --config), " +
-			"or pass --access-token; to try mparchive without an account use --demo")
+		msg := "no credentials: set MPARCHIVE_APPID and MPARCHIVE_SECRET, or write them to a config file (see --config), " +
+			"or pass --access-token; to try mparchive without an account use --demo"
+		if f.urlsFile != "" {
+			// The pages of a links file need no account, the API
+			// sources the default --source adds do.
+			msg += "; to back up only the pages of --urls, which needs none, add --source urls"
+		}
+		return nil, nil, stop, errors.New(msg)
 	}
 	c, err = exporter.NewClient(opts...)
 	return c, nil, stop, err
