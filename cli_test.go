@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"gopkg.in/yaml.v3"
 
 	"github.com/mparchive/mparchive/archive"
@@ -27,7 +28,10 @@ func TestMain(m *testing.M) {
 	}
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	pageSleep = retrySleep
-	os.Exit(m.Run())
+	// The CLI contract suite (scripts_test.go) runs this binary as
+	// mparchive: main itself, with its signal handling and exit codes,
+	// and the waits above off.
+	testscript.Main(m, map[string]func(){"mparchive": main})
 }
 
 func TestUsageErrors(t *testing.T) {
