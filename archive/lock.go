@@ -127,6 +127,13 @@ func lockPath(path string, exclusive bool) (*heldLock, error) {
 		f.Close()
 		return nil, err
 	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		// The pid file of an earlier version, left by a killed run.
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	return &heldLock{f: f}, nil
 }
 

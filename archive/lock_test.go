@@ -11,6 +11,24 @@ import (
 	"testing"
 )
 
+// TestOldPidFileIsJustALockFile: the pid file an earlier version left
+// when it was killed no longer means anything; the lock is taken and the
+// file emptied.
+func TestOldPidFileIsJustALockFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, lockFile)
+	os.WriteFile(path, []byte(`{"pid":1,"host":"here","started":"2025-01-01T00:00:00Z"}`), 0o644)
+	a, _ := Open(dir)
+	unlock, err := a.Lock()
+	if err != nil {
+		t.Fatalf("lock over an old pid file: %v", err)
+	}
+	unlock()
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Errorf("old pid file kept: %q", b)
+	}
+}
+
 func TestLockExcludesSecondRun(t *testing.T) {
 	a, _ := Open(t.TempDir())
 	unlock, err := a.Lock()
@@ -18,7 +36,7 @@ func TestLockExcludesSecondRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = a.Lock()
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "in use by another mparchive run") {
+	if !errors.Is(err, ErrLocked) || err.Error() != "the archive "+a.Dir()+" is in use by another mparchive run; wait for it to finish" {
 		t.Fatalf("second lock: %v", err)
 	}
 	if err := unlock(); err != nil {
