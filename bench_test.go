@@ -5,7 +5,6 @@ import (
 	"io"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,9 +42,8 @@ func BenchmarkExport2000(b *testing.B) {
 		}
 		b.ReportMetric(float64(articles)/elapsed.Seconds(), "articles/s")
 		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-			b.ReportMetric(float64(ru.Maxrss)/1024, "max-RSS-MB")
+		if mb, ok := maxRSSMB(); ok {
+			b.ReportMetric(mb, "max-RSS-MB")
 		}
 		b.ReportMetric(float64(sum.ImagesDownloaded), "images")
 	}
