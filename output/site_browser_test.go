@@ -150,6 +150,18 @@ func TestSiteInBrowser(t *testing.T) {
 		return site
 	}
 	site, compact := build(""), build("compact")
+	// The compact theme once cut the 已被删除 badge of a removed article to
+	// "…": a copy of it where the spring article (the one with the longest
+	// meta line) is gone upstream.
+	st, err := fixture.LoadState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Removed[archive.ItemKey(archive.News, "MEDIA_spring")] = archive.Removal{LastSeen: "2024-03-01", Noticed: "2024-03-02"}
+	if err := fixture.SaveState(st); err != nil {
+		t.Fatal(err)
+	}
+	compactRemoved := build("compact")
 	kinds := kindsArchive(t)
 	buildKinds := func(theme string) string {
 		dir := t.TempDir()
@@ -178,6 +190,9 @@ func TestSiteInBrowser(t *testing.T) {
 
 	// The same site behind a sub-path, as a static host would serve it.
 	srv := httptest.NewServer(http.StripPrefix("/sub/path", http.FileServer(http.Dir(site))))
+	// The 404 page, shown by a host at any address, links from the root.
+	rootSrv := httptest.NewServer(http.FileServer(http.Dir(site)))
+	t.Cleanup(rootSrv.Close)
 	defer srv.Close()
 
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
@@ -224,7 +239,11 @@ func TestSiteInBrowser(t *testing.T) {
 		{"materials-subpath", srv.URL + "/sub/path/materials/index.html", ".materials-video video", "desktop", ""},
 		{"compact-home", siteURL(compact, "index.html"), "ol.posts li.post-item", "", ""},
 		{"compact-article", siteURL(compact, article), "article .content blockquote.embed-video img", "", ""},
-		{"kinds-home", siteURL(kindsSite, "index.html"), "ol.posts .badge.type-picture", "", ""},
+		{"compact-removed-home", siteURL(compactRemoved, "index.html"), "ol.posts .badge.removed", "", badgesWholeAssert},
+		{"kinds-home", siteURL(kindsSite, "index.html"), "ol.posts .badge.type-picture", "", badgesWholeAssert},
+		{"compact-kinds-home", siteURL(kindsCompact, "index.html"), "ol.posts .badge.type-picture", "", badgesWholeAssert},
+		// A static host shows 404.html at any missing address, at any depth.
+		{"not-found", rootSrv.URL + "/404.html", "main a[href]", "", notFoundAssert},
 		{"picture", picturePage, ".gallery a.gallery-item img", "", galleryAssert},
 		{"share", sharePage, ".type-share .content > blockquote a", "", shareCardAssert},
 		{"compact-picture", kindsPost(kindsCompact, "urls/U_picture/1"), ".gallery a.gallery-item img", "", galleryAssert},
@@ -732,3 +751,36 @@ func TestDemoCardsInBrowser(t *testing.T) {
 		must(t, os.WriteFile(filepath.Join(shots, "demo-hugo-code-"+mode.scheme+".png"), png, 0o644))
 	}
 }
+
+// badgesWholeAssert reports a badge (已被删除, 原创, the kind of post) that is
+// cut, hidden or clipped by the list line that holds it.
+const badgesWholeAssert = `(() => {
+	const cut = [];
+	for (const b of document.querySelectorAll('.badge')) {
+		const r = b.getBoundingClientRect();
+		let clipped = r.width === 0 || b.scrollWidth > b.clientWidth + 1;
+		for (let p = b.parentElement; p && !clipped; p = p.parentElement) {
+			if (getComputedStyle(p).overflow === 'visible') continue;
+			const pr = p.getBoundingClientRect();
+			clipped = r.right > pr.right + 1 || r.left < pr.left - 1;
+		}
+		if (clipped) cut.push(b.textContent);
+	}
+	return cut.length ? 'badges cut: ' + cut.join(', ') : '';
+})()`
+
+// notFoundAssert reports a 404 page whose links do not lead into the site.
+const notFoundAssert = `(() => {
+	if (!document.title) return 'no title';
+	const bad = [];
+	for (const a of document.querySelectorAll('a[href]')) {
+		const href = a.getAttribute('href');
+		if (href.startsWith('#')) continue;
+		if (!href.startsWith('/')) { bad.push(href + ': not from the root'); continue; }
+		const x = new XMLHttpRequest();
+		x.open('HEAD', a.href, false);
+		x.send();
+		if (x.status !== 200) bad.push(href + ': ' + x.status);
+	}
+	return bad.length ? 'links lead nowhere: ' + bad.join(', ') : '';
+})()`
