@@ -6,8 +6,14 @@ import (
 	"io"
 	"os"
 
+	"golang.org/x/term"
+
 	"github.com/mparchive/mparchive/render"
 )
+
+// stdinIsTerminal tells whether standard input is a terminal rather than a
+// pipe or a file; tests replace it.
+var stdinIsTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
 
 // maxConvertInput bounds what convert reads: an article body is at most
 // 1 MB by WeChat's rules, so far more than that is a mistake (a binary, a
@@ -22,6 +28,12 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if len(rest) > 1 {
 		return usagef("convert takes one file")
+	}
+	if (len(rest) == 0 || rest[0] == "-") && stdinIsTerminal() {
+		// Nothing piped in: a user typing "mparchive convert" would
+		// otherwise wait on a silent terminal.
+		fs.Usage()
+		return exitError{exitUsage}
 	}
 	var in io.Reader = os.Stdin
 	name := "standard input"

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -483,22 +482,33 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkArchiveDir(archiveDir); err != nil {
 		return err
 	}
+	if err := checkOneFormat(bf.out, bf.format, archiveDir); err != nil {
+		return err
+	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
 	if err != nil {
 		return err
 	}
+	outcome := runOutcome{fetch: fsum, start: start, archiveDir: archiveDir, format: bf.format}
 	if code == exitInterrupted {
-		printSummary(rep, fsum, nil, 0, start)
+		outcome.interrupted = "fetch"
+		printSummary(rep, outcome)
 		return exitError{code}
 	}
 	bsum, err := buildIfStale(ctx, archiveDir, bf.format, bf.out, opts, rep)
+	if interrupted(ctx, err) {
+		outcome.build, outcome.interrupted = bsum, "build"
+		printSummary(rep, outcome)
+		return exitError{exitInterrupted}
+	}
 	if err != nil {
 		return err
 	}
-	gone := dropUnavailable(archiveDir, bsum)
-	printSummary(rep, fsum, bsum, gone, start)
+	outcome.build = bsum
+	outcome.goneImages = dropUnavailable(archiveDir, bsum)
+	printSummary(rep, outcome)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
@@ -532,7 +542,11 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	printSummary(rep, fsum, nil, 0, start)
+	outcome := runOutcome{fetch: fsum, start: start, archiveDir: archiveDir, fetchOnly: true}
+	if code == exitInterrupted {
+		outcome.interrupted = "fetch"
+	}
+	printSummary(rep, outcome)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git && code != exitInterrupted {
 		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
@@ -564,6 +578,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {
 		return fmt.Errorf("%s holds no archive (run 'mparchive fetch --archive %s' first)", archiveDir, archiveDir)
 	}
+	if err := checkOneFormat(bf.out, bf.format, archiveDir); err != nil {
+		return err
+	}
 	rep := newReporter(stderr, rf.quiet)
 	start := time.Now()
 	key, err := archiveBuildKey(archiveDir, bf.format, opts)
@@ -571,17 +588,28 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	bsum, err := buildRecorded(ctx, archiveDir, bf.format, bf.out, key, opts, rep)
+	outcome := runOutcome{build: bsum, start: start, archiveDir: archiveDir, format: bf.format}
+	if interrupted(ctx, err) {
+		outcome.interrupted = "build"
+		printSummary(rep, outcome)
+		return exitError{exitInterrupted}
+	}
 	if err != nil {
 		return err
 	}
-	gone := dropUnavailable(archiveDir, bsum)
-	printSummary(rep, nil, bsum, gone, start)
+	outcome.goneImages = dropUnavailable(archiveDir, bsum)
+	printSummary(rep, outcome)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
 			return err
 		}
 	}
 	return codeOf(exitOK, bsum)
+}
+
+// interrupted tells an error that Ctrl-C (or SIGTERM) caused.
+func interrupted(ctx context.Context, err error) bool {
+	return err != nil && (errors.Is(err, context.Canceled) || ctx.Err() != nil)
 }
 
 // fetch runs the fetch stage. Besides its summary it returns the exit code
@@ -688,7 +716,7 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	if err := archive.RemoveTempFiles(out); err != nil {
 		return nil, err
 	}
-	prog := rep.counter("building " + format)
+	prog := rep.counter("building "+format, "articles")
 	opts.Converter = render.New()
 	opts.Progress = prog.set
 	w, err := output.New(format, out, opts)
@@ -751,112 +779,4 @@ func codeOf(fetchCode int, res *output.Result) error {
 		return nil
 	}
 	return exitError{fetchCode}
-}
-
-// printSummary writes what a run did. goneImages counts the images the
-// output links remotely because the archive knows them to be unavailable
-// (dropUnavailable took them out of bs.Missing).
-func printSummary(rep *reporter, fs *exporter.Summary, bs *output.Result, goneImages int, start time.Time) {
-	var lines []string
-	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	var problems, gone []string
-	if fs != nil {
-		for _, src := range archive.Sources {
-			ss, ok := fs.Sources[src]
-			if !ok {
-				continue
-			}
-			if r := ss.Refused; r != nil {
-				if ss.Skipped {
-					add("%-10s skipped: WeChat refuses it to this account (errcode %d, since %s); --source %s tries again", src, r.Code, r.Since, src)
-				} else {
-					add("%-10s refused by WeChat (errcode %d from %s): see below", src, r.Code, r.Endpoint)
-				}
-				continue
-			}
-			state := "complete"
-			if !ss.Complete {
-				state = "stopped early"
-			}
-			add("%-10s %d articles in %d items (%d new, %d changed), %d pages, %s", src, ss.Articles, ss.Items, ss.New, ss.Changed, ss.Pages, state)
-			if ss.Err != nil {
-				problems = append(problems, fmt.Sprintf("%s: %v", src, ss.Err))
-			}
-		}
-		add("images     %d downloaded, %d already archived, %d failed", fs.ImagesDownloaded, fs.ImagesReused, len(fs.FailedMedia))
-		keys := make([]string, 0, len(fs.FailedMedia))
-		for k := range fs.FailedMedia {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for i, k := range keys {
-			if i == 20 {
-				problems = append(problems, fmt.Sprintf("… and %d more failed images (listed in the archive's state.json)", len(keys)-20))
-				break
-			}
-			what := "image"
-			if _, ok := archive.VoiceFileID(k); ok {
-				what = "voice"
-			}
-			problems = append(problems, fmt.Sprintf("%s %s: %s", what, k, fs.FailedMedia[k]))
-		}
-		for _, pe := range fs.FailedPages {
-			problems = append(problems, "page "+pe.Error())
-		}
-		gone = unavailableLines(fs)
-		if fs.KnownUnavailable > 0 {
-			add("           %d files or pages skipped: earlier runs found them unavailable for good (state.json; --full tries them again)", fs.KnownUnavailable)
-		}
-		if ms := fs.Materials; ms != nil {
-			for _, kind := range archive.MaterialKinds {
-				ks, ok := ms.Kinds[kind]
-				if !ok {
-					continue
-				}
-				line := fmt.Sprintf("%-10s %d materials (%d new), %d files downloaded, %d already archived", kind, ks.Items, ks.New, ks.Downloaded, ks.Reused)
-				if ks.Unavailable > 0 {
-					line += fmt.Sprintf(", %d unavailable for good", ks.Unavailable)
-				}
-				add("%s", line)
-				if ks.Err != nil {
-					problems = append(problems, fmt.Sprintf("%s materials: %v", kind, ks.Err))
-				}
-			}
-		}
-		if fs.Quota != nil {
-			problems = append(problems, fmt.Sprintf("the daily quota of %s is spent; it resets at %s: run the same command again then and it resumes where this run stopped",
-				fs.Quota.Endpoint, fs.Quota.ResetAt.In(archive.ChinaTime).Format(time.RFC3339)))
-		}
-	}
-	if bs != nil {
-		add("output     %d articles: %d written, %d unchanged, %d images copied, %d failed", bs.Articles, bs.Written, bs.Unchanged, bs.ImagesCopied, len(bs.Failed))
-		for _, f := range bs.Failed {
-			problems = append(problems, "article "+f.Error())
-		}
-		missing := 0
-		for _, m := range bs.Missing {
-			missing += len(m.Images)
-		}
-		if missing > 0 {
-			add("           %d images in %d articles still link to WeChat (their download failed)", missing, len(bs.Missing))
-		}
-		if goneImages > 0 {
-			add("           %d images link to their remote address: they are unavailable for good", goneImages)
-		}
-	}
-	if len(gone) > 0 {
-		add("unavailable for good (recorded in the archive's state.json, not retried, not counted as failures):")
-		for _, g := range gone {
-			add("  - %s", g)
-		}
-	}
-	add("elapsed    %s", time.Since(start).Round(10*time.Millisecond))
-	if len(problems) > 0 {
-		add("problems:")
-		for _, p := range problems {
-			add("  - %s", p)
-		}
-		add("Run the same command again to retry what failed; what is done is kept.")
-	}
-	rep.summary(lines, len(problems) > 0)
 }

@@ -36,8 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !st.IsDir() {
 		return fmt.Errorf("%s is not a folder", dir)
 	}
-	if _, err := os.Stat(dir + "/index.html"); err != nil {
-		fmt.Fprintf(stderr, "mparchive serve: %s has no index.html; build it with 'mparchive build --format site -o %s'\n", dir, dir)
+	if err := checkServable(dir); err != nil {
+		return err
 	}
 
 	ln, err := net.Listen("tcp", *listen)
@@ -100,7 +100,7 @@ func siteHandler(dir string) http.Handler {
 		p := path.Clean("/" + r.URL.Path)
 		file, isDir, ok := siteFile(dir, p)
 		if !ok {
-			http.NotFound(w, r)
+			notFound(w, r, dir)
 			return
 		}
 		if isDir && !strings.HasSuffix(r.URL.Path, "/") {
@@ -110,13 +110,13 @@ func siteHandler(dir string) http.Handler {
 		}
 		f, err := os.Open(file)
 		if err != nil {
-			http.NotFound(w, r)
+			notFound(w, r, dir)
 			return
 		}
 		defer f.Close()
 		st, err := f.Stat()
 		if err != nil || !st.Mode().IsRegular() {
-			http.NotFound(w, r)
+			notFound(w, r, dir)
 			return
 		}
 		ext := strings.ToLower(filepath.Ext(file))
@@ -136,6 +136,24 @@ func siteHandler(dir string) http.Handler {
 		}
 		http.ServeContent(w, r, "", st.ModTime(), f)
 	})
+}
+
+// notFound answers 404 with the site's own 404.html, as static hosts do,
+// or a plain message for a folder without one.
+func notFound(w http.ResponseWriter, r *http.Request, dir string) {
+	if file, _, ok := siteFile(dir, "/404.html"); ok {
+		if page, err := os.ReadFile(file); err == nil {
+			w.Header().Set("Content-Type", siteTypes[".html"])
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("Referrer-Policy", "no-referrer")
+			w.WriteHeader(http.StatusNotFound)
+			if r.Method != http.MethodHead {
+				_, _ = w.Write(page)
+			}
+			return
+		}
+	}
+	http.NotFound(w, r)
 }
 
 // siteFile maps a cleaned URL path to the file to serve: the file itself,

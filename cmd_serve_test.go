@@ -200,3 +200,88 @@ func TestServeRegularFilesOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestServeNotFoundPage checks that a missing address gets the site's own
+// 404.html with the status 404, and a HEAD request no body; a 404.html that
+// is a link out of the folder is not served.
+func TestServeNotFoundPage(t *testing.T) {
+	dir := t.TempDir()
+	for p, content := range map[string]string{"index.html": "<p>home</p>", "404.html": "<h1>找不到这个页面</h1>"} {
+		must(t, os.WriteFile(filepath.Join(dir, p), []byte(content), 0o644))
+	}
+	h := siteHandler(dir)
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, "/posts/gone/", nil))
+		want := "<h1>找不到这个页面</h1>"
+		if method == http.MethodHead {
+			want = ""
+		}
+		if rec.Code != 404 || rec.Body.String() != want || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+			t.Errorf("%s a missing page: %d %q %q", method, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+	outside := filepath.Join(t.TempDir(), "secret.html")
+	must(t, os.WriteFile(outside, []byte("secret"), 0o644))
+	must(t, os.Remove(filepath.Join(dir, "404.html")))
+	must(t, os.Symlink(outside, filepath.Join(dir, "404.html")))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
+	if rec.Code != 404 || strings.Contains(rec.Body.String(), "secret") {
+		t.Errorf("a linked 404.html: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// TestServeRefusesOtherFolders shows what serve says for a folder that is
+// no built site: the source of a Hugo site (with mparchive's archive, and
+// without), another format's output, a folder without an index.html. Each
+// message names the command to run instead.
+func TestServeRefusesOtherFolders(t *testing.T) {
+	root := t.TempDir()
+	mk := func(name string, files ...string) string {
+		dir := filepath.Join(root, name)
+		for _, f := range files {
+			p := filepath.Join(dir, filepath.FromSlash(f))
+			must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			must(t, os.WriteFile(p, []byte("x"), 0o644))
+		}
+		must(t, os.MkdirAll(dir, 0o755))
+		return dir
+	}
+	tests := []struct {
+		dir  string
+		want string
+	}{
+		{mk("blog", "hugo.toml", ".mparchive/build-hugo.json", ".mparchive/archive/items/news/a.json"),
+			"mparchive serve: blog is the source of a Hugo site, not a built one. Build it and serve what Hugo writes:\n" +
+				"  hugo --source blog && mparchive serve blog/public\n" +
+				"or write mparchive's own site from its archive:\n" +
+				"  mparchive build --archive blog/.mparchive/archive --format site -o blog-site\n" +
+				"  mparchive serve blog-site\n"},
+		{mk("theirs", "config.toml"),
+			"mparchive serve: theirs is the source of a Hugo site, not a built one. Build it and serve what Hugo writes:\n" +
+				"  hugo --source theirs && mparchive serve theirs/public\n"},
+		{mk("notes", "index.md", ".mparchive/build-markdown.json", ".mparchive/archive/items/news/a.json"),
+			"mparchive serve: notes holds the markdown output, which its generator builds into a site; mparchive serves the site format:\n" +
+				"  mparchive build --archive notes/.mparchive/archive --format site -o notes-site\n" +
+				"  mparchive serve notes-site\n"},
+		{mk("empty"),
+			"mparchive serve: empty has no index.html, so it is no built site. Write one with:\n" +
+				"  mparchive export --format site -o empty\n"},
+	}
+	t.Chdir(root)
+	for _, tt := range tests {
+		name := filepath.Base(tt.dir)
+		code, stdout, stderr := runCLI(t, "serve", name, "--listen", "127.0.0.1:0")
+		if code != exitUsage || stdout != "" || stderr != tt.want {
+			t.Errorf("serve %s: exit %d, stdout %q, stderr:\n%s\nwant:\n%s", name, code, stdout, stderr, tt.want)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

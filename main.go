@@ -38,6 +38,16 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Sprintf(format, args...)}
 }
 
+// refusal is a command line mparchive will not run as given, with the
+// command that does what was meant; main prints it and exits with
+// exitUsage, without pointing to --help.
+type refusal struct {
+	format string
+	args   []any
+}
+
+func (e refusal) Error() string { return fmt.Sprintf(e.format, e.args...) }
+
 // exitError carries an exit code other than exitFailed out of a command
 // that has already told the user what happened.
 type exitError struct{ code int }
@@ -96,12 +106,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(ctx, args[1:], stdout, stderr)
 		var ue usageError
+		var rf refusal
 		var ee exitError
 		switch {
 		case err == nil:
 			return exitOK
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
+		case errors.As(err, &rf):
+			fmt.Fprintf(stderr, "mparchive %s: %s\n", c.name, rf.Error())
+			return exitUsage
 		case errors.As(err, &ue):
 			fmt.Fprintf(stderr, "mparchive %s: %s\nRun 'mparchive %s --help' for usage.\n", c.name, ue.msg, c.name)
 			return exitUsage
@@ -152,8 +166,13 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mparchive %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: mparchive %s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintf(fs.Output(), "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter"
 )
 
@@ -77,19 +78,23 @@ func (r *reporter) summary(lines []string, problems bool) {
 	fmt.Fprintln(r.w, strings.Join(lines, "\n"))
 }
 
-// counter shows done/total of one stage.
+// counter shows done/total of one stage, in unit ("items", "articles"),
+// with the rate since it started.
 type counter struct {
 	r          *reporter
 	label      string
+	unit       string
 	bar        *progressbar.ProgressBar
+	start      time.Time
 	last       time.Time
 	doneCount  int
 	totalCount int
 	mu         sync.Mutex
 }
 
-func (r *reporter) counter(label string) *counter {
-	return &counter{r: r, label: label, last: time.Now()}
+func (r *reporter) counter(label, unit string) *counter {
+	now := time.Now()
+	return &counter{r: r, label: label, unit: unit, start: now, last: now}
 }
 
 func (c *counter) set(done, total int) { c.setNote(done, total, "") }
@@ -109,6 +114,8 @@ func (c *counter) setNote(done, total int, note string) {
 				progressbar.OptionSetWriter(c.r.w),
 				progressbar.OptionSetDescription(c.label),
 				progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString(c.unit),
 				progressbar.OptionSetPredictTime(true),
 				progressbar.OptionThrottle(100*time.Millisecond),
 				progressbar.OptionClearOnFinish(),
@@ -126,15 +133,25 @@ func (c *counter) setNote(done, total int, note string) {
 		c.bar.Set(done)
 		return
 	}
-	if time.Since(c.last) >= plainInterval {
-		c.last = time.Now()
+	if now := time.Now(); now.Sub(c.last) >= plainInterval {
+		c.last = now
 		if note != "" {
 			note = ", " + note
 		}
-		fmt.Fprintf(c.r.w, "%s: %d/%d%s\n", c.label, done, total, note)
+		fmt.Fprintf(c.r.w, "%s: %d/%d %s%s%s\n", c.label, done, total, c.unit, rate(done, now.Sub(c.start), c.unit), note)
 	}
 }
 
+// rate is ", 12 items/s" once there is something to measure.
+func rate(done int, elapsed time.Duration, unit string) string {
+	if done == 0 || elapsed < 100*time.Millisecond {
+		return ""
+	}
+	return fmt.Sprintf(", %.3g %s/s", float64(done)/elapsed.Seconds(), unit)
+}
+
+// done ends the stage. Plain output prints nothing more: the summary that
+// follows says what each stage did, in the same counts.
 func (c *counter) done() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -143,10 +160,6 @@ func (c *counter) done() {
 		c.r.mu.Lock()
 		c.r.bar = nil
 		c.r.mu.Unlock()
-		return
-	}
-	if !c.r.quiet && !c.r.tty && c.totalCount > 0 {
-		fmt.Fprintf(c.r.w, "%s: %d/%d done\n", c.label, c.doneCount, c.totalCount)
 	}
 }
 
@@ -174,7 +187,11 @@ func (p *fetchProgress) update(ev exporter.Progress) {
 			p.current.done()
 		}
 		p.source = string(ev.Source)
-		p.current = p.r.counter("fetching " + p.source)
+		unit := "items"
+		if ev.Source == archive.URLs {
+			unit = "links"
+		}
+		p.current = p.r.counter("fetching "+p.source, unit)
 	}
 	total := ev.TotalItems
 	if total < ev.Items {

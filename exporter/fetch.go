@@ -99,6 +99,13 @@ type SourceSummary struct {
 	Pages    int
 	Items    int // messages listed
 	Articles int // articles in them
+	// Total is how many items the source holds upstream, as its last page
+	// said (total_count); for the urls source, how many links it went
+	// through. With Items it is what a progress bar showed last.
+	Total int
+	// Known counts the links of the urls source whose article the archive
+	// held already, so that they were not fetched again.
+	Known    int
 	New      int // items stored for the first time
 	Changed  int // items whose stored JSON changed
 	Removed  int // items no longer listed upstream, noticed in this run
@@ -491,6 +498,8 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 	})
 	if us != nil {
 		*ss = us.SourceSummary
+		ss.Known = us.Skipped
+		ss.Total = us.Items + us.Skipped + len(us.Failed) + us.Remaining
 		for _, pe := range us.Failed {
 			if !pe.Permanent() {
 				f.sum.FailedPages = append(f.sum.FailedPages, pe)
@@ -652,8 +661,8 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 	// A page is done when its images are: the cursor moves past it only
 	// then. Meanwhile the next page is listed and its images start.
 	type inflight struct {
-		start, end, total, pages, items int
-		wait                            func()
+		start, end int
+		wait       func()
 		// changed is false for a page that stored nothing new: it is
 		// not worth a checkpoint of its own (the run's last one records
 		// where listing stopped), and a run that finds nothing new
@@ -669,8 +678,10 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			return err
 		}
 		cur.Offset, cur.Incomplete = p.end, true
+		// The counts of the listing so far, as reported when the page was
+		// listed: progress and summary count the same items.
 		f.report(func(pr *Progress) {
-			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, p.pages, p.items, p.total
+			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, ss.Pages, ss.Items, ss.Total
 		})
 		if !p.changed {
 			return nil
@@ -707,6 +718,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		}
 		ss.Pages++
 		cur.TotalCount = page.TotalCount
+		ss.Total = page.TotalCount
 		nothingNew := true
 		var keys []string
 		for _, raw := range page.Items {
@@ -749,9 +761,11 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 				keys = append(keys, mediaKeys(&arts[i])...)
 			}
 		}
+		f.report(func(pr *Progress) {
+			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, ss.Pages, ss.Items, ss.Total
+		})
 		wait, downloads := f.startDownloads(ctx, keys)
-		p := &inflight{start: offset, end: page.Offset + page.ItemCount, total: page.TotalCount,
-			pages: ss.Pages, items: ss.Items, wait: wait, changed: !nothingNew || downloads > 0}
+		p := &inflight{start: offset, end: page.Offset + page.ItemCount, wait: wait, changed: !nothingNew || downloads > 0}
 		offset = p.end
 		if prev != nil {
 			if err := finish(prev); err != nil {

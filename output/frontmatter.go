@@ -24,11 +24,10 @@ type FrontMatter struct {
 	// put into <meta name="description">.
 	Description string `yaml:"description,omitempty"`
 	Digest      string `yaml:"digest,omitempty"`
-	// Cover is the cover's file name inside the page bundle, or its remote
-	// URL when the archive lacks the image.
-	Cover string `yaml:"cover,omitempty"`
-	// Images lists the cover first, then the body's images, as Open Graph
-	// tags want them.
+	// Cover, Image and Images name the article's pictures for the readers
+	// of each format; setPictures fills them, see there.
+	Cover     Cover    `yaml:"cover,omitempty"`
+	Image     string   `yaml:"image,omitempty"`
 	Images    []string `yaml:"images,omitempty"`
 	SourceURL string   `yaml:"source_url,omitempty"`
 	WeChatURL string   `yaml:"wechat_url,omitempty"`
@@ -49,7 +48,8 @@ type FrontMatter struct {
 }
 
 // NewFrontMatter fills the fields that come from the article itself; the
-// writer adds Cover and Images, which depend on where it puts the files.
+// writer adds the pictures (setPictures), which depend on where it puts
+// the files.
 func NewFrontMatter(a *archive.Article) FrontMatter {
 	// yaml.v3 writes invalid UTF-8 as !!binary, which site generators read
 	// as bytes rather than as the title.
@@ -120,4 +120,95 @@ func (fm FrontMatter) Marshal() ([]byte, error) {
 	}
 	buf.WriteString("---\n")
 	return buf.Bytes(), nil
+}
+
+// The keys that name an article's pictures are decided here, for every
+// format, so that each reader finds them where it looks. Every path is
+// written the way its reader resolves it (pathsResolve tests each on disk):
+//
+//	format    keys                                   paths resolve from
+//	hugo      cover.image, cover.alt, cover.relative  the page bundle (index.md's folder)
+//	          image, images
+//	markdown  cover, images                          the .md file's folder
+//	hexo      cover, thumbnail                       the post's asset folder (hexo.go)
+//	jekyll    image, images                          the site's root, base URL included (jekyll.go)
+//	zola      extra.cover, extra.images              the page's folder (zola.go)
+//
+// A cover the archive lacks is its remote URL in every format.
+//
+// Hugo's keys are the ones its themes read: PaperMod reads cover.image
+// (a page resource, or with relative: true a path below the page) and
+// cover.alt, and fails on a cover that is a plain string; Stack, Blowfish-
+// and Congo-style themes read image; Hugo's own Open Graph, Twitter and
+// schema templates read images, which Hugo 0.123 and later look up among
+// the page's resources (older versions take them from the site's root).
+// Plain Markdown keeps a plain string cover, which editors and scripts
+// read as it is.
+
+// Cover is the front matter's cover: a plain path, or for Hugo the mapping
+// PaperMod reads.
+type Cover struct {
+	Image string `yaml:"image"`
+	Alt   string `yaml:"alt,omitempty"`
+	// Relative tells PaperMod that Image is a path below the page (a file
+	// of the bundle), not one below the site's root.
+	Relative bool `yaml:"relative,omitempty"`
+	// mapping writes the cover as {image, alt, relative} rather than as
+	// the bare path.
+	mapping bool
+}
+
+// IsZero leaves out a cover without an image (omitempty).
+func (c Cover) IsZero() bool { return c.Image == "" }
+
+// MarshalYAML writes the bare path, or the mapping for Hugo.
+func (c Cover) MarshalYAML() (any, error) {
+	if !c.mapping {
+		return c.Image, nil
+	}
+	type plain Cover // without the method, or it would call itself
+	return plain(c), nil
+}
+
+// UnmarshalYAML reads either form, so tests and tools can read any format's
+// front matter back.
+func (c *Cover) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*c = Cover{}
+		return n.Decode(&c.Image)
+	}
+	type plain Cover
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*c = Cover(p)
+	c.mapping = true
+	return nil
+}
+
+// pictureStyle says which of the layouts above setPictures writes.
+type pictureStyle int
+
+const (
+	hugoPictures     pictureStyle = iota // cover mapping, image, images
+	markdownPictures                     // cover string, images
+)
+
+// setPictures fills the keys naming the cover and the images, already
+// written as paths that resolve where style's readers look (bundle file
+// names for Hugo, paths from the .md file for Markdown); title becomes
+// the cover's alt text.
+func (fm *FrontMatter) setPictures(style pictureStyle, title string, imgs pageImages) {
+	fm.Images = imgs.Images
+	if imgs.Cover == "" {
+		return
+	}
+	switch style {
+	case hugoPictures:
+		fm.Cover = Cover{Image: imgs.Cover, Alt: title, Relative: !isRemoteURL(imgs.Cover), mapping: true}
+		fm.Image = imgs.Cover
+	default:
+		fm.Cover = Cover{Image: imgs.Cover}
+	}
 }

@@ -56,8 +56,7 @@ func TestFrontMatterRoundTrip(t *testing.T) {
 			UpdateTime: date, AccountName: s, AccountID: s,
 		}
 		fm := NewFrontMatter(art)
-		fm.Cover = "abc.jpg"
-		fm.Images = []string{"abc.jpg", s}
+		fm.setPictures(hugoPictures, s, pageImages{Cover: "abc.jpg", Images: []string{"abc.jpg", s}})
 		page, err := fm.Marshal()
 		if err != nil {
 			t.Fatalf("%q: %v", s, err)
@@ -70,7 +69,7 @@ func TestFrontMatterRoundTrip(t *testing.T) {
 		if err := yaml.Unmarshal(head, &back); err != nil {
 			t.Fatalf("%q: %v\n%s", s, err, page)
 		}
-		if back.Title != s || back.Author != s || back.Digest != s || back.Description != s || !slices.Equal(back.Images, fm.Images) ||
+		if back.Title != s || back.Author != s || back.Digest != s || back.Description != s || !slices.Equal(back.Images, fm.Images) || back.Cover.Alt != s ||
 			back.Account != s || back.AccountID != s {
 			t.Errorf("%q came back as title %q author %q digest %q images %q\n%s", s, back.Title, back.Author, back.Digest, back.Images, page)
 		}
@@ -95,7 +94,7 @@ func TestFrontMatterKeys(t *testing.T) {
 		art  *archive.Article
 		want []string
 	}{
-		{"full", full, []string{"title", "author", "date", "lastmod", "description", "digest", "cover", "images", "source_url", "wechat_url",
+		{"full", full, []string{"title", "author", "date", "lastmod", "description", "digest", "cover", "image", "images", "source_url", "wechat_url",
 			"account", "account_id", "original", "paid", "type", "shared_from", "media_id", "item_index", "draft", "deleted"}},
 		// A share of a link that is no web link keeps no shared_from.
 		{"share without a web link", &archive.Article{Source: archive.URLs, ItemID: "U", Index: 1, UpdateTime: date, Type: archive.PostShare,
@@ -105,7 +104,7 @@ func TestFrontMatterKeys(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fm := NewFrontMatter(tc.art)
 			if tc.art == full {
-				fm.Cover, fm.Images = "c.jpg", []string{"c.jpg"}
+				fm.setPictures(hugoPictures, "t", pageImages{Cover: "c.jpg", Images: []string{"c.jpg"}})
 			}
 			page, err := fm.Marshal()
 			if err != nil {

@@ -78,8 +78,9 @@ func (hugoLayout) paths(_ *archive.Article, slug string) (string, string) {
 func (hugoLayout) imageLink(_ *archive.Article, _, name string) string { return name }
 
 func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
-	fm := NewFrontMatter(hugoText(art))
-	fm.Cover, fm.Images = imgs.Cover, imgs.Images
+	art = hugoText(art)
+	fm := NewFrontMatter(art)
+	fm.setPictures(hugoPictures, validUTF8(art.Title), imgs)
 	fm.PostMeta = fm.PostMeta.forHugo()
 	head, err := fm.Marshal()
 	if err != nil {
@@ -179,7 +180,7 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 	if err != nil {
 		return err
 	}
-	return copyMissing(skel, ".", w.dir)
+	return copySkeleton(skel, ".", w.dir)
 }
 
 // removeOurMaterialsData deletes a data/materials.json that mparchive

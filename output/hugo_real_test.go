@@ -3,6 +3,7 @@ package output
 import (
 	"bufio"
 	"bytes"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,4 +229,160 @@ func TestHugoBuildsMaterials(t *testing.T) {
 	if !bytes.Contains(home, []byte(`materials/">素材</a>`)) {
 		t.Error("home page does not link the materials page")
 	}
+}
+
+// TestHugoThemeConventions builds the demo with the real Hugo and a theme
+// of the user's (testdata/hugo-theme) that finds covers the way PaperMod
+// (cover.image, cover.alt, cover.relative), Stack (image) and Hugo's own
+// Open Graph templates (images) do: every article with a cover shows it,
+// on its page and in the list, through each of them, and each names a
+// file Hugo published.
+func TestHugoThemeConventions(t *testing.T) {
+	hugo := hugoBinary(t)
+	a := demoArchive(t)
+	site := t.TempDir()
+	// The user's own site: the writer adds content, no layouts of ours.
+	const base = "https://example.org/"
+	must(t, os.WriteFile(filepath.Join(site, "hugo.toml"), []byte("baseURL = \""+base+"\"\ntitle = \"theme test\"\ntheme = \"fixture\"\n"), 0o644))
+	must(t, os.CopyFS(filepath.Join(site, "themes", "fixture"), os.DirFS(filepath.Join("testdata", "hugo-theme"))))
+	res, err := NewHugo(site, Options{Converter: render.New()}).Write(t.Context(), a)
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if _, err := os.Stat(filepath.Join(site, "layouts")); err == nil {
+		t.Fatal("the writer put layouts into a site with a theme of its own")
+	}
+	public := t.TempDir()
+	out, err := exec.CommandContext(t.Context(), hugo, "--source", site, "--destination", public, "--cacheDir", t.TempDir()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("hugo: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "ERROR") || strings.Contains(l, "WARN") {
+			t.Errorf("hugo said: %s", l)
+		}
+	}
+	// published maps an address the theme wrote to the file it names.
+	published := func(u string) (string, bool) {
+		rest, ok := strings.CutPrefix(u, base)
+		if !ok {
+			rest, ok = strings.CutPrefix(u, "/")
+		}
+		if !ok {
+			return "", false
+		}
+		rest, err := url.PathUnescape(rest)
+		if err != nil {
+			return "", false
+		}
+		p := filepath.Join(public, filepath.FromSlash(rest))
+		st, err := os.Stat(p)
+		return p, err == nil && st.Mode().IsRegular()
+	}
+	home := parseHTMLFile(t, filepath.Join(public, "index.html"))
+	covers := 0
+	for _, md := range bundlesOf(t, site) {
+		fm := readFrontMatter(t, md)
+		if fm.Cover.Image == "" {
+			continue
+		}
+		covers++
+		slug := filepath.Base(filepath.Dir(md))
+		coverFile := filepath.Join(filepath.Dir(md), filepath.FromSlash(fm.Cover.Image))
+		want, err := os.ReadFile(coverFile)
+		if err != nil {
+			t.Errorf("%s: the cover %s is not in the bundle: %v", slug, fm.Cover.Image, err)
+			continue
+		}
+		page := parseHTMLFile(t, filepath.Join(public, "posts", slug, "index.html"))
+		var entry *xhtml.Node
+		for n := range home.Descendants() {
+			if p, _ := url.PathUnescape(attrOf(n, "data-page")); n.Type == xhtml.ElementNode && strings.HasSuffix(p, "/posts/"+slug+"/") {
+				entry = n
+			}
+		}
+		for _, c := range []struct {
+			where string
+			doc   *xhtml.Node
+			tag   string
+			attr  string
+			conv  string
+		}{
+			{"page", page, "img", "src", "papermod"},
+			{"page", page, "img", "src", "stack"},
+			{"page", page, "meta", "content", "papermod"},
+			{"page", page, "meta", "content", "images"},
+			{"list", entry, "img", "src", "papermod"},
+			{"list", entry, "img", "src", "stack"},
+		} {
+			if c.doc == nil {
+				t.Errorf("%s: not in the home list", slug)
+				continue
+			}
+			var found []string
+			for n := range c.doc.Descendants() {
+				if n.Type == xhtml.ElementNode && n.Data == c.tag && attrOf(n, "data-convention") == c.conv {
+					found = append(found, attrOf(n, c.attr))
+					if c.conv == "papermod" && c.tag == "img" && attrOf(n, "alt") != fm.Title {
+						t.Errorf("%s %s: PaperMod's cover says alt %q, want the title", slug, c.where, attrOf(n, "alt"))
+					}
+				}
+			}
+			if len(found) == 0 {
+				t.Errorf("%s %s: no cover through %s", slug, c.where, c.conv)
+				continue
+			}
+			file, ok := published(found[0])
+			if !ok {
+				t.Errorf("%s %s: %s's cover %s names no published file", slug, c.where, c.conv, found[0])
+				continue
+			}
+			if got, _ := os.ReadFile(file); !bytes.Equal(got, want) {
+				t.Errorf("%s %s: %s shows %s, not the cover", slug, c.where, c.conv, found[0])
+			}
+		}
+	}
+	if covers < 20 {
+		t.Errorf("%d articles of the demo have a cover, want most of its 41", covers)
+	}
+}
+
+func bundlesOf(t *testing.T, site string) []string {
+	t.Helper()
+	md, err := filepath.Glob(filepath.Join(site, "content", "posts", "*", "index.md"))
+	if err != nil || len(md) == 0 {
+		t.Fatalf("no bundles in %s (%v)", site, err)
+	}
+	return md
+}
+
+func readFrontMatter(t *testing.T, path string) FrontMatter {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, ok := splitFrontMatter(b)
+	if !ok {
+		t.Fatalf("%s: no front matter", path)
+	}
+	var fm FrontMatter
+	if err := yaml.Unmarshal(head, &fm); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return fm
+}
+
+func parseHTMLFile(t *testing.T, path string) *xhtml.Node {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := xhtml.Parse(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return doc
 }

@@ -3,6 +3,7 @@ package output
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/render"
+	"github.com/mparchive/mparchive/themes"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/hugo")
@@ -253,6 +255,40 @@ func TestHugoUserSitePreserved(t *testing.T) {
 			t.Error("the deleted index.html was not restored")
 		}
 	})
+
+	// A site an earlier release made keeps that release's layouts until a
+	// run replaces them; they read the front matter as it was then (a
+	// plain string cover), which the current front matter would break.
+	t.Run("layouts of an earlier release replaced, edited ones kept", func(t *testing.T) {
+		old := oldSingleHTML(t)
+		dir := t.TempDir()
+		run(t, dir)
+		write(t, dir, "layouts/_default/single.html", old)
+		write(t, dir, "layouts/_default/list.html", old+"<!-- edited -->")
+		run(t, dir)
+		current, _ := fs.ReadFile(themes.Hugo(), "layouts/_default/single.html")
+		if got := read(dir, "layouts/_default/single.html"); got != string(current) {
+			t.Errorf("the first release's single.html was not replaced:\n%s", got)
+		}
+		if got := read(dir, "layouts/_default/list.html"); got != old+"<!-- edited -->" {
+			t.Error("an edited layout was replaced")
+		}
+	})
+}
+
+// oldSingleHTML is the single.html mparchive shipped first, which read the
+// cover as a string.
+func oldSingleHTML(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "hugo-single-v1.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if !themes.HugoShipped()["layouts/_default/single.html"][hex.EncodeToString(sum[:])] {
+		t.Fatal("testdata/hugo-single-v1.html is not a shipped version")
+	}
+	return string(b)
 }
 
 func TestHugoArticleFailureIsolated(t *testing.T) {

@@ -81,10 +81,12 @@ func (markdownLayout) imageLink(_ *archive.Article, slug, name string) string {
 	return linkPath(slug + "/" + name)
 }
 
-func (l markdownLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+func (l markdownLayout) page(art *archive.Article, slug string, imgs pageImages, body string) ([]byte, error) {
 	art = validText(art)
 	fm := NewFrontMatter(art)
-	fm.Cover, fm.Images = imgs.Cover, imgs.Images
+	// Named from the page, as the body names them: editors resolve
+	// front matter paths from the file too.
+	fm.setPictures(markdownPictures, art.Title, imgs.link(func(name string) string { return l.imageLink(art, slug, name) }))
 	head, err := fm.Marshal()
 	if err != nil {
 		return nil, err

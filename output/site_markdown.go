@@ -16,6 +16,8 @@ import (
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	xhtml "golang.org/x/net/html"
+
+	"github.com/mparchive/mparchive/render"
 )
 
 // siteMarkdown renders article bodies for the site: GFM, footnotes, heading
@@ -72,7 +74,8 @@ func (h *headingIDs) Put(value []byte) { h.seen[string(value)] = true }
 // ("mparchive:video wxv_…") to the card style the themes know.
 var embedKinds = map[string]string{
 	"video": "video", "tencent-video": "video", "video-file": "video", "channels": "channels",
-	"voice": "voice", "music": "music", "miniprogram": "miniprogram", "profile": "profile",
+	"voice": "voice", "audio-file": "voice", "music": "music", "miniprogram": "miniprogram", "profile": "profile",
+	"product": "product", "shop": "product",
 }
 
 // embedLabels are the placeholders an embed's quote starts with when its
@@ -83,12 +86,13 @@ var embedLabels = map[string]string{
 	"[小程序]": "miniprogram", "[公众号]": "profile", "[嵌入]": "other",
 }
 
-const embedTitlePrefix = "mparchive:"
-
-// embedTransformer marks the quotes the converter writes for embeds (video,
-// voice, music, mini program, account card) with the classes "embed
-// embed-<kind>", which themes style as cards, and removes the mparchive:
-// marker titles from their links so they do not show as tooltips.
+// embedTransformer turns the quotes the converter writes for embeds
+// (render/EMBEDS.md) into cards: the quote gets the classes "embed
+// embed-<kind>", which themes style; the main link loses its mparchive:
+// title, whose kind and id move into data-embed and data-embed-id, so that
+// no id shows as a tooltip, in the text or in the search index; the
+// affordance link gets the class embed-action and the "[视频]" label
+// becomes a label element; a voice gets a player.
 type embedTransformer struct{}
 
 func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
@@ -96,6 +100,7 @@ func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 	var quotes []*ast.Blockquote
 	var voices []*ast.Link
 	kinds := map[*ast.Blockquote]string{}
+	mains := map[*ast.Blockquote]*ast.Link{}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -104,13 +109,16 @@ func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 		case *ast.Blockquote:
 			quotes = append(quotes, n)
 		case *ast.Link:
-			title := string(n.Title)
-			if !strings.HasPrefix(title, embedTitlePrefix) {
+			kind, id, ok := render.ParseEmbedTitle(string(n.Title))
+			if !ok {
 				return ast.WalkContinue, nil
 			}
 			n.Title = nil
 			n.SetAttributeString("class", []byte("embed-link"))
-			kind, _, _ := strings.Cut(strings.TrimPrefix(title, embedTitlePrefix), " ")
+			n.SetAttributeString("data-embed", []byte(kind))
+			if id != "" {
+				n.SetAttributeString("data-embed-id", []byte(id))
+			}
 			style, ok := embedKinds[kind]
 			if !ok {
 				style = "other"
@@ -122,6 +130,7 @@ func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 				if q, ok := p.(*ast.Blockquote); ok {
 					if _, done := kinds[q]; !done {
 						kinds[q] = style
+						mains[q] = n
 					}
 					break
 				}
@@ -134,13 +143,98 @@ func (embedTransformer) Transform(doc *ast.Document, reader text.Reader, _ parse
 		if !ok {
 			style, ok = labelKind(q, src)
 		}
-		if ok {
-			q.SetAttributeString("class", []byte("embed embed-"+style))
+		if !ok {
+			continue
 		}
+		class := "embed embed-" + style
+		if m := mains[q]; m != nil {
+			if _, img := m.FirstChild().(*ast.Image); img {
+				// The cover is the main link: themes lay the card out
+				// around it and mark it playable.
+				class += " has-cover"
+				m.SetAttributeString("class", []byte("embed-link embed-cover"))
+			}
+		}
+		q.SetAttributeString("class", []byte(class))
+		markEmbedParts(q, mains[q], src)
 	}
 	for _, l := range voices {
 		addAudioPlayer(l, src)
 	}
+}
+
+// markEmbedParts marks, in an embed's quote, the links that lead where its
+// main link does (the affordance) and the label its text line starts with.
+func markEmbedParts(q *ast.Blockquote, main *ast.Link, src []byte) {
+	for c := q.FirstChild(); c != nil; c = c.NextSibling() {
+		if c.Kind() != ast.KindParagraph {
+			continue
+		}
+		labelToNode(c, src)
+		if main == nil {
+			continue
+		}
+		_ = ast.Walk(c, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			if l, ok := n.(*ast.Link); ok && entering && l != main && bytes.Equal(l.Destination, main.Destination) {
+				l.SetAttributeString("class", []byte("embed-action"))
+			}
+			return ast.WalkContinue, nil
+		})
+	}
+}
+
+// cardLabels are the labels the converter starts a card's line with.
+var cardLabels = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range []string{render.EmbedVideo, render.EmbedTencentVideo, render.EmbedVideoFile, render.EmbedAudioFile,
+		render.EmbedVoice, render.EmbedMusic, render.EmbedMiniProgram, render.EmbedProfile, render.EmbedChannels,
+		render.EmbedProduct, render.EmbedShop, render.EmbedVote, render.EmbedCard, render.EmbedRedPacket, render.EmbedIframe} {
+		m[render.EmbedLabel(k)] = true
+	}
+	return m
+}()
+
+// kindEmbedLabel is the node labelToNode puts in place of "[视频] ".
+var kindEmbedLabel = ast.NewNodeKind("EmbedLabel")
+
+type embedLabel struct {
+	ast.BaseInline
+	label string
+}
+
+func (n *embedLabel) Kind() ast.NodeKind { return kindEmbedLabel }
+
+func (n *embedLabel) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"label": n.label}, nil)
+}
+
+// labelToNode replaces the "[视频] " a paragraph starts with, which goldmark
+// reads as the text "[" followed by "视频] …", with an embedLabel.
+func labelToNode(para ast.Node, src []byte) {
+	open, ok := para.FirstChild().(*ast.Text)
+	if !ok || string(open.Segment.Value(src)) != "[" {
+		return
+	}
+	rest, ok := open.NextSibling().(*ast.Text)
+	if !ok {
+		return
+	}
+	v := string(rest.Segment.Value(src))
+	label, after, ok := strings.Cut(v, "]")
+	if !ok || !cardLabels[label] {
+		return
+	}
+	para.InsertBefore(para, open, &embedLabel{label: label})
+	para.RemoveChild(para, open)
+	skip := len(label) + 1
+	if strings.HasPrefix(after, " ") {
+		skip++
+	}
+	if skip >= len(v) {
+		para.RemoveChild(para, rest)
+		return
+	}
+	rest.Segment = rest.Segment.WithStart(rest.Segment.Start + skip)
 }
 
 // kindAudioPlayer is the node addAudioPlayer puts under a voice's link.
@@ -207,6 +301,14 @@ func isPlayableLocalAudio(dest string) bool {
 type audioPlayerRenderer struct{}
 
 func (audioPlayerRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(kindEmbedLabel, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			_, _ = w.WriteString(`<span class="embed-label">`)
+			_, _ = w.Write(util.EscapeHTML([]byte(n.(*embedLabel).label)))
+			_, _ = w.WriteString("</span> ")
+		}
+		return ast.WalkContinue, nil
+	})
 	reg.Register(kindAudioPlayer, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil

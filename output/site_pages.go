@@ -180,7 +180,7 @@ func rootOf(dir string) string {
 // writeIndexes writes everything but the article pages: lists, archive,
 // authors, search, materials, assets, feed, sitemap and robots.txt.
 func (s *siteBuild) writeIndexes(ctx context.Context) error {
-	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeMaterials, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots, s.pruneListPages}
+	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeNotFound, s.writeMaterials, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots, s.pruneListPages}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -337,6 +337,22 @@ func (s *siteBuild) writeSearchPage() error {
 	v := s.newPage("search", "search", "../", "search/")
 	v.Title = "搜索"
 	return s.writePage("search", "search/index.html", v)
+}
+
+// writeNotFound writes 404.html, which static hosts (GitHub Pages,
+// Netlify, Cloudflare Pages…) and mparchive serve show for an address
+// that has no page. It is shown at that address, at any depth, so its
+// links start from the site's root: the --base-url when there is one,
+// else the host's root.
+func (s *siteBuild) writeNotFound() error {
+	root := "/"
+	if b := s.w.opts.BaseURL; b != "" {
+		root = strings.TrimSuffix(b, "/") + "/"
+	}
+	v := s.newPage("notfound", "", root, "")
+	v.Canonical = ""
+	v.Title = "找不到页面"
+	return s.writePage("notfound", "404.html", v)
 }
 
 func (s *siteBuild) writeAssets() error {

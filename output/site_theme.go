@@ -25,7 +25,7 @@ type siteTheme struct {
 
 // sitePageKinds are the page templates (layouts/<kind>.html) a theme must
 // provide, on top of layouts/base.html and layouts/partials/*.html.
-var sitePageKinds = []string{"home", "article", "archive", "authors", "author", "search", "materials"}
+var sitePageKinds = []string{"home", "article", "archive", "authors", "author", "search", "materials", "notfound"}
 
 var siteFuncs = template.FuncMap{
 	"date":      func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006年1月2日") },

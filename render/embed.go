@@ -14,22 +14,24 @@ import (
 //
 //	mparchive:<kind> <id>
 //
-// (further space-separated, percent-encoded fields may follow the id), for
-// example
+// (further space-separated key=value fields, percent-encoded, may follow
+// the id), for example
 //
 //	> [![视频封面](cover.jpg)](https://mp.weixin.qq.com/mp/readtemplate?…&vid=wxv_123 "mparchive:video wxv_123")
 //	>
-//	> [视频] 标题（vid `wxv_123`）
+//	> [视频] 标题 · [播放视频](https://mp.weixin.qq.com/mp/readtemplate?…&vid=wxv_123)
 //
 // The link is standard Markdown and renders everywhere as a linked cover
-// image (or a linked label when the embed has no cover), while outputs that
-// can do better recognise the title with ParseEmbedTitle and replace the link
-// with a player: the site writer through a goldmark link renderer, Hugo
-// through a render-link.html hook. The link destination is Embed.URL (or "#"
-// when the embed has no web address, as for mini programs); the image inside
-// the link, if any, is the cover. Exactly one link per embed has such a
-// title. The rest of the blockquote is for human readers and repeats every
-// identifier. EMBEDS.md lists the kinds and their fields.
+// image (or a linked name when the embed has no cover), while outputs that
+// can do better recognise the title with ParseEmbedTitle and turn the quote
+// into a card or a player: the site writer through a goldmark transformer,
+// Hugo through a render-link.html hook. The link destination is Embed.URL
+// (or "#" when the embed has no web address, as for mini programs); the
+// image inside the link, if any, is the cover. Exactly one link per embed
+// has such a title, and the title is the only place its identifiers are
+// written: the rest of the quote is what a reader sees, the name, duration
+// or account name and the affordance, and never an id. EMBEDS.md lists the
+// kinds and their fields.
 type Embed struct {
 	// Kind is one of the Embed* constants.
 	Kind string

@@ -424,28 +424,80 @@ func customEmbed(n *html.Node, e *Embed) {
 	}
 }
 
-// embedDetail is one "label value" part of the line under an embed.
-type embedDetail struct{ label, key string }
+// embedDetail is one "label value" part of the line under an embed, or,
+// with hidden, a field that goes into the main link's title instead: an
+// identifier readers have no use for, kept where outputs and tools find it.
+type embedDetail struct {
+	label, key string
+	hidden     bool
+}
 
-// embedDetails are the fields readers care about, per kind, in the order
-// shown; the id is shown separately. Kinds without a list show all fields.
+// embedDetails are the fields shown, per kind, in the order shown. Kinds
+// without a list here put all their fields into the link title (product,
+// shop, vote…: embeds we understand only in part), except other, whose
+// attributes are all there is to show.
 var embedDetails = map[string][]embedDetail{
 	EmbedVideo:        {},
 	EmbedTencentVideo: {},
 	EmbedVideoFile:    {},
 	EmbedAudioFile:    {},
 	EmbedIframe:       {},
-	EmbedVoice:        {{"作者", "author"}, {"作者", "data-author"}, {"时长", "play_length"}, {"时长", "data-play_length"}},
-	EmbedMusic:        {{"歌手", "singer"}, {"歌手", "data-singer"}, {"musicid", "musicid"}, {"musicid", "data-musicid"}},
-	EmbedMiniProgram: {{"名称", "data-miniprogram-nickname"}, {"名称", "data-nickname"},
-		{"路径", "data-miniprogram-path"}, {"路径", "data-weapppath"}, {"路径", "weapppath"}, {"路径", "data-path"}, {"路径", "path"}},
-	EmbedProfile:  {{"微信号", "data-alias"}, {"微信号", "alias"}},
-	EmbedChannels: {{"视频号", "data-nickname"}, {"username", "data-username"}, {"类型", "data-type"}},
+	EmbedVoice:        {{label: "作者", key: "author"}, {label: "作者", key: "data-author"}},
+	EmbedMusic: {{label: "歌手", key: "singer"}, {label: "歌手", key: "data-singer"},
+		{key: "musicid", hidden: true}, {key: "data-musicid", hidden: true}},
+	EmbedMiniProgram: {{label: "名称", key: "data-miniprogram-nickname"}, {label: "名称", key: "data-nickname"},
+		{key: "data-miniprogram-path", hidden: true}, {key: "data-weapppath", hidden: true}, {key: "weapppath", hidden: true},
+		{key: "data-path", hidden: true}, {key: "path", hidden: true}},
+	EmbedProfile:  {{label: "微信号", key: "data-alias"}, {label: "微信号", key: "alias"}},
+	EmbedChannels: {{label: "视频号", key: "data-nickname"}, {key: "data-username", hidden: true}, {key: "data-type", hidden: true}},
 }
 
-var embedIDLabels = map[string]string{
-	EmbedVideo: "vid", EmbedTencentVideo: "vid", EmbedVoice: "fileid", EmbedMusic: "mid",
-	EmbedMiniProgram: "AppID", EmbedProfile: "biz", EmbedVote: "voteid", EmbedCard: "cardid",
+// embedActions are what following an embed's link does, said on the card:
+// the affordance. An embed without a web address gets the second form,
+// which tells where it opens instead, or nothing when it opens nowhere (a
+// voice whose file is unknown).
+var embedActions = map[string][2]string{
+	EmbedVideo:        {"播放视频", "在微信中播放"},
+	EmbedTencentVideo: {"播放视频", "在腾讯视频中播放"},
+	EmbedVideoFile:    {"视频文件", ""},
+	EmbedAudioFile:    {"音频文件", ""},
+	EmbedVoice:        {"播放语音", ""},
+	EmbedMusic:        {"收听", "在 QQ 音乐中收听"},
+	EmbedMiniProgram:  {"打开小程序", "在微信中打开"},
+	EmbedProfile:      {"查看公众号", "在微信中查看"},
+	EmbedChannels:     {"观看", "在微信视频号中观看"},
+	EmbedProduct:      {"查看商品", "在微信中查看"},
+	EmbedShop:         {"进入小店", "在微信中查看"},
+	EmbedVote:         {"参与投票", "在微信中投票"},
+	EmbedCard:         {"查看卡券", "在微信中领取"},
+	EmbedRedPacket:    {"领取红包封面", "在微信中领取"},
+	EmbedIframe:       {"打开网页", ""},
+	EmbedOther:        {"嵌入", ""},
+}
+
+// embedAction is the affordance of an embed whose link goes to dest, ""
+// when there is none.
+func embedAction(kind, dest string) string {
+	a, ok := embedActions[kind]
+	if !ok {
+		a = embedActions[EmbedOther]
+	}
+	if dest == "#" {
+		return a[1]
+	}
+	return a[0]
+}
+
+// embedName is what names an embed without a title: its affordance, or
+// where there is none its label.
+func embedName(kind, dest string) string {
+	if a := embedAction(kind, dest); a != "" {
+		return a
+	}
+	if a := embedActions[kind][0]; a != "" {
+		return a
+	}
+	return EmbedLabel(kind)
 }
 
 func renderEmbed(ctx converter.Context, w converter.Writer, n *html.Node) converter.RenderStatus {
@@ -454,7 +506,10 @@ func renderEmbed(ctx converter.Context, w converter.Writer, n *html.Node) conver
 	return converter.RenderSuccess
 }
 
-// embedMarkdown is the blockquote content documented on Embed.
+// embedMarkdown is the blockquote content documented on Embed: the cover
+// (linked, except a voice's), then one line with the label, the name, the
+// details readers care about and the affordance. Identifiers never show:
+// they are in the main link's title (embedTitle).
 func embedMarkdown(e Embed, opts Options) []string {
 	label := "[" + EmbedLabel(e.Kind) + "]"
 	if e.Kind == EmbedOther {
@@ -468,28 +523,36 @@ func embedMarkdown(e Embed, opts Options) []string {
 	if dest == "" {
 		dest = "#"
 	}
+	title := embedTitle(e)
 	titled := func(text string) string {
-		return "[" + text + "](" + markdownDestination(dest) + ` "` + e.LinkTitle() + `")`
+		return "[" + text + "](" + markdownDestination(dest) + ` "` + title + `")`
 	}
+	action := embedAction(e.Kind, dest)
+	// The affordance as a link of its own, under a cover that is the main
+	// link; an embed without an address says where it opens instead.
+	actionLink := action
+	if dest != "#" && action != "" {
+		actionLink = "[" + action + "](" + markdownDestination(dest) + ")"
+	}
+
+	name := escapeText(e.Title)
+	// A voice and a song show their length beside their name, where
+	// readers look before they play.
+	if d := formatDuration(firstNonEmpty(e.Fields["play_length"], e.Fields["data-play_length"])); d != "" && (e.Kind == EmbedVoice || e.Kind == EmbedMusic) {
+		if name == "" {
+			name = embedName(e.Kind, dest)
+		}
+		name += "（" + d + "）"
+	}
+	details := embedShownDetails(e)
 
 	var paragraphs []string
 	var line strings.Builder
 	line.WriteString(label)
-	name := escapeText(e.Title)
-	idShown := false
-	if name == "" && e.ID != "" {
-		name = codeSpan(e.ID)
-		idShown = true
-	}
-	// A voice links its file by name and duration, whatever its cover:
-	// readers of every format see what they would play.
-	duration := ""
-	if e.Kind == EmbedVoice {
-		duration = formatDuration(firstNonEmpty(e.Fields["play_length"], e.Fields["data-play_length"]))
-	}
-	if e.Cover != "" {
+	hasCover := e.Cover != ""
+	if hasCover {
 		alt := EmbedLabel(e.Kind) + "封面"
-		if e.Kind == EmbedProfile {
+		if e.Kind == EmbedProfile && e.Title != "" {
 			alt = e.Title
 		}
 		cover := markdownImage(alt, opts.mapImage(e.Cover))
@@ -498,72 +561,33 @@ func embedMarkdown(e Embed, opts Options) []string {
 		}
 		paragraphs = append(paragraphs, cover)
 	}
-	if e.Cover != "" && e.Kind != EmbedVoice {
+	switch {
+	case hasCover && e.Kind != EmbedVoice:
 		if name != "" {
 			line.WriteString(" " + name)
 		}
-	} else {
+		if len(details) > 0 {
+			line.WriteString("（" + strings.Join(details, "，") + "）")
+		}
+		switch {
+		case actionLink == "":
+		case name != "" || len(details) > 0:
+			line.WriteString(" · " + actionLink)
+		default:
+			line.WriteString(" " + actionLink)
+		}
+	default:
 		text := name
 		if text == "" {
-			text = EmbedLabel(e.Kind)
-			if e.URL != "" && e.Kind != EmbedVoice {
-				text = escapeText(e.URL)
-			}
-		}
-		if duration != "" {
-			text += "（" + duration + "）"
+			text = embedName(e.Kind, dest)
 		}
 		line.WriteString(" " + titled(text))
-	}
-
-	var details []string
-	if e.ID != "" && !idShown {
-		idLabel := embedIDLabels[e.Kind]
-		if idLabel == "" {
-			idLabel = "id"
+		if len(details) > 0 {
+			line.WriteString("（" + strings.Join(details, "，") + "）")
 		}
-		details = append(details, escapeText(idLabel)+" "+codeSpan(e.ID))
-	}
-	shown, known := embedDetails[e.Kind]
-	seen := map[string]bool{}
-	for _, d := range shown {
-		v := e.Fields[d.key]
-		if v == "" || seen[d.label] {
-			continue
+		if dest == "#" && action != "" && text != action {
+			line.WriteString(" · " + action)
 		}
-		seen[d.label] = true
-		if d.label == "时长" {
-			if e.Kind == EmbedVoice {
-				continue // in the link text
-			}
-			v = formatDuration(v)
-			if v != "" {
-				details = append(details, "时长 "+v)
-			}
-			continue
-		}
-		if d.label == "路径" || d.label == "musicid" || d.label == "username" || d.label == "微信号" {
-			details = append(details, d.label+" "+codeSpan(v))
-			continue
-		}
-		details = append(details, d.label+" "+escapeText(v))
-	}
-	if !known {
-		// An embed we only partly understand lists every attribute, so
-		// nothing the markup said is lost.
-		keys := make([]string, 0, len(e.Fields))
-		for k := range e.Fields {
-			if k != "element" {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			details = append(details, codeSpan(k)+" "+codeSpan(e.Fields[k]))
-		}
-	}
-	if len(details) > 0 {
-		line.WriteString("（" + strings.Join(details, "，") + "）")
 	}
 	paragraphs = append(paragraphs, line.String())
 
@@ -573,6 +597,80 @@ func embedMarkdown(e Embed, opts Options) []string {
 		}
 	}
 	return paragraphs
+}
+
+// embedShownDetails are the "label value" parts shown after the name: the
+// kind's readable fields; for a plain file or frame the host it comes
+// from; for an unknown element every attribute, all there is to show.
+func embedShownDetails(e Embed) []string {
+	var details []string
+	switch e.Kind {
+	case EmbedVideoFile, EmbedAudioFile, EmbedIframe:
+		if h := urlHost(e.URL); h != "" {
+			details = append(details, escapeText(h))
+		}
+		return details
+	case EmbedOther:
+		for _, k := range sortedFieldKeys(e) {
+			details = append(details, codeSpan(k)+" "+codeSpan(e.Fields[k]))
+		}
+		return details
+	}
+	seen := map[string]bool{}
+	for _, d := range embedDetails[e.Kind] {
+		v := e.Fields[d.key]
+		if d.hidden || v == "" || seen[d.label] {
+			continue
+		}
+		seen[d.label] = true
+		details = append(details, d.label+" "+escapeText(v))
+	}
+	return details
+}
+
+// embedTitle is the main link's title: LinkTitle, then the fields that
+// are kept but not shown, as key=value, percent-encoded like the id.
+// Kinds understood only in part keep every field there, so nothing the
+// markup said is lost.
+func embedTitle(e Embed) string {
+	var b strings.Builder
+	b.WriteString(e.LinkTitle())
+	add := func(k, v string) {
+		v = strings.TrimSpace(v)
+		if v == "" || v == e.ID {
+			return
+		}
+		b.WriteString(" " + escapeTitleID(k) + "=" + escapeTitleID(v))
+	}
+	switch shown, known := embedDetails[e.Kind]; {
+	case known:
+		seen := map[string]bool{}
+		for _, d := range shown {
+			if d.hidden && !seen[d.key] {
+				seen[d.key] = true
+				add(d.key, e.Fields[d.key])
+			}
+		}
+	case e.Kind != EmbedOther:
+		for _, k := range sortedFieldKeys(e) {
+			if v := e.Fields[k]; v != e.Title && v != e.URL && decodeCover(v) != e.Cover {
+				add(k, v)
+			}
+		}
+	}
+	return b.String()
+}
+
+// sortedFieldKeys lists the embed's fields but the element's name.
+func sortedFieldKeys(e Embed) []string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		if k != "element" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func firstNonEmpty(values ...string) string {

@@ -212,14 +212,12 @@ func writeHTMLEmbed(b *strings.Builder, e Embed, opts Options) {
 	if dest == "" {
 		dest = "#"
 	}
-	b.WriteString(`<a href="` + html.EscapeString(dest) + `" title="` + html.EscapeString(e.LinkTitle()) + `">`)
+	b.WriteString(`<a href="` + html.EscapeString(dest) + `" title="` + html.EscapeString(embedTitle(e)) + `">`)
 	if e.Cover != "" {
 		b.WriteString(`<img src="` + html.EscapeString(opts.mapImage(e.Cover)) + `" alt="` + html.EscapeString(EmbedLabel(e.Kind)+"封面") + `">`)
 	}
-	label := "[" + EmbedLabel(e.Kind) + "]"
-	if name := firstNonEmpty(e.Title, e.ID); name != "" {
-		label += " " + name
-	}
+	// The id stays in the title, as in a blockquote's main link.
+	label := "[" + EmbedLabel(e.Kind) + "] " + firstNonEmpty(e.Title, embedName(e.Kind, dest))
 	b.WriteString(escapeHTMLText(label))
 	b.WriteString("</a>")
 }

@@ -25,7 +25,7 @@ func renderLink(ctx converter.Context, w converter.Writer, n *html.Node) convert
 		href = "#"
 		linkTitle = Embed{Kind: EmbedMiniProgram, ID: appID}.LinkTitle()
 		if path := attr(n, "data-miniprogram-path"); path != "" {
-			linkTitle += " " + escapeTitleID(path)
+			linkTitle += " data-miniprogram-path=" + escapeTitleID(path)
 		}
 	} else if opts := optionsFrom(ctx); opts.LinkURL != nil {
 		if local := opts.LinkURL(href); local != "" {

@@ -17,7 +17,7 @@ func TestLinks(t *testing.T) {
 		{"hashtag without href is text", `<a topic-id="1">#话题</a>`, "#话题\n"},
 		{"empty link dropped", `<p>a<a href="https://e.com/"> </a>b</p>`, "a b\n"},
 		{"mini program text link", `<a class="weapp_text_link" data-miniprogram-appid="wx12" data-miniprogram-path="pages/a?x=1" data-miniprogram-type="text">打开小程序</a>`,
-			"[打开小程序](# \"mparchive:miniprogram wx12 pages/a?x=1\")\n"},
+			"[打开小程序](# \"mparchive:miniprogram wx12 data-miniprogram-path=pages/a?x=1\")\n"},
 	})
 }
 

@@ -153,7 +153,7 @@ func TestCodeBlocks(t *testing.T) {
 		{"inline code split around a block keeps its runs whole", `<code>0<i>1<p>2</p></i></code>`, "`01`\n\n2\n"},
 		{"a picture between words of code keeps them apart", `<pre>a<img src="https://m/i.png">b</pre>`, "![](https://m/i.png)\n\n```\na b\n```\n"},
 		{"an embed in code goes before it", `<pre>a<iframe class="video_iframe" data-mpvid="wxv_1"></iframe>b</pre>`,
-			"> [视频] [`wxv_1`](https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid=wxv_1 \"mparchive:video wxv_1\")\n\n```\na\nb\n```\n"},
+			"> [视频] [播放视频](https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl&action=mpvideo&auto=0&vid=wxv_1 \"mparchive:video wxv_1\")\n\n```\na\nb\n```\n"},
 		{"headings in code are lines", `<pre>a<h1>b</h1>c</pre>`, "```\na\nb\nc\n```\n"},
 		{"text between code lines is one line", `<pre><code>a</code>b<!-- c -->d<code>e</code></pre>`, "```\na\nbd\ne\n```\n"},
 		{"space before a link in inline code stays outside", "<p><code>0 <a href=\"https://m/l\">1</a></code></p>", "`0` [`1`](https://m/l)\n"},

@@ -785,7 +785,7 @@ func TestDemoAccount(t *testing.T) {
 			}
 		}
 	}
-	for _, marker := range []string{"code-snippet__js", "<pre", "<table", "<ul", "<ol", "<blockquote", "video_iframe", "<mpvoice", "mp-common-profile", "background-image", "<script>", "wx_fmt=other", "mmbiz_gif", "mmbiz_svg", "tab=\"innerlink\""} {
+	for _, marker := range []string{"code-snippet__js", "<pre", "<table", "<ul", "<ol", "<blockquote", "video_iframe", "<mpvoice", "mp-common-profile", "<qqmusic", "<mp-miniprogram", "weapp_text_link", "mp-common-product", "<video", "background-image", "<script>", "wx_fmt=other", "mmbiz_gif", "mmbiz_svg", "tab=\"innerlink\""} {
 		if !strings.Contains(all.String(), marker) {
 			t.Errorf("demo account lacks %s", marker)
 		}
