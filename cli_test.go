@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 	"github.com/mparchive/mparchive/output"
 )
@@ -28,10 +29,28 @@ func TestMain(m *testing.M) {
 	}
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	pageSleep = retrySleep
+	// Builds convert through a cache of their own, never the user's.
+	cache, err := os.MkdirTemp("", "mparchive-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv(convcache.EnvDir, cache)
 	// The CLI contract suite (scripts_test.go) runs this binary as
 	// mparchive: main itself, with its signal handling and exit codes,
 	// and the waits above off.
-	testscript.Main(m, map[string]func(){"mparchive": main})
+	testscript.Main(cleanupM{m, cache}, map[string]func(){"mparchive": main})
+}
+
+// cleanupM removes the tests' cache after the tests, before testscript.Main
+// exits.
+type cleanupM struct {
+	m     *testing.M
+	cache string
+}
+
+func (c cleanupM) Run() int {
+	defer os.RemoveAll(c.cache)
+	return c.m.Run()
 }
 
 func TestUsageErrors(t *testing.T) {

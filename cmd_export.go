@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 	"github.com/mparchive/mparchive/output"
@@ -308,6 +309,8 @@ type buildFlags struct {
 	// accountName is --account-name of build; export's is fetchFlags'.
 	accountName   string
 	includeDrafts bool
+	cacheDir      string
+	noCache       bool
 }
 
 func (b *buildFlags) register(fs *flag.FlagSet) {
@@ -324,6 +327,8 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.author, "author", "", "only articles by this author")
 	fs.StringVar(&b.titleMatch, "title-match", "", "only articles whose title matches this regular expression")
 	fs.BoolVar(&b.includeDrafts, "include-drafts", false, "put the draft box's articles into --format site and markdown, marked 草稿; hugo, hexo, jekyll and zola always get them as drafts, which the generator builds only when told to (hugo -D, jekyll --drafts, hexo --draft, zola --drafts)")
+	fs.StringVar(&b.cacheDir, "cache-dir", "", "folder of the conversion cache, which makes rebuilds fast (default $"+convcache.EnvDir+", else mparchive in the user's cache folder); safe to delete")
+	fs.BoolVar(&b.noCache, "no-cache", false, "convert every article, without reading or writing the conversion cache")
 }
 
 // options checks the flags and turns them into writer options. Every
@@ -353,11 +358,14 @@ func (b *buildFlags) options() (output.Options, error) {
 	default:
 		return opts, usagef("--removed must be keep, mark or drop, not %q", b.removed)
 	}
+	var err error
 	opts.BaseURL, opts.Theme, opts.ThemeDir, opts.SiteTitle = b.baseURL, b.theme, b.themeDir, b.siteTitle
 	opts.AccountName = strings.TrimSpace(b.accountName)
 	opts.IncludeDrafts = b.includeDrafts
+	if opts.Cache, err = b.cache(); err != nil {
+		return opts, err
+	}
 	var f output.Filter
-	var err error
 	if f.Since, err = parseDay("--since", b.since); err != nil {
 		return opts, err
 	}
@@ -374,6 +382,37 @@ func (b *buildFlags) options() (output.Options, error) {
 		opts.Filter = &f
 	}
 	return opts, nil
+}
+
+// cache opens the conversion cache --cache-dir, $MPARCHIVE_CACHE_DIR or
+// the default name, none with --no-cache or when the user has no cache
+// folder. It must not be in the output folder, which is published.
+func (b *buildFlags) cache() (*convcache.Cache, error) {
+	if b.noCache {
+		return nil, nil
+	}
+	dir := b.cacheDir
+	if dir == "" {
+		var err error
+		if dir, err = convcache.DefaultDir(); err != nil {
+			return nil, nil
+		}
+	}
+	if within(b.out, dir) {
+		return nil, usagef("the conversion cache %s is inside the output folder %s, which is published; give --cache-dir another folder, or --no-cache", dir, b.out)
+	}
+	return convcache.Open(dir, 0), nil
+}
+
+// within tells whether path is dir or inside it.
+func within(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // checkTheme checks --theme and --theme-dir: they are the site format's,
@@ -725,6 +764,10 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	}
 	res, err := w.Write(ctx, arch)
 	prog.done()
+	if opts.Cache != nil {
+		// A cache that cannot be trimmed only takes more room.
+		_ = opts.Cache.Trim()
+	}
 	return res, err
 }
 

@@ -298,3 +298,8 @@ var ProgramID = sync.OnceValues(func() (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 })
+
+// Delete removes the entry of k, if any.
+func (c *Cache) Delete(k Key) {
+	os.Remove(c.path(k))
+}

@@ -125,18 +125,23 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	w.siteTitle(account)
 
 	// First pass: slugs and the order of the lists need every article,
-	// but not the bodies, which are dropped as the walk goes on.
-	var reqs []slugRequest
-	var posts []*sitePost
-	var metas []archive.Article
-	err = walk(a, w.opts, func(art *archive.Article) error {
+	// but not the bodies, which the catalog does not keep.
+	layout := &siteBuild{w: w}
+	cat, err := loadCatalog(ctx, a, layout, w.opts.Workers)
+	if err != nil {
+		return res, err
+	}
+	if err := cat.selectArticles(w.opts); err != nil {
+		return res, err
+	}
+	reqs := make([]slugRequest, 0, len(cat.sel))
+	posts := make([]*sitePost, 0, len(cat.sel))
+	for _, i := range cat.sel {
+		art := &cat.arts[i].meta
 		req := newSlugRequest(art)
 		// paths reads nothing of the build, so a nil one answers it.
 		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
 		reqs = append(reqs, req)
-		meta := *art
-		meta.Content = ""
-		metas = append(metas, meta)
 		p := &sitePost{
 			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
@@ -149,11 +154,8 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), strings.TrimSpace(sh.Account)
 		}
 		posts = append(posts, p)
-		return ctx.Err()
-	})
-	if err != nil {
-		return res, err
 	}
+	folders := startMediaRecord(w.opts.Cache, w.dir, "site")
 	known, err := loadSlugMap(w.dir)
 	if err != nil {
 		return res, fmt.Errorf("site: %w", err)
@@ -182,23 +184,21 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		return res, fmt.Errorf("site: %w", err)
 	}
 
-	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account}
+	s := layout
+	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account}
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
 	opts := w.opts
-	opts.links = internalLinks(metas, slugs, s)
-	failed, images, err := writeArticles(ctx, a, w.dir, opts, s, slugs, res)
+	opts.links = internalLinks(cat, slugs, s)
+	failed, done, err := writeArticles(ctx, cat, w.dir, opts, s, "site", slugs, res)
 	if err != nil {
 		return res, err
 	}
-	selected := make(map[string]bool, len(posts))
-	for _, p := range posts {
-		selected[p.Key] = true
-	}
-	if err := prunePosts(ctx, a, w.dir, s, known, selected, failed, images); err != nil {
+	if err := prunePosts(ctx, cat, w.dir, s, known, failed, done, folders); err != nil {
 		return res, fmt.Errorf("site: removing pages no longer selected: %w", err)
 	}
+	folders.finish(done, failed)
 	live := posts[:0:0]
 	for _, p := range posts {
 		p.Failed = failed[p.Key]
@@ -283,23 +283,42 @@ func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
 
 func (s *siteBuild) imageLink(_ *archive.Article, _, name string) string { return linkPath(name) }
 
-// page renders an article page. Workers call it for different articles at
-// once: it writes only the fields of its own post, and reads of the others
-// only what the first pass set.
-func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+// page renders an article page from its Markdown.
+func (s *siteBuild) page(art *archive.Article, slug string, imgs pageImages, body string) ([]byte, error) {
+	b, err := s.renderBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := art.TextContent(); ok {
+		b.textOnly = true
+	}
+	return s.htmlPage(art, slug, imgs, b)
+}
+
+// renderBody renders a converted body to the HTML of the page and the
+// text of the search index.
+func (s *siteBuild) renderBody(md string) (articleBody, error) {
+	html, err := markdownToHTML(md)
+	if err != nil {
+		return articleBody{}, err
+	}
+	return articleBody{html: html, text: plainText(html)}, nil
+}
+
+// htmlPage renders an article page. Workers call it for different
+// articles at once: it writes only the fields of its own post, and reads
+// of the others only what the first pass set.
+func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b articleBody) ([]byte, error) {
 	i, ok := s.byKey[art.Key()]
 	if !ok {
 		return nil, fmt.Errorf("article %s was not in the first pass", art.Key())
 	}
 	p := s.posts[i]
-	html, err := markdownToHTML(body)
-	if err != nil {
-		return nil, err
-	}
+	html := b.html
 	p.Cover = imgs.Cover
-	p.Gallery = gallery(art, imgs)
+	p.Gallery = gallery(art, imgs, b.textOnly)
 	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover) || remoteGallery(p.Gallery)
-	p.Text = plainText(html)
+	p.Text = b.text
 	if i < 2*siteFeedEntries {
 		p.HTML = html
 		if len(p.Gallery) > 0 {
