@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -90,7 +91,6 @@ type sitePost struct {
 	// Set by the article's worker.
 	Cover  string // file name beside the page, or a remote URL
 	Remote bool   // the page shows a remote image
-	Text   string // plain text, for the search index
 	HTML   []byte // the rendered body, kept for the newest (the feed)
 	Failed bool
 	// Gallery holds a picture post's pictures (site_kinds.go).
@@ -189,6 +189,10 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
+	if s.search, err = newSearchSpill(len(posts)); err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	defer s.search.close()
 	opts := w.opts
 	opts.links = internalLinks(cat, slugs, s)
 	failed, done, err := writeArticles(ctx, cat, w.dir, opts, s, "site", slugs, res)
@@ -273,8 +277,12 @@ type siteBuild struct {
 
 	// listPages records the list pages written this run (slash paths), so
 	// those of an earlier run that no longer exist (a narrower filter, an
-	// author gone) can be removed.
+	// author gone) can be removed. The list writers run at once.
+	mu        sync.Mutex
 	listPages map[string]bool
+	// search holds the articles' terms and texts until the index is
+	// written.
+	search *searchSpill
 }
 
 func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
@@ -318,7 +326,7 @@ func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b 
 	p.Cover = imgs.Cover
 	p.Gallery = gallery(art, imgs, b.textOnly)
 	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover) || remoteGallery(p.Gallery)
-	p.Text = b.text
+	s.search.add(i, p.Title, p.Author, b.text)
 	if i < 2*siteFeedEntries {
 		p.HTML = html
 		if len(p.Gallery) > 0 {
@@ -385,10 +393,12 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
 	if s.listPages == nil {
 		s.listPages = map[string]bool{}
 	}
 	s.listPages[rel] = true
+	s.mu.Unlock()
 	_, err = writeOut(s.w.dir, rel, page)
 	return err
 }

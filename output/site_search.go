@@ -2,9 +2,9 @@ package output
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,83 +91,108 @@ func searchTerms(text string, add func(term string)) {
 	flush(len(text))
 }
 
-// searchShard is the index file of a term: FNV-1a of its UTF-8 bytes.
+// searchShard is the index file of a term: FNV-1a (32 bits) of its UTF-8
+// bytes, computed here rather than through hash/fnv, which allocates, for
+// every posting of the account.
 func searchShard(term string, shards int) int {
-	h := fnv.New32a()
-	h.Write([]byte(term))
-	return int(h.Sum32() % uint32(shards))
+	h := uint32(2166136261)
+	for i := 0; i < len(term); i++ {
+		h ^= uint32(term[i])
+		h *= 16777619
+	}
+	return int(h % uint32(shards))
 }
 
 // writeSearchIndex writes the search files of the live posts; document
-// numbers are their places in s.live, newest first.
-func (s *siteBuild) writeSearchIndex() error {
-	postings := map[string][]int32{}
+// numbers are their places in s.live, newest first. The terms and texts
+// come from the workers' temporary files (searchSpill); the index files
+// are built on all cores, a few at a time.
+func (s *siteBuild) writeSearchIndex(ctx context.Context) error {
+	sp := s.search
+	if err := sp.flush(); err != nil {
+		return err
+	}
+	doc := make([]int32, len(s.posts))
+	for i := range doc {
+		doc[i] = -1
+	}
 	total := 0
-	seen := map[string]bool{}
-	for doc, p := range s.live {
-		clear(seen)
-		index := func(term string) {
-			if seen[term] {
-				return
-			}
-			seen[term] = true
-			postings[term] = append(postings[term], int32(doc))
-			total++
+	for d, p := range s.live {
+		i := s.byKey[p.Key]
+		if !sp.docs[i].added {
+			return fmt.Errorf("search: article %s was not indexed", p.Key)
 		}
-		searchTerms(p.Title, index)
-		searchTerms(p.Author, index)
-		searchTerms(p.Text, index)
+		doc[i] = int32(d)
+		total += sp.docs[i].terms
 	}
 	shards := 1
 	for shards < 1024 && total/shards > searchPostingsPerShard {
 		shards *= 2
 	}
-	byShard := make([][]string, shards)
-	for term := range postings {
-		n := searchShard(term, shards)
-		byShard[n] = append(byShard[n], term)
-	}
 
-	var buf bytes.Buffer
-	for n, terms := range byShard {
-		slices.Sort(terms)
-		buf.Reset()
-		fmt.Fprintf(&buf, "mpSearch.index(%d,{", n)
-		for i, term := range terms {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeJSON(&buf, term)
-			buf.WriteString(":[")
-			last := int32(0)
-			for j, d := range postings[term] {
-				if j > 0 {
-					buf.WriteByte(',')
+	// Index files: with at most searchSpillBuckets of them each reads the
+	// buckets whose terms it holds; with more, each bucket gives a few.
+	if shards <= searchSpillBuckets {
+		err := parallel(ctx, s.w.opts.Workers, shards, func(n int) error {
+			postings := map[string][]int32{}
+			for b := n; b < searchSpillBuckets; b += shards {
+				err := sp.readBucket(b, doc, func(t string, d int32) { postings[t] = append(postings[t], d) })
+				if err != nil {
+					return err
 				}
-				buf.WriteString(itoa(int(d - last)))
-				last = d
 			}
-			buf.WriteByte(']')
+			return s.writeSearchShard(n, postings)
+		})
+		if err != nil {
+			return err
 		}
-		buf.WriteString("});\n")
-		if _, err := writeOut(s.w.dir, "search/i/"+itoa(n)+".js", buf.Bytes()); err != nil {
+	} else {
+		err := parallel(ctx, s.w.opts.Workers, searchSpillBuckets, func(b int) error {
+			byShard := map[int]map[string][]int32{}
+			for n := b; n < shards; n += searchSpillBuckets {
+				byShard[n] = map[string][]int32{}
+			}
+			err := sp.readBucket(b, doc, func(t string, d int32) {
+				m := byShard[searchShard(t, shards)]
+				m[t] = append(m[t], d)
+			})
+			if err != nil {
+				return err
+			}
+			for n := b; n < shards; n += searchSpillBuckets {
+				if err := s.writeSearchShard(n, byShard[n]); err != nil {
+					return err
+				}
+				delete(byShard, n)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}
 
-	for start := 0; start < len(s.live); start += searchTextPerShard {
-		buf.Reset()
-		fmt.Fprintf(&buf, "mpSearch.text(%d,[", start/searchTextPerShard)
+	textShards := (len(s.live) + searchTextPerShard - 1) / searchTextPerShard
+	err := parallel(ctx, s.w.opts.Workers, textShards, func(n int) error {
+		var buf bytes.Buffer
+		start := n * searchTextPerShard
+		fmt.Fprintf(&buf, "mpSearch.text(%d,[", n)
 		for i, p := range s.live[start:min(start+searchTextPerShard, len(s.live))] {
 			if i > 0 {
 				buf.WriteString(",\n")
 			}
-			writeJSON(&buf, truncateRunes(p.Text, searchMaxText))
+			text, err := sp.textOf(s.byKey[p.Key])
+			if err != nil {
+				return err
+			}
+			writeJSON(&buf, text)
 		}
 		buf.WriteString("]);\n")
-		if _, err := writeOut(s.w.dir, "search/t/"+itoa(start/searchTextPerShard)+".js", buf.Bytes()); err != nil {
-			return err
-		}
+		_, err := writeOut(s.w.dir, "search/t/"+itoa(n)+".js", buf.Bytes())
+		return err
+	})
+	if err != nil {
+		return err
 	}
 
 	type meta struct {
@@ -183,11 +208,44 @@ func (s *siteBuild) writeSearchIndex() error {
 		}
 		m.Docs[i] = []string{linkPath(p.path()) + "index.html", p.Title, date, p.Author}
 	}
-	buf.Reset()
+	var buf bytes.Buffer
 	buf.WriteString("mpSearch.meta(")
 	writeJSON(&buf, m)
 	buf.WriteString(");\n")
-	_, err := writeOut(s.w.dir, "search/meta.js", buf.Bytes())
+	_, err = writeOut(s.w.dir, "search/meta.js", buf.Bytes())
+	return err
+}
+
+// writeSearchShard writes index file n: its terms sorted, each with the
+// documents it is in, ascending, as differences.
+func (s *siteBuild) writeSearchShard(n int, postings map[string][]int32) error {
+	terms := make([]string, 0, len(postings))
+	for t := range postings {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "mpSearch.index(%d,{", n)
+	for i, term := range terms {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeJSON(&buf, term)
+		buf.WriteString(":[")
+		list := postings[term]
+		slices.Sort(list)
+		last := int32(0)
+		for j, d := range list {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(itoa(int(d - last)))
+			last = d
+		}
+		buf.WriteByte(']')
+	}
+	buf.WriteString("});\n")
+	_, err := writeOut(s.w.dir, "search/i/"+itoa(n)+".js", buf.Bytes())
 	return err
 }
 
