@@ -765,8 +765,9 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	res, err := w.Write(ctx, arch)
 	prog.done()
 	if opts.Cache != nil {
-		// A cache that cannot be trimmed only takes more room.
-		_ = opts.Cache.Trim()
+		// A cache that cannot be completed or trimmed only makes the
+		// next build slower or takes more room.
+		_ = opts.Cache.Close()
 	}
 	return res, err
 }

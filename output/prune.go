@@ -114,10 +114,10 @@ func startMediaRecord(cache *convcache.Cache, dir, format string) *mediaRecord {
 	}
 	r.dir = abs
 	key := mediaRecordKey(abs, format)
-	if v, ok := cache.Get(key); ok {
+	if v, ok := cache.GetState(key); ok {
 		r.old = decodeFolders(v)
 	}
-	cache.Delete(key)
+	cache.DeleteState(key)
 	return r
 }
 
@@ -160,7 +160,7 @@ func (r *mediaRecord) finish(done map[string]writtenArticle, failed map[string]b
 			folders[k] = unknownFolder
 		}
 	}
-	r.cache.Put(mediaRecordKey(r.dir, r.names), encodeFolders(folders))
+	r.cache.PutState(mediaRecordKey(r.dir, r.names), encodeFolders(folders))
 }
 
 func encodeFolders(m map[string]string) []byte {
