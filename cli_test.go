@@ -49,7 +49,12 @@ type cleanupM struct {
 }
 
 func (c cleanupM) Run() int {
-	defer os.RemoveAll(c.cache)
+	defer func() {
+		os.RemoveAll(c.cache)
+		for _, d := range benchCleanup {
+			os.RemoveAll(d)
+		}
+	}()
 	return c.m.Run()
 }
 
