@@ -124,10 +124,13 @@ func buildRecorded(ctx context.Context, archiveDir, format, out, key string, opt
 		return nil, err
 	}
 	defer unlock()
+	// Only a build that did not complete leaves temp files behind; one
+	// that did left its record.
+	_, recErr := os.Stat(buildRecordPath(out, format))
 	if err := os.Remove(buildRecordPath(out, format)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	res, err := build(ctx, archiveDir, format, out, opts, rep)
+	res, err := build(ctx, archiveDir, format, out, opts, rep, recErr != nil)
 	if err != nil {
 		return res, err
 	}

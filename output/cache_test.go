@@ -103,7 +103,7 @@ func TestCachedBuildsMatch(t *testing.T) {
 
 // linkArchive holds two articles of one account, the older linking to the
 // newer by its permalink.
-func linkArchive(t testing.TB) *archive.Archive {
+func linkArchive(t *testing.T) *archive.Archive {
 	t.Helper()
 	a, err := archive.Open(t.TempDir())
 	if err != nil {
@@ -112,29 +112,16 @@ func linkArchive(t testing.TB) *archive.Archive {
 	link := func(mid int) string {
 		return "https://mp.weixin.qq.com/s?__biz=MzA5MDE3MTE1NA==&mid=" + itoa(mid) + "&idx=1&sn=abc"
 	}
-	put := func(id string, at int64, art fixtureArticle) {
-		raw, err := json.Marshal(map[string]any{
-			"media_id":    id,
-			"content":     map[string]any{"news_item": []fixtureArticle{art}, "create_time": at, "update_time": at},
-			"update_time": at,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.PutItem(archive.News, raw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("OLD", 1700000000, fixtureArticle{Title: "旧文", URL: link(1), Content: `<p>续篇见<a href="` + link(2) + `">新文</a>。</p>`})
-	put("NEW", 1710000000, fixtureArticle{Title: "新文", URL: link(2), Content: `<p>这是续篇。</p>`})
+	putNews(t, a, "OLD", 1700000000, fixtureArticle{Title: "旧文", URL: link(1), Content: `<p>续篇见<a href="` + link(2) + `">新文</a>。</p>`})
+	putNews(t, a, "NEW", 1710000000, fixtureArticle{Title: "新文", URL: link(2), Content: `<p>这是续篇。</p>`})
 	return a
 }
 
 // TestCacheMissWhenAnswersChange runs the same builds with and without a
 // cache, where between builds the answers to the converter's questions
 // change: an image the archive lacked is stored; an article linked to
-// comes into the output (a filtered build, then a full one). The folders
-// must end the same.
+// comes into the output (a filtered build, then a full one); and a text is
+// edited. The folders must end the same.
 func TestCacheMissWhenAnswersChange(t *testing.T) {
 	conv := render.New()
 	missing := "https://mmbiz.qpic.cn/mmbiz_png/MISSING/640?wx_fmt=png"
@@ -161,6 +148,9 @@ func TestCacheMissWhenAnswersChange(t *testing.T) {
 
 				l, links := linkArchive(t), t.TempDir()
 				build(l, links, &Filter{Until: time.Date(2024, 1, 1, 0, 0, 0, 0, archive.ChinaTime)})
+				build(l, links, nil)
+				// An edited text: its page and the search index change.
+				putNews(t, l, "NEW", 1710000000, fixtureArticle{Title: "新文", URL: "https://mp.weixin.qq.com/s?__biz=MzA5MDE3MTE1NA==&mid=2&idx=1&sn=abc", Content: `<p>这是改过的续篇。</p>`})
 				build(l, links, nil)
 				return images, links
 			}

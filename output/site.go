@@ -326,7 +326,7 @@ func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b 
 	p.Cover = imgs.Cover
 	p.Gallery = gallery(art, imgs, b.textOnly)
 	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover) || remoteGallery(p.Gallery)
-	s.search.add(i, p.Title, p.Author, b.text)
+	s.search.add(i, b.text)
 	if i < 2*siteFeedEntries {
 		p.HTML = html
 		if len(p.Gallery) > 0 {

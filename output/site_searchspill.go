@@ -2,6 +2,7 @@ package output
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,9 +13,11 @@ import (
 // The search index of a large account is tens of millions of postings and
 // its texts tens of megabytes: held in memory until the articles are all
 // converted, they made a build's memory grow with the account. The
-// workers instead write each article's terms and text to temporary files
-// as they go (searchSpill), and writeSearchIndex reads them back a part at
-// a time. The files written are the same either way.
+// workers instead write each article's text to a temporary file as they
+// go (searchSpill); writeSearchIndex then reads the texts back to cut them
+// into terms, which go to more temporary files by index file, and builds
+// the index files a few at a time. The files written are the same either
+// way.
 
 // searchSpillBuckets is how many files the terms are spread over, by the
 // same hash as the index files (searchShard); it divides every shard count
@@ -33,9 +36,9 @@ type searchSpill struct {
 
 type spillDoc struct {
 	added   bool
-	terms   int   // distinct terms
-	textOff int64 // of the text, truncated to searchMaxText, in the text file
+	textOff int64 // of the whole text in the text file
 	textLen int
+	textSum [sha256.Size]byte
 }
 
 type spillFile struct {
@@ -106,9 +109,38 @@ func (s *searchSpill) close() {
 	os.RemoveAll(s.dir)
 }
 
-// add records the terms and text of post i. Workers call it at once for
-// different posts.
-func (s *searchSpill) add(i int, title, author, text string) {
+// add keeps the text of post i. Workers call it at once for different
+// posts.
+func (s *searchSpill) add(i int, text string) {
+	d := &s.docs[i]
+	d.added, d.textLen, d.textSum = true, len(text), sha256.Sum256([]byte(text))
+	d.textOff = s.text.write([]byte(text))
+}
+
+func (s *searchSpill) flushText() error { return s.text.flush() }
+
+func (s *searchSpill) flushTerms() error {
+	for i := range s.buckets {
+		if err := s.buckets[i].flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textOf reads back the text of post i.
+func (s *searchSpill) textOf(i int) (string, error) {
+	d := s.docs[i]
+	b := make([]byte, d.textLen)
+	if _, err := s.text.f.ReadAt(b, d.textOff); err != nil && !(errors.Is(err, io.EOF) && d.textLen == 0) {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// addTerms records the distinct terms of document doc, by bucket, and
+// returns how many there are. Callers index different documents at once.
+func (s *searchSpill) addTerms(doc int, title, author, text string) int {
 	seen := map[string]bool{}
 	var byBucket [searchSpillBuckets][]string
 	index := func(term string) {
@@ -127,7 +159,7 @@ func (s *searchSpill) add(i int, title, author, text string) {
 		if len(terms) == 0 {
 			continue
 		}
-		rec = binary.AppendUvarint(rec[:0], uint64(i))
+		rec = binary.AppendUvarint(rec[:0], uint64(doc))
 		rec = binary.AppendUvarint(rec, uint64(len(terms)))
 		for _, t := range terms {
 			rec = binary.AppendUvarint(rec, uint64(len(t)))
@@ -135,51 +167,25 @@ func (s *searchSpill) add(i int, title, author, text string) {
 		}
 		s.buckets[b].write(rec)
 	}
-	t := truncateRunes(text, searchMaxText)
-	d := &s.docs[i]
-	d.added, d.terms, d.textLen = true, len(seen), len(t)
-	d.textOff = s.text.write([]byte(t))
+	return len(seen)
 }
 
-func (s *searchSpill) flush() error {
-	for i := range s.buckets {
-		if err := s.buckets[i].flush(); err != nil {
-			return err
-		}
-	}
-	return s.text.flush()
-}
-
-// text reads back the text of post i.
-func (s *searchSpill) textOf(i int) (string, error) {
-	d := s.docs[i]
-	b := make([]byte, d.textLen)
-	if _, err := s.text.f.ReadAt(b, d.textOff); err != nil && !(errors.Is(err, io.EOF) && d.textLen == 0) {
-		return "", err
-	}
-	return string(b), nil
-}
-
-// readBucket calls fn for every posting in bucket b of a post that is a
-// document (doc[post] >= 0, its document number), in no particular order.
-func (s *searchSpill) readBucket(b int, doc []int32, fn func(term string, doc int32)) error {
+// readBucket calls fn for every posting in bucket b, in no particular
+// order.
+func (s *searchSpill) readBucket(b int, fn func(term string, doc int32)) error {
 	data, err := os.ReadFile(s.buckets[b].f.Name())
 	if err != nil {
 		return err
 	}
 	d := recordDecoder{b: data}
 	for len(d.b) > 0 && !d.bad {
-		post := d.uvarint()
+		doc := d.uvarint()
 		n := d.count()
-		if d.bad || post >= uint64(len(doc)) {
+		if d.bad || doc >= 1<<31 {
 			return errDamagedSpill
 		}
-		nd := doc[post]
 		for range n {
-			t := d.str()
-			if nd >= 0 {
-				fn(t, nd)
-			}
+			fn(d.str(), int32(doc))
 		}
 	}
 	if d.bad {
