@@ -340,11 +340,18 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 		return r
 	}
 
-	_, err = os.Lstat(filepath.Join(w.dir, filepath.FromSlash(mediaDir)))
+	// The folder is checked once, then each image only for itself.
+	folder, err := checkOutPath(w.dir, mediaDir)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	_, err = os.Lstat(folder)
 	r.fresh = errors.Is(err, fs.ErrNotExist)
+	way := wayFor(w.cat.a.Dir(), w.dir)
 	for _, f := range imgs.sortedFiles() {
 		r.images = append(r.images, f.name)
-		copied, err := placeMedia(w.cat.a, f.entry, w.dir, mediaDir+"/"+f.name)
+		copied, err := placeMedia(way, w.cat.a, f.entry, folder, f.name)
 		if err != nil {
 			r.err = fmt.Errorf("image %s: %w", f.name, err)
 			return r

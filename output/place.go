@@ -2,6 +2,7 @@ package output
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -53,44 +54,44 @@ func (w *placeWay) failed(clone, link bool) {
 	w.noLink = w.noLink || link
 }
 
-// placeMedia puts a stored image at root/rel unless it is there already,
-// and reports whether it wrote. The file name carries the content hash,
-// so an existing file of the right size is taken to be the same image
-// without reading it; an SVG, published sanitized (publishedBytes), is
-// compared by content. Nothing is written through a link (checkOutPath).
+// placeMedia puts a stored image into dir, a folder of the output that
+// checkOutPath has checked, under name, unless it is there already, and
+// reports whether it wrote. The file name carries the content hash, so an
+// existing file of the right size is taken to be the same image without
+// reading it; an SVG, published sanitized (publishedBytes), is compared by
+// content. Nothing is written through a link.
 //
 // It places the file in place rather than through a temp file and a
 // rename: the name already says what the content must be, so a copy cut
 // short by a crash has the wrong size and is simply placed again, and
 // creating and renaming a temp file per image made first builds twice as
 // slow.
-func placeMedia(a *archive.Archive, e archive.MediaEntry, root, rel string) (bool, error) {
-	dest, err := checkOutPath(root, rel)
-	if err != nil {
-		return false, err
-	}
+func placeMedia(way *placeWay, a *archive.Archive, e archive.MediaEntry, dir, name string) (bool, error) {
+	dest := filepath.Join(dir, name)
 	src := a.MediaPath(e)
-	if strings.HasSuffix(rel, svgExt) {
+	st, err := os.Lstat(dest)
+	switch {
+	case err == nil && st.Mode()&fs.ModeSymlink != 0:
+		return false, fmt.Errorf("%s %w", dest, errSymlink)
+	case err == nil && !st.Mode().IsRegular():
+		return false, fmt.Errorf("%s is not a file", dest)
+	case strings.HasSuffix(name, svgExt):
 		data, err := os.ReadFile(src)
 		if err != nil {
 			return false, err
 		}
-		return archive.WriteFileAtomic(dest, publishedBytes(rel, data))
-	}
-	if st, err := os.Lstat(dest); err == nil {
-		if st.Mode().IsRegular() && st.Size() == e.Size {
-			return false, nil
-		}
-		if st.Mode().IsRegular() {
-			if err := os.Remove(dest); err != nil {
-				return false, err
-			}
+		return archive.WriteFileAtomic(dest, publishedBytes(name, data))
+	case err == nil && st.Size() == e.Size:
+		return false, nil
+	case err == nil:
+		if err := os.Remove(dest); err != nil {
+			return false, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, err
 	}
-	return true, placeFile(wayFor(a.Dir(), root), src, dest)
+	return true, placeFile(way, src, dest)
 }
 
 // placeFile makes dest, which does not exist, hold what src holds.
