@@ -35,11 +35,7 @@ func buildRecordPath(out, format string) string {
 }
 
 // buildKey sums up everything a build's output depends on.
-func buildKey(arch *archive.Archive, format string, opts output.Options) (string, error) {
-	fp, err := arch.Fingerprint()
-	if err != nil {
-		return "", err
-	}
+func buildKey(fp, format string, opts output.Options) (string, error) {
 	exe, err := executableHash()
 	if err != nil {
 		return "", err
@@ -139,11 +135,11 @@ func buildRecorded(ctx context.Context, archiveDir, format, out, key string, opt
 
 // archiveBuildKey is buildKey for the archive in dir.
 func archiveBuildKey(dir, format string, opts output.Options) (string, error) {
-	arch, err := archive.Open(dir)
+	fp, err := archive.FingerprintDir(dir)
 	if err != nil {
 		return "", err
 	}
-	return buildKey(arch, format, opts)
+	return buildKey(fp, format, opts)
 }
 
 // recordBuild remembers a complete build. A build with failed articles is
