@@ -96,8 +96,9 @@ func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs in
 		n += len(perItem[i])
 	}
 	c := &catalog{a: a, items: refs, arts: make([]catArticle, 0, n)}
-	for _, p := range perItem {
+	for i, p := range perItem {
 		c.arts = append(c.arts, p...)
+		perItem[i] = nil // the copy is the catalog's
 	}
 	return c, nil
 }
