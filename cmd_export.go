@@ -654,10 +654,16 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 	defer unlock()
 	prog := rep.fetchProgress()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
-		Sources:           sources,
-		Concurrency:       ff.concurrency,
-		Progress:          prog.update,
-		Logf:              rep.notef,
+		Sources:     sources,
+		Concurrency: ff.concurrency,
+		Progress:    prog.update,
+		// After Ctrl-C the notes would only be each stopped request's
+		// "context canceled"; the summary says what was done.
+		Logf: func(format string, args ...any) {
+			if ctx.Err() == nil {
+				rep.notef(format, args...)
+			}
+		},
 		ImageHTTPClient:   images,
 		Sleep:             retrySleep,
 		Full:              ff.full,

@@ -120,10 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mparchive %s: %s\nRun 'mparchive %s --help' for usage.\n", c.name, ue.msg, c.name)
 			return exitUsage
 		case errors.As(err, &ee):
-			if ee.code == exitInterrupted {
-				// The summary said what was done; this says why it stopped.
-				fmt.Fprintf(stderr, "mparchive %s: interrupted; run the same command again to go on from here\n", c.name)
-			}
+			// The command's summary said what happened, Ctrl-C included.
 			return ee.code
 		case errors.Is(err, context.Canceled):
 			fmt.Fprintf(stderr, "mparchive %s: interrupted; run the same command again to go on from here\n", c.name)
