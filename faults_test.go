@@ -266,7 +266,7 @@ func TestStalledServerCostsOneDeadline(t *testing.T) {
 		t.Errorf("the error does not name the deadline:\n%s", stderr)
 	}
 	if n := srv.Calls(wechattest.PathStableToken); n != 1 {
-		t.Errorf("%d token requests, want 1: the deadline was spent by the first", n)
+		t.Errorf("%d token requests, want 1: the deadline was spent by the first\n%s", n, stderr)
 	}
 }
 
