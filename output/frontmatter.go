@@ -104,15 +104,16 @@ func chinaTime(t time.Time) time.Time {
 	return t.In(archive.ChinaTime)
 }
 
-// Marshal renders the front matter between its two `---` lines. yaml.v3
-// quotes every value that YAML 1.1 readers (Hugo's included) would take for
-// something other than a string, such as yes, null or 1.0.
-func (fm FrontMatter) Marshal() ([]byte, error) {
+// marshalYAMLFrontMatter renders v, a front matter struct of any format,
+// between two `---` lines. yaml.v3 quotes every value that YAML 1.1 readers
+// (Hugo's included) would take for something other than a string, such as
+// yes, null or 1.0.
+func marshalYAMLFrontMatter(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("---\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(fm); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {

@@ -148,22 +148,6 @@ func (hexoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	return joinPage(head, body), nil
 }
 
-// marshalYAMLFrontMatter renders v between two `---` lines.
-func marshalYAMLFrontMatter(v any) ([]byte, error) {
-	var buf strings.Builder
-	buf.WriteString("---\n")
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	buf.WriteString("---\n")
-	return []byte(buf.String()), nil
-}
-
 // hexoConfigNames are the files Hexo reads its configuration from.
 var hexoConfigNames = []string{"_config.yml", "_config.yaml", "_config.json"}
 

@@ -82,7 +82,7 @@ func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	fm := NewFrontMatter(art)
 	fm.setPictures(hugoPictures, validUTF8(art.Title), imgs)
 	fm.PostMeta = fm.PostMeta.forHugo()
-	head, err := fm.Marshal()
+	head, err := marshalYAMLFrontMatter(fm)
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func (l markdownLayout) page(art *archive.Article, slug string, imgs pageImages,
 	// Named from the page, as the body names them: editors resolve
 	// front matter paths from the file too.
 	fm.setPictures(markdownPictures, art.Title, imgs.link(func(name string) string { return l.imageLink(art, slug, name) }))
-	head, err := fm.Marshal()
+	head, err := marshalYAMLFrontMatter(fm)
 	if err != nil {
 		return nil, err
 	}
