@@ -1,11 +1,14 @@
 package output
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/mparchive/mparchive/archive"
 )
@@ -59,96 +62,79 @@ func (zolaLayout) paths(_ *archive.Article, slug string) (string, string) {
 // the page's index.html.
 func (zolaLayout) imageLink(_ *archive.Article, _, name string) string { return name }
 
-// page writes the front matter Zola accepts: it refuses unknown top-level
-// keys, so everything beyond title, description and the dates goes under
-// [extra].
-func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
-	var b strings.Builder
-	b.WriteString("+++\n")
-	fmt.Fprintf(&b, "title = %s\n", tomlString(art.Title))
-	if art.Digest != "" {
-		fmt.Fprintf(&b, "description = %s\n", tomlString(art.Digest))
-	}
-	if d := art.Date(); !d.IsZero() {
-		fmt.Fprintf(&b, "date = %s\n", tomlTime(d))
-	}
-	if u := art.UpdateTime; !u.IsZero() {
-		fmt.Fprintf(&b, "updated = %s\n", tomlTime(u))
-	}
-	if isDraft(art) {
-		// Zola builds drafts only with --drafts.
-		b.WriteString("draft = true\n")
-	}
-	b.WriteString("\n[extra]\n")
-	str := func(key, v string) {
-		if v != "" {
-			fmt.Fprintf(&b, "%s = %s\n", key, tomlString(v))
-		}
-	}
-	str("author", art.Author)
-	str("digest", art.Digest)
-	str("cover", imgs.Cover)
-	if len(imgs.Images) > 0 {
-		quoted := make([]string, len(imgs.Images))
-		for i, s := range imgs.Images {
-			quoted[i] = tomlString(s)
-		}
-		fmt.Fprintf(&b, "images = [%s]\n", strings.Join(quoted, ", "))
-	}
-	str("source_url", sourceURL(art))
-	str("wechat_url", wechatURL(art))
-	m := newPostMeta(art)
-	str("account", m.Account)
-	str("account_id", m.AccountID)
-	if m.Original {
-		b.WriteString("original = true\n")
-	}
-	if m.Paid {
-		b.WriteString("paid = true\n")
-	}
-	str("type", m.Type)
-	str("shared_from", m.SharedFrom)
-	fmt.Fprintf(&b, "media_id = %s\n", tomlString(art.ItemID))
-	fmt.Fprintf(&b, "item_index = %d\n", art.Index)
-	if art.Deleted {
-		b.WriteString("deleted = true\n")
-	}
-	str("removed", removedOn(art))
-	b.WriteString("+++\n")
-	return joinPage([]byte(b.String()), escapeZolaShortcodes(body)), nil
+// zolaFrontMatter holds the keys Zola accepts at the top level of a page:
+// it refuses unknown ones, so everything beyond title, description, the
+// dates and draft goes under [extra].
+type zolaFrontMatter struct {
+	Title       string    `toml:"title"`
+	Description string    `toml:"description,omitempty"`
+	Date        time.Time `toml:"date,omitempty"`
+	Updated     time.Time `toml:"updated,omitempty"`
+	// Draft keeps the draft box's articles out of a site built without
+	// --drafts.
+	Draft bool      `toml:"draft,omitempty"`
+	Extra zolaExtra `toml:"extra"`
 }
 
-// tomlString quotes s as a TOML basic string. TOML forbids raw control
-// characters (tab aside) and DEL in strings, and needs valid UTF-8, which
-// strconv-style escaping alone does not give.
+type zolaExtra struct {
+	Author    string   `toml:"author,omitempty"`
+	Digest    string   `toml:"digest,omitempty"`
+	Cover     string   `toml:"cover,omitempty"`
+	Images    []string `toml:"images,omitempty"`
+	SourceURL string   `toml:"source_url,omitempty"`
+	WeChatURL string   `toml:"wechat_url,omitempty"`
+	PostMeta
+	MediaID   string `toml:"media_id"`
+	ItemIndex int    `toml:"item_index"`
+	Deleted   bool   `toml:"deleted,omitempty"`
+	Removed   string `toml:"removed,omitempty"` // see FrontMatter.Removed
+}
+
+func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+	// TOML strings must be valid UTF-8, which the encoder leaves to us.
+	art = validText(art)
+	fm := zolaFrontMatter{
+		Title:       art.Title,
+		Description: art.Digest,
+		Date:        chinaTime(art.Date()),
+		Updated:     chinaTime(art.UpdateTime),
+		Draft:       isDraft(art),
+		Extra: zolaExtra{
+			Author:    art.Author,
+			Digest:    art.Digest,
+			Cover:     validUTF8(imgs.Cover),
+			SourceURL: sourceURL(art),
+			WeChatURL: wechatURL(art),
+			PostMeta:  newPostMeta(art),
+			MediaID:   art.ItemID,
+			ItemIndex: art.Index,
+			Deleted:   art.Deleted,
+			Removed:   removedOn(art),
+		},
+	}
+	for _, img := range imgs.Images {
+		fm.Extra.Images = append(fm.Extra.Images, validUTF8(img))
+	}
+	var b bytes.Buffer
+	b.WriteString("+++\n")
+	enc := toml.NewEncoder(&b)
+	enc.Indent = ""
+	if err := enc.Encode(fm); err != nil {
+		return nil, err
+	}
+	b.WriteString("+++\n")
+	return joinPage(b.Bytes(), escapeZolaShortcodes(body)), nil
+}
+
+// tomlString quotes s as a TOML basic string, for config files written from
+// templates, with the encoder that writes the front matter: a struct of one
+// string field always encodes.
 func tomlString(s string) string {
 	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// tomlTime is an offset date-time literal in Beijing time.
-func tomlTime(t time.Time) string {
-	return t.In(archive.ChinaTime).Format("2006-01-02T15:04:05-07:00")
+	_ = toml.NewEncoder(&b).Encode(struct {
+		V string `toml:"v"`
+	}{validUTF8(s)})
+	return strings.TrimSuffix(strings.TrimPrefix(b.String(), "v = "), "\n")
 }
 
 // zolaShortcode matches what Zola would take for a shortcode call in a
