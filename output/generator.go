@@ -1,14 +1,97 @@
 package output
 
 import (
-	"bufio"
-	"encoding/json"
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/mparchive/mparchive/archive"
 )
+
+// generator is a site generator whose site mparchive seeds and fills with
+// posts but does not build: Jekyll, Zola and Hexo. Each format's file
+// describes its generator; generatorWriter does the rest.
+type generator struct {
+	// name is the --format name and the name of the theme folder
+	// (themes.Format) that holds the skeleton.
+	name string
+	// configNames are the files the generator reads its configuration
+	// from; the skeleton holds the first.
+	configNames []string
+	// config is what the skeleton's templates are executed with.
+	config func(Options) any
+	layout func(Options) postLayout
+}
+
+// generatorWriter writes the archive as the posts of a generator's site,
+// plus, in a folder without a config of the generator's, the skeleton
+// (config, layouts, home page) that makes the generator build a browsable
+// site.
+type generatorWriter struct {
+	dir  string
+	opts Options
+	gen  *generator
+}
+
+var _ Writer = (*generatorWriter)(nil)
+
+// registerGenerator makes g's format available to New.
+func registerGenerator(g *generator) {
+	register(g.name, func(dir string, opts Options) Writer {
+		return &generatorWriter{dir: dir, opts: withDefaults(opts), gen: g}
+	})
+}
+
+// Write builds or updates the site from the archive; see writePosts for
+// what is written when, and what a failure leaves.
+func (w *generatorWriter) Write(ctx context.Context, a *archive.Archive) (*Result, error) {
+	res := &Result{}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if err := w.writeSkeleton(); err != nil {
+		return res, fmt.Errorf("%s: %w", w.gen.name, err)
+	}
+	_, err := writePosts(ctx, a, w.dir, w.opts, w.gen.name, w.gen.layout(w.opts), res)
+	return res, err
+}
+
+// writeSkeleton gives a folder without a config of its own the config and
+// templates that make the generator build it; a folder whose config
+// mparchive wrote gets back any template that was deleted; a folder with
+// the user's config gets nothing, since our templates would override the
+// user's theme. A file of the skeleton that exists is never written over.
+func (w *generatorWriter) writeSkeleton() error {
+	found, ours, err := siteConfig(w.dir, w.gen.configNames)
+	if err != nil || (found && !ours) {
+		return err
+	}
+	theme, err := parseTheme(w.gen.name, w.opts.ThemeDir)
+	if err != nil {
+		return err
+	}
+	files, err := theme.execute(w.gen.config(w.opts))
+	if err != nil {
+		return err
+	}
+	// The config goes first: a run cut short after it still counts as
+	// ours, and the next one adds the rest.
+	var config []skeletonFile
+	rest := files[:0:0]
+	for _, f := range files {
+		if f.path == w.gen.configNames[0] {
+			if !found {
+				config = append(config, f)
+			}
+			continue
+		}
+		rest = append(rest, f)
+	}
+	return writeMissing(w.dir, append(config, rest...))
+}
 
 // skeletonFile is one file of a generator's site skeleton.
 type skeletonFile struct {
@@ -35,52 +118,16 @@ func writeMissing(dir string, files []skeletonFile) error {
 }
 
 // siteConfig tells whether dir holds one of a generator's config files,
-// and whether the first found is one mparchive wrote (its first line
-// starts with marker) and the user left marked.
-func siteConfig(dir string, names []string, marker string) (found, ours bool, err error) {
+// and whether the first found is one mparchive wrote and the user left
+// marked (generatedByUs).
+func siteConfig(dir string, names []string) (found, ours bool, err error) {
 	for _, name := range names {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
-			return true, firstLineHasPrefix(p, marker), nil
+			return true, generatedByUs(p), nil
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return false, false, err
 		}
 	}
 	return false, false, nil
-}
-
-func firstLineHasPrefix(path, prefix string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	line, _ := bufio.NewReader(f).ReadString('\n')
-	return strings.HasPrefix(line, prefix)
-}
-
-// writeSiteSkeleton gives a folder without a config of its own the config
-// and templates that make the generator build it; a folder whose config
-// mparchive wrote gets back any template that was deleted; a folder with
-// the user's config gets nothing, since our templates would override the
-// user's theme.
-func writeSiteSkeleton(dir string, configNames []string, marker string, config skeletonFile, templates []skeletonFile) error {
-	found, ours, err := siteConfig(dir, configNames, marker)
-	if err != nil || (found && !ours) {
-		return err
-	}
-	if !found {
-		if err := writeMissing(dir, []skeletonFile{config}); err != nil {
-			return err
-		}
-	}
-	return writeMissing(dir, templates)
-}
-
-// yamlString quotes s as a YAML double-quoted scalar, for config files
-// written from templates; a JSON string is one, and escapes every control
-// character.
-func yamlString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

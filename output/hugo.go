@@ -9,10 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
-	"github.com/mparchive/mparchive/themes"
 )
 
 // HugoWriter writes the archive as the content of a Hugo site: one page
@@ -89,9 +89,9 @@ func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	return joinPage(head, escapeHugoShortcodes(body)), nil
 }
 
-// hugoMaterialsSkeleton is the folder of themes.Hugo() whose tree (the
+// hugoMaterialsSkeleton is the folder of Hugo's theme whose tree (the
 // materials page's content file and layout) is copied into a site with
-// materials; HugoLayouts leaves it out, so sites without any get none.
+// materials; writeSkeleton leaves it out, so sites without any get none.
 const hugoMaterialsSkeleton = "materials"
 
 // hugoMaterialsData is where the materials list goes; Hugo reads it as
@@ -176,11 +176,17 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 		// layouts; a page of ours could clash with their theme.
 		return nil
 	}
-	skel, err := fs.Sub(themes.Hugo(), hugoMaterialsSkeleton)
+	files, err := w.skeleton()
 	if err != nil {
 		return err
 	}
-	return copySkeleton(skel, ".", w.dir)
+	var page []skeletonFile
+	for _, f := range files {
+		if rel, ok := strings.CutPrefix(f.path, hugoMaterialsSkeleton+"/"); ok {
+			page = append(page, skeletonFile{path: rel, content: f.content})
+		}
+	}
+	return updateSkeleton(w.dir, page)
 }
 
 // removeOurMaterialsData deletes a data/materials.json that mparchive

@@ -2,8 +2,6 @@ package output
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -13,44 +11,24 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// ZolaWriter writes the archive as the content of a Zola site: one page
-// with colocated assets per article,
+// zola writes the archive as the content of a Zola site: one page with
+// colocated assets per article,
 //
 //	DIR/content/<slug>/index.md              TOML front matter + body
 //	DIR/content/<slug>/<hash12><ext>         its images, cover included
 //	DIR/.mparchive/slugs.json                article key → slug, kept stable
 //
-// plus, in a folder without a Zola config, a config.toml, the root
-// section's _index.md (pages sorted by date) and three templates.
-type ZolaWriter struct {
-	dir  string
-	opts Options
+// plus, in a folder without a Zola config, the skeleton of themes/zola: a
+// config.toml, the root section's _index.md (pages sorted by date) and
+// three templates.
+var zola = &generator{
+	name:        "zola",
+	configNames: []string{"config.toml", "zola.toml"},
+	config:      zolaConfig,
+	layout:      func(Options) postLayout { return zolaLayout{} },
 }
 
-var _ Writer = (*ZolaWriter)(nil)
-
-// NewZola returns a writer into the Zola site folder dir.
-func NewZola(dir string, opts Options) *ZolaWriter {
-	return &ZolaWriter{dir: dir, opts: withDefaults(opts)}
-}
-
-func init() {
-	register("zola", func(dir string, opts Options) Writer { return NewZola(dir, opts) })
-}
-
-// Write builds or updates the site from the archive; see writePosts for
-// what is written when, and what a failure leaves.
-func (w *ZolaWriter) Write(ctx context.Context, a *archive.Archive) (*Result, error) {
-	res := &Result{}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	if err := writeSiteSkeleton(w.dir, zolaConfigNames, generatedMarker, zolaConfig(w.opts), zolaTemplates); err != nil {
-		return res, fmt.Errorf("zola: %w", err)
-	}
-	_, err := writePosts(ctx, a, w.dir, w.opts, "zola", zolaLayout{}, res)
-	return res, err
-}
+func init() { registerGenerator(zola) }
 
 type zolaLayout struct{}
 
@@ -126,17 +104,6 @@ func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	return joinPage(b.Bytes(), escapeZolaShortcodes(body)), nil
 }
 
-// tomlString quotes s as a TOML basic string, for config files written from
-// templates, with the encoder that writes the front matter: a struct of one
-// string field always encodes.
-func tomlString(s string) string {
-	var b strings.Builder
-	_ = toml.NewEncoder(&b).Encode(struct {
-		V string `toml:"v"`
-	}{validUTF8(s)})
-	return strings.TrimSuffix(strings.TrimPrefix(b.String(), "v = "), "\n")
-}
-
 // zolaShortcode matches what Zola would take for a shortcode call in a
 // page's Markdown, code blocks included: {{ name(…) }}, {% name(…) %} and
 // {% end %}. The arguments are literals, whose quoted strings may hold any
@@ -158,78 +125,11 @@ func escapeZolaShortcodes(body string) string {
 	})
 }
 
-var zolaConfigNames = []string{"config.toml", "zola.toml"}
-
-func zolaConfig(opts Options) skeletonFile {
+// zolaConfig is what themes/zola/config.toml.tmpl is executed with.
+func zolaConfig(opts Options) any {
 	base := opts.BaseURL
 	if base == "" {
 		base = "/"
 	}
-	return skeletonFile{path: "config.toml", content: generatedMarker + ` for the WeChat archive; edit freely, it is never overwritten.
-base_url = ` + tomlString(base) + `
-title = ` + tomlString(opts.SiteTitle) + `
-default_language = "zh"
-compile_sass = false
-build_search_index = false
-generate_feeds = false
-
-[markdown]
-highlight_code = false
-
-# Keep Chinese titles in URLs instead of transliterating them.
-[slugify]
-paths = "safe"
-taxonomies = "safe"
-anchors = "safe"
-
-[extra]
-`}
-}
-
-// zolaTemplates are a bare theme with the no-referrer policy that remote
-// WeChat images need; Tera escapes what it prints unless told `safe`.
-var zolaTemplates = []skeletonFile{
-	{"content/_index.md", "+++\nsort_by = \"date\"\n+++\n"},
-	{"templates/base.html", `<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{% block title %}{{ config.title }}{% endblock title %}</title>
-<style>
-body { max-width: 46rem; margin: 0 auto; padding: 1rem; font: 17px/1.75 -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; color: #222; }
-img { max-width: 100%; height: auto; }
-.meta { color: #888; font-size: 0.9em; }
-</style>
-</head>
-<body>
-<header><a href="{{ get_url(path="/") }}">{{ config.title }}</a></header>
-<main>
-{% block content %}{% endblock content %}
-</main>
-</body>
-</html>
-`},
-	{"templates/index.html", `{% extends "base.html" %}
-{% block content %}
-<h1>{{ config.title }}</h1>
-<ul class="posts">
-{% for page in section.pages %}<li>{% if page.date %}<time datetime="{{ page.date }}">{{ page.date | date(format="%Y-%m-%d", timezone="Asia/Shanghai") }}</time> {% endif %}<a href="{{ page.permalink }}">{% if page.title %}{{ page.title }}{% else %}（无标题）{% endif %}</a></li>
-{% endfor %}</ul>
-{% endblock content %}
-`},
-	{"templates/page.html", `{% extends "base.html" %}
-{% block title %}{% if page.title %}{{ page.title }} · {% endif %}{{ config.title }}{% endblock title %}
-{% block content %}
-<article>
-<h1>{% if page.title %}{{ page.title }}{% else %}（无标题）{% endif %}</h1>
-<p class="meta">{% if page.date %}<time datetime="{{ page.date }}">{{ page.date | date(format="%Y-%m-%d %H:%M", timezone="Asia/Shanghai") }}</time>{% endif %}{% if page.extra.author %} · {{ page.extra.author }}{% endif %}{% if page.extra.deleted or page.extra.removed %} · 已从公众号删除{% endif %}</p>
-{% if page.extra.cover %}<p><img src="{% if page.extra.cover is starting_with("http") %}{{ page.extra.cover }}{% else %}{{ page.permalink }}{{ page.extra.cover }}{% endif %}" alt=""></p>
-{% endif %}{{ page.content | safe }}
-{% if page.extra.source_url %}<p><a href="{{ page.extra.source_url }}">阅读原文</a></p>
-{% endif %}{% if page.extra.wechat_url %}<p class="meta"><a href="{{ page.extra.wechat_url }}">在微信中查看</a></p>
-{% endif %}</article>
-{% endblock content %}
-`},
+	return struct{ Title, BaseURL string }{opts.SiteTitle, base}
 }
