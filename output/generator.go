@@ -12,8 +12,7 @@ import (
 )
 
 // generator is a site generator whose site mparchive seeds and fills with
-// posts but does not build: Jekyll, Zola and Hexo. Each format's file
-// describes its generator; generatorWriter does the rest.
+// posts but does not build: Jekyll, Zola and Hexo.
 type generator struct {
 	// name is the --format name and the name of the theme folder
 	// (themes.Format) that holds the skeleton.
@@ -36,13 +35,20 @@ type generatorWriter struct {
 	gen  *generator
 }
 
-var _ Writer = (*generatorWriter)(nil)
+// generators are the formats that generatorWriter writes; each format's
+// file has its layout (the posts) and config (the skeleton's data).
+var generators = []*generator{
+	{name: "jekyll", configNames: []string{"_config.yml", "_config.yaml", "_config.toml"}, config: jekyllConfig, layout: newJekyllLayout},
+	{name: "zola", configNames: []string{"config.toml", "zola.toml"}, config: zolaConfig, layout: func(Options) postLayout { return zolaLayout{} }},
+	{name: "hexo", configNames: []string{"_config.yml", "_config.yaml", "_config.json"}, config: hexoConfig, layout: func(Options) postLayout { return hexoLayout{} }},
+}
 
-// registerGenerator makes g's format available to New.
-func registerGenerator(g *generator) {
-	register(g.name, func(dir string, opts Options) Writer {
-		return &generatorWriter{dir: dir, opts: withDefaults(opts), gen: g}
-	})
+func init() {
+	for _, g := range generators {
+		register(g.name, func(dir string, opts Options) Writer {
+			return &generatorWriter{dir: dir, opts: withDefaults(opts), gen: g}
+		})
+	}
 }
 
 // Write builds or updates the site from the archive; see writePosts for
@@ -90,7 +96,7 @@ func (w *generatorWriter) writeSkeleton() error {
 		}
 		rest = append(rest, f)
 	}
-	return writeMissing(w.dir, append(config, rest...))
+	return writeMissing(w.dir, append(config, rest...), nil)
 }
 
 // skeletonFile is one file of a generator's site skeleton.
@@ -99,14 +105,24 @@ type skeletonFile struct {
 	content string
 }
 
-// writeMissing writes the files that do not exist yet, in order, and
-// leaves every existing one alone whatever its content: they are the
-// user's once written.
-func writeMissing(dir string, files []skeletonFile) error {
+// writeMissing writes the files that do not exist in dir yet, in order.
+// An existing one is the user's once written, and stays whatever its
+// content, unless ours says its content is a version that mparchive wrote
+// (nil: never); a link stays in any case.
+func writeMissing(dir string, files []skeletonFile, ours func(path string, content []byte) bool) error {
 	for _, f := range files {
 		dest := filepath.Join(dir, filepath.FromSlash(f.path))
-		if _, err := os.Lstat(dest); err == nil {
-			continue
+		if st, err := os.Lstat(dest); err == nil {
+			if ours == nil || !st.Mode().IsRegular() {
+				continue
+			}
+			old, err := os.ReadFile(dest)
+			if err != nil {
+				return err
+			}
+			if !ours(f.path, old) {
+				continue
+			}
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

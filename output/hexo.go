@@ -11,8 +11,11 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// hexo writes the archive as the posts of a Hexo site, with post asset
-// folders:
+// HexoPostsDir is the folder, relative to the site, that holds the posts.
+const HexoPostsDir = "source/_posts"
+
+// hexoLayout lays the archive out as the posts of a Hexo site, with post
+// asset folders:
 //
 //	DIR/source/_posts/<slug>.md               Hexo front matter + body
 //	DIR/source/_posts/<slug>/<hash12><ext>    its images, cover included
@@ -22,18 +25,6 @@ import (
 // _config.yml (post_asset_folder on, Beijing time, zh-CN), a package.json
 // naming the plugins the site needs and a small EJS theme, so that
 // `npm install && npx hexo generate` builds a browsable site.
-var hexo = &generator{
-	name:        "hexo",
-	configNames: []string{"_config.yml", "_config.yaml", "_config.json"},
-	config:      hexoConfig,
-	layout:      func(Options) postLayout { return hexoLayout{} },
-}
-
-func init() { registerGenerator(hexo) }
-
-// HexoPostsDir is the folder, relative to the site, that holds the posts.
-const HexoPostsDir = "source/_posts"
-
 type hexoLayout struct{}
 
 // HexoDraftsDir holds the drafts, which Hexo builds only with --draft (or
@@ -72,12 +63,8 @@ type hexoFrontMatter struct {
 	// goes in escaped; Description is plain text for meta tags.
 	Excerpt     string `yaml:"excerpt,omitempty"`
 	Description string `yaml:"description,omitempty"`
-	SourceURL   string `yaml:"source_url,omitempty"`
-	WeChatURL   string `yaml:"wechat_url,omitempty"`
-	PostMeta    `yaml:",inline"`
-	MediaID     string `yaml:"media_id"`
-	ItemIndex   int    `yaml:"item_index"`
-	Deleted     bool   `yaml:"deleted,omitempty"`
+	articleRef  `yaml:",inline"`
+	Deleted     bool `yaml:"deleted,omitempty"`
 	// Removed is the day the archive noticed WeChat no longer lists the
 	// article; set only with --removed mark, as in the Hugo output.
 	Removed string `yaml:"removed,omitempty"`
@@ -109,11 +96,7 @@ func (hexoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		Thumbnail:       imgs.Cover,
 		Excerpt:         html.EscapeString(art.Digest),
 		Description:     art.Digest,
-		SourceURL:       sourceURL(art),
-		WeChatURL:       wechatURL(art),
-		PostMeta:        newPostMeta(art),
-		MediaID:         art.ItemID,
-		ItemIndex:       art.Index,
+		articleRef:      newArticleRef(art),
 		Deleted:         art.Deleted,
 		Removed:         removedOn(art),
 		DisableNunjucks: true,

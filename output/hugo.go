@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -34,8 +30,6 @@ type HugoWriter struct {
 	dir  string
 	opts Options
 }
-
-var _ Writer = (*HugoWriter)(nil)
 
 // NewHugo returns a writer into the Hugo site folder dir.
 func NewHugo(dir string, opts Options) *HugoWriter {
@@ -131,10 +125,9 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 	if err != nil {
 		return err
 	}
-	dataPath := filepath.Join(w.dir, filepath.FromSlash(hugoMaterialsData))
 	staticDir := filepath.Join(w.dir, "static", MaterialsDir)
 	if len(ms) == 0 {
-		if err := removeOurMaterialsData(dataPath); err != nil {
+		if err := removeOurs(w.dir, hugoMaterialsData, isOurMaterialsData); err != nil {
 			return err
 		}
 		return removeOurFilesExcept(w.dir, outRel(w.dir, staticDir), nil)
@@ -176,34 +169,17 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 		// layouts; a page of ours could clash with their theme.
 		return nil
 	}
-	files, err := w.skeleton()
+	skel, err := w.skeleton()
 	if err != nil {
 		return err
 	}
-	var page []skeletonFile
-	for _, f := range files {
-		if rel, ok := strings.CutPrefix(f.path, hugoMaterialsSkeleton+"/"); ok {
-			page = append(page, skeletonFile{path: rel, content: f.content})
-		}
-	}
-	return updateSkeleton(w.dir, page)
+	return writeMissing(w.dir, skel.materials, shippedVersion)
 }
 
-// removeOurMaterialsData deletes a data/materials.json that mparchive
-// wrote; a file of the user's of that name stays.
-func removeOurMaterialsData(path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+// isOurMaterialsData tells a data/materials.json that mparchive wrote.
+func isOurMaterialsData(content []byte) bool {
 	var head struct {
 		Generator string `json:"generator"`
 	}
-	if json.Unmarshal(b, &head) != nil || head.Generator != "mparchive" {
-		return nil
-	}
-	return removeOut(filepath.Dir(filepath.Dir(path)), hugoMaterialsData)
+	return json.Unmarshal(content, &head) == nil && head.Generator == "mparchive"
 }

@@ -8,7 +8,17 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// jekyll writes the archive as the posts of a Jekyll site:
+// baseURLPath is the path part of a site address without its trailing
+// slash: "" for a site at the root.
+func baseURLPath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.EscapedPath(), "/")
+}
+
+// jekyllLayout lays the archive out as the posts of a Jekyll site:
 //
 //	DIR/_posts/YYYY-MM-DD-<title>.md          Jekyll front matter + body
 //	DIR/assets/posts/<slug>/<hash12><ext>     its images, cover included
@@ -20,29 +30,12 @@ import (
 // the images under assets/. In a folder without a Jekyll config it also
 // writes the skeleton of themes/jekyll: a _config.yml, two layouts and a
 // home page listing the posts.
-var jekyll = &generator{
-	name:        "jekyll",
-	configNames: []string{"_config.yml", "_config.yaml", "_config.toml"},
-	config:      jekyllConfig,
-	layout: func(opts Options) postLayout {
-		return jekyllLayout{baseURL: baseURLPath(opts.BaseURL)}
-	},
-}
-
-func init() { registerGenerator(jekyll) }
-
-// baseURLPath is the path part of a site address without its trailing
-// slash: "" for a site at the root.
-func baseURLPath(base string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSuffix(u.EscapedPath(), "/")
-}
-
 type jekyllLayout struct {
 	baseURL string // the site's path, "" at the root
+}
+
+func newJekyllLayout(opts Options) postLayout {
+	return jekyllLayout{baseURL: baseURLPath(opts.BaseURL)}
 }
 
 // jekyllPostName is the post's file name without ".md": the slug when it
@@ -92,11 +85,7 @@ type jekyllFrontMatter struct {
 	Description string   `yaml:"description,omitempty"`
 	Image       string   `yaml:"image,omitempty"`
 	Images      []string `yaml:"images,omitempty"`
-	SourceURL   string   `yaml:"source_url,omitempty"`
-	WeChatURL   string   `yaml:"wechat_url,omitempty"`
-	PostMeta    `yaml:",inline"`
-	MediaID     string `yaml:"media_id"`
-	ItemIndex   int    `yaml:"item_index"`
+	articleRef  `yaml:",inline"`
 	Deleted     bool   `yaml:"deleted,omitempty"`
 	Removed     string `yaml:"removed,omitempty"` // see FrontMatter.Removed
 	// RenderWithLiquid off keeps {{ }} and {% %} in an article's text as
@@ -116,11 +105,7 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 		Description: art.Digest,
 		Image:       imgs.Cover,
 		Images:      imgs.Images,
-		SourceURL:   sourceURL(art),
-		WeChatURL:   wechatURL(art),
-		PostMeta:    newPostMeta(art),
-		MediaID:     art.ItemID,
-		ItemIndex:   art.Index,
+		articleRef:  newArticleRef(art),
 		Deleted:     art.Deleted,
 		Removed:     removedOn(art),
 	}

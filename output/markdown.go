@@ -27,8 +27,6 @@ type MarkdownWriter struct {
 	opts Options
 }
 
-var _ Writer = (*MarkdownWriter)(nil)
-
 // NewMarkdown returns a writer into the folder dir.
 func NewMarkdown(dir string, opts Options) *MarkdownWriter {
 	opts = withDefaults(opts)

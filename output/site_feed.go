@@ -3,11 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
-	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -200,9 +196,8 @@ func (s *siteBuild) feedID(key string) string {
 // <loc> is rejected by every search engine. One left by an earlier run with
 // a base URL is removed, since it would list that run's pages forever.
 func (s *siteBuild) writeSitemap() error {
-	path := filepath.Join(s.w.dir, "sitemap.xml")
 	if s.w.opts.BaseURL == "" {
-		return removeOurSitemap(path)
+		return removeOurs(s.w.dir, "sitemap.xml", isOurSitemap)
 	}
 	var set sitemapURLSet
 	add := func(p string, mod time.Time) {
@@ -238,20 +233,10 @@ func (s *siteBuild) writeSitemap() error {
 
 const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
-// removeOurSitemap deletes path if it is a sitemap as writeSitemap writes
-// them, and leaves any other file (one the user put there) alone.
-func removeOurSitemap(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !bytes.HasPrefix(data, []byte(xml.Header+`<urlset xmlns="`+sitemapNS+`">`+"\n")) {
-		return nil
-	}
-	return removeOut(filepath.Dir(path), filepath.Base(path))
+// isOurSitemap tells a sitemap as writeSitemap writes them from any other
+// file (one the user put there).
+func isOurSitemap(content []byte) bool {
+	return bytes.HasPrefix(content, []byte(xml.Header+`<urlset xmlns="`+sitemapNS+`">`+"\n"))
 }
 
 // writeRobots allows everything but the archive folder, which a static

@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/mparchive/mparchive/themes"
@@ -36,40 +33,52 @@ func (w *HugoWriter) writeSkeleton() error {
 	if err != nil || (found && !ours) {
 		return err
 	}
-	files, err := w.skeleton()
+	skel, err := w.skeleton()
 	if err != nil {
 		return err
 	}
-	var layouts []skeletonFile
-	for _, f := range files {
-		switch {
-		case f.path == hugoConfig:
-			// The config goes first: a run cut short after it still
-			// counts as ours, and the next one adds the rest.
-			if !found {
-				if _, err := writeOut(w.dir, f.path, []byte(f.content)); err != nil {
-					return err
-				}
-			}
-		case f.path == themes.HugoShippedList, strings.HasPrefix(f.path, hugoMaterialsSkeleton+"/"):
-		default:
-			layouts = append(layouts, f)
+	// The config goes first: a run cut short after it still counts as
+	// ours, and the next one adds the rest.
+	if !found {
+		if _, err := writeOut(w.dir, skel.config.path, []byte(skel.config.content)); err != nil {
+			return err
 		}
 	}
-	return updateSkeleton(w.dir, layouts)
+	return writeMissing(w.dir, skel.layouts, shippedVersion)
 }
 
-// hugoConfig is the config file the skeleton holds.
-const hugoConfig = "hugo.toml"
+// hugoSkeleton is Hugo's theme folder executed for a site.
+type hugoSkeleton struct {
+	config    skeletonFile   // hugo.toml, which every theme has: it is embedded
+	layouts   []skeletonFile // what every site of ours gets
+	materials []skeletonFile // the materials page's, at their paths in the site
+}
 
-// skeleton is Hugo's theme folder (themes.Format, with --theme-dir's files
-// over it) executed for this site.
-func (w *HugoWriter) skeleton() ([]skeletonFile, error) {
+// skeleton executes Hugo's theme folder (themes.Format, with --theme-dir's
+// files over it) for this site.
+func (w *HugoWriter) skeleton() (*hugoSkeleton, error) {
 	theme, err := parseTheme("hugo", w.opts.ThemeDir)
 	if err != nil {
 		return nil, err
 	}
-	return theme.execute(struct{ Title string }{w.opts.SiteTitle})
+	files, err := theme.execute(struct{ Title string }{w.opts.SiteTitle})
+	if err != nil {
+		return nil, err
+	}
+	skel := &hugoSkeleton{}
+	for _, f := range files {
+		rel, isMaterials := strings.CutPrefix(f.path, hugoMaterialsSkeleton+"/")
+		switch {
+		case f.path == "hugo.toml":
+			skel.config = f
+		case f.path == themes.HugoShippedList:
+		case isMaterials:
+			skel.materials = append(skel.materials, skeletonFile{path: rel, content: f.content})
+		default:
+			skel.layouts = append(skel.layouts, f)
+		}
+	}
+	return skel, nil
 }
 
 // generatedByUs tells a config file mparchive wrote, and the user left
@@ -84,25 +93,10 @@ func generatedByUs(path string) bool {
 	return strings.HasPrefix(line, generatedMarker)
 }
 
-// updateSkeleton writes the files into dir that are missing there, and
-// those whose copy still holds a version an earlier mparchive wrote
-// (themes.HugoShipped), which get the current one. Any other file is the
-// user's, whatever its content, and stays.
-func updateSkeleton(dir string, files []skeletonFile) error {
-	shipped := themes.HugoShipped()
-	for _, f := range files {
-		dest := filepath.Join(dir, filepath.FromSlash(f.path))
-		if old, err := os.ReadFile(dest); err == nil {
-			sum := sha256.Sum256(old)
-			if !shipped[f.path][hex.EncodeToString(sum[:])] {
-				continue
-			}
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		if _, err := writeOut(dir, f.path, []byte(f.content)); err != nil {
-			return err
-		}
-	}
-	return nil
+// shippedVersion tells a file of the skeleton that still holds a version
+// an earlier mparchive wrote (themes.HugoShipped), which gets the current
+// one; any other content is the user's.
+func shippedVersion(path string, content []byte) bool {
+	sum := sha256.Sum256(content)
+	return themes.HugoShipped()[path][hex.EncodeToString(sum[:])]
 }

@@ -147,13 +147,13 @@ func TestConfigTitleQuoted(t *testing.T) {
 	configs := map[string]func(string) any{
 		"hugo": func(s string) any { return struct{ Title string }{s} },
 		"jekyll": func(s string) any {
-			return jekyll.config(Options{SiteTitle: s, BaseURL: "https://example.org/公众号/"})
+			return jekyllConfig(Options{SiteTitle: s, BaseURL: "https://example.org/公众号/"})
 		},
 		"hexo": func(s string) any {
-			return hexo.config(Options{SiteTitle: s, BaseURL: "https://example.org/公众号/"})
+			return hexoConfig(Options{SiteTitle: s, BaseURL: "https://example.org/公众号/"})
 		},
 		"zola": func(s string) any {
-			return zola.config(Options{SiteTitle: s, BaseURL: "https://example.org/公众号/"})
+			return zolaConfig(Options{SiteTitle: s, BaseURL: "https://example.org/公众号/"})
 		},
 	}
 	for format, data := range configs {

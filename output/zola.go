@@ -11,8 +11,8 @@ import (
 	"github.com/mparchive/mparchive/archive"
 )
 
-// zola writes the archive as the content of a Zola site: one page with
-// colocated assets per article,
+// zolaLayout lays the archive out as the content of a Zola site: one
+// page with colocated assets per article,
 //
 //	DIR/content/<slug>/index.md              TOML front matter + body
 //	DIR/content/<slug>/<hash12><ext>         its images, cover included
@@ -21,15 +21,6 @@ import (
 // plus, in a folder without a Zola config, the skeleton of themes/zola: a
 // config.toml, the root section's _index.md (pages sorted by date) and
 // three templates.
-var zola = &generator{
-	name:        "zola",
-	configNames: []string{"config.toml", "zola.toml"},
-	config:      zolaConfig,
-	layout:      func(Options) postLayout { return zolaLayout{} },
-}
-
-func init() { registerGenerator(zola) }
-
 type zolaLayout struct{}
 
 func (zolaLayout) paths(_ *archive.Article, slug string) (string, string) {
@@ -55,17 +46,13 @@ type zolaFrontMatter struct {
 }
 
 type zolaExtra struct {
-	Author    string   `toml:"author,omitempty"`
-	Digest    string   `toml:"digest,omitempty"`
-	Cover     string   `toml:"cover,omitempty"`
-	Images    []string `toml:"images,omitempty"`
-	SourceURL string   `toml:"source_url,omitempty"`
-	WeChatURL string   `toml:"wechat_url,omitempty"`
-	PostMeta
-	MediaID   string `toml:"media_id"`
-	ItemIndex int    `toml:"item_index"`
-	Deleted   bool   `toml:"deleted,omitempty"`
-	Removed   string `toml:"removed,omitempty"` // see FrontMatter.Removed
+	Author string   `toml:"author,omitempty"`
+	Digest string   `toml:"digest,omitempty"`
+	Cover  string   `toml:"cover,omitempty"`
+	Images []string `toml:"images,omitempty"`
+	articleRef
+	Deleted bool   `toml:"deleted,omitempty"`
+	Removed string `toml:"removed,omitempty"` // see FrontMatter.Removed
 }
 
 func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
@@ -78,16 +65,12 @@ func (zolaLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 		Updated:     chinaTime(art.UpdateTime),
 		Draft:       isDraft(art),
 		Extra: zolaExtra{
-			Author:    art.Author,
-			Digest:    art.Digest,
-			Cover:     validUTF8(imgs.Cover),
-			SourceURL: sourceURL(art),
-			WeChatURL: wechatURL(art),
-			PostMeta:  newPostMeta(art),
-			MediaID:   art.ItemID,
-			ItemIndex: art.Index,
-			Deleted:   art.Deleted,
-			Removed:   removedOn(art),
+			Author:     art.Author,
+			Digest:     art.Digest,
+			Cover:      validUTF8(imgs.Cover),
+			articleRef: newArticleRef(art),
+			Deleted:    art.Deleted,
+			Removed:    removedOn(art),
 		},
 	}
 	for _, img := range imgs.Images {
