@@ -19,6 +19,7 @@ import (
 type themeFile struct {
 	data   []byte
 	origin string // "theme file layouts/base.html", or the file in --theme-dir
+	layer  int    // of the layers themeFiles read, later over earlier
 }
 
 // themeFiles reads a theme by path: the files of each embedded layer over
@@ -62,7 +63,7 @@ func themeFiles(dir string, layers ...fs.FS) (map[string]themeFile, error) {
 			if dir != "" && i == len(layers)-1 {
 				origin = dir + string(os.PathSeparator) + p
 			}
-			files[p] = themeFile{data: data, origin: origin}
+			files[p] = themeFile{data: data, origin: origin, layer: i}
 			return nil
 		})
 		if err != nil {
@@ -92,8 +93,23 @@ func parseTheme(format, dir string) (*parsedTheme, error) {
 		return nil, err
 	}
 	t := &parsedTheme{files: files, tmpls: map[string]*template.Template{}}
+	// Of a file and a template that write the same file (index.md beside
+	// index.md.tmpl), the later layer's wins, and in one layer the
+	// template.
+	byOutput := map[string]string{}
 	for p, f := range files {
+		out := strings.TrimSuffix(p, themes.TemplateSuffix)
+		prev, ok := byOutput[out]
+		if !ok || files[prev].layer < f.layer || (files[prev].layer == f.layer && p > prev) {
+			byOutput[out] = p
+		}
+	}
+	for _, p := range byOutput {
 		t.paths = append(t.paths, p)
+	}
+	slices.Sort(t.paths)
+	for _, p := range t.paths {
+		f := files[p]
 		if !strings.HasSuffix(p, themes.TemplateSuffix) {
 			continue
 		}
@@ -103,7 +119,6 @@ func parseTheme(format, dir string) (*parsedTheme, error) {
 		}
 		t.tmpls[p] = tmpl
 	}
-	slices.Sort(t.paths)
 	return t, nil
 }
 

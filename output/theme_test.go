@@ -140,6 +140,44 @@ func TestThemeDirErrors(t *testing.T) {
 	}
 }
 
+// TestThemeDirFileReplacesTemplate checks that a plain file of --theme-dir
+// replaces the embedded template that writes the same file, and that in
+// one folder the template wins, whatever the order files are read in.
+func TestThemeDirFileReplacesTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		format string
+		theme  map[string]string
+		path   string
+		want   string
+	}{
+		{"markdown", map[string]string{"index.md": "MINE static index\n"}, MarkdownIndex, "MINE static index\n"},
+		{"jekyll", map[string]string{"_config.yml": "title: mine\n"}, "_config.yml", "title: mine\n"},
+		{"zola", map[string]string{"x.md": "plain", "x.md.tmpl": "{{ .Title }} from the template"}, "x.md", "T from the template"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, tc.theme)
+			theme, err := parseTheme(tc.format, dir)
+			must(t, err)
+			files, err := theme.execute(map[string]any{"Title": "T", "URL": "", "BaseURL": "", "Root": "/", "Posts": nil})
+			must(t, err)
+			n := 0
+			for _, f := range files {
+				if f.path != tc.path {
+					continue
+				}
+				n++
+				if f.content != tc.want {
+					t.Errorf("%s = %q, want %q", f.path, f.content, tc.want)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d files write %s, want 1", n, tc.path)
+			}
+		})
+	}
+}
+
 // TestConfigTitleQuoted executes each generator's config template with
 // every hostile string as the site's title, and reads the title back with
 // a real YAML or TOML parser.
