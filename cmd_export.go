@@ -317,7 +317,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.siteTitle, "site-title", "", "title of the generated site (default 公众号存档)")
 	fs.StringVar(&b.baseURL, "base-url", "", "the site's public address: absolute feed, canonical and Open Graph links, and sitemap.xml (written only with it); default: relative links")
 	fs.StringVar(&b.theme, "theme", "", "theme of the site output")
-	fs.StringVar(&b.themeDir, "theme-dir", "", "folder of templates that override the theme's")
+	fs.StringVar(&b.themeDir, "theme-dir", "", "folder laid out like the format's theme folder (themes/<format>/ in the source), whose files replace or add to the embedded ones; hugo, jekyll, zola and hexo write them into a new site only")
 	fs.StringVar(&b.removed, "removed", "mark", "articles removed or deleted upstream: keep (show like others), mark (show, marked removed/deleted in front matter) or drop")
 	fs.StringVar(&b.since, "since", "", "only articles published on or after this date (2006-01-02, Beijing time)")
 	fs.StringVar(&b.until, "until", "", "only articles published before this date (2006-01-02, Beijing time)")
@@ -376,16 +376,13 @@ func (b *buildFlags) options() (output.Options, error) {
 	return opts, nil
 }
 
-// checkTheme checks --theme and --theme-dir: they are the site format's,
-// and must name an embedded theme and a folder.
+// checkTheme checks --theme, which is the site format's and must name an
+// embedded theme, and --theme-dir, which must name a folder.
 func (b *buildFlags) checkTheme() error {
-	if b.theme == "" && b.themeDir == "" {
-		return nil
-	}
-	if b.format != "site" {
-		return usagef("--theme and --theme-dir apply to --format site, not %s", b.format)
-	}
 	if b.theme != "" {
+		if b.format != "site" {
+			return usagef("--theme applies to --format site, not %s; --theme-dir applies to every format", b.format)
+		}
 		if _, err := themes.SiteTheme(b.theme); err != nil {
 			return usagef("--theme: %v", err)
 		}

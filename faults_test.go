@@ -131,6 +131,7 @@ func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
 		{"unknown theme", []string{"export", "-o", dir, "--format", "site", "--theme", "nosuch"}, []string{`unknown theme "nosuch"`}},
 		{"theme of another format", []string{"export", "-o", dir, "--theme", "compact"}, []string{"--format site"}},
 		{"theme-dir that is a file", []string{"export", "-o", dir, "--format", "site", "--theme-dir", file}, []string{"not a folder"}},
+		{"theme-dir of jekyll that is a file", []string{"export", "-o", dir, "--format", "jekyll", "--theme-dir", file}, []string{"not a folder"}},
 		{"unknown format", []string{"export", "-o", dir, "--format", "docx"}, []string{`unknown --format "docx"`}},
 		{"extra argument", []string{"export", "-o", dir, "news"}, []string{`unexpected argument "news"`}},
 		{"extra argument to fetch", []string{"fetch", "--archive", dir, "published"}, []string{`unexpected argument "published"`}},
