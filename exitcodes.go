@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -73,4 +75,21 @@ func dropUnavailable(archiveDir string, res *output.Result) int {
 	}
 	res.Missing = keep
 	return gone
+}
+
+// interrupted tells an error that Ctrl-C (or SIGTERM) caused.
+func interrupted(ctx context.Context, err error) bool {
+	return err != nil && (errors.Is(err, context.Canceled) || ctx.Err() != nil)
+}
+
+// codeOf combines the fetch stage's exit code with the build's result into
+// what the command returns: nil when all is done.
+func codeOf(fetchCode int, res *output.Result) error {
+	if fetchCode == exitOK && res != nil && (len(res.Failed) > 0 || len(res.Missing) > 0) {
+		fetchCode = exitPartial
+	}
+	if fetchCode == exitOK {
+		return nil
+	}
+	return exitError{fetchCode}
 }

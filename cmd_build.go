@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/output"
+	"github.com/mparchive/mparchive/render"
+)
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("build", "build --archive DIR -o OUT [--format hugo]", stderr)
+	var bf buildFlags
+	var rf runFlags
+	bf.register(fs)
+	fs.StringVar(&bf.accountName, "account-name", "", accountNameHelp)
+	rf.register(fs, "archive folder (default OUT/"+archiveSubdir+")",
+		"after the build, commit the output folder to the git repository there, creating it if needed")
+	if err := parseFlagsOnly(fs, args); err != nil {
+		return err
+	}
+	opts, err := bf.options()
+	if err != nil {
+		return err
+	}
+	archiveDir := rf.archiveOr(bf.out)
+	if err := checkArchiveDir(archiveDir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {
+		return fmt.Errorf("%s holds no archive (run 'mparchive fetch --archive %s' first)", archiveDir, archiveDir)
+	}
+	if err := checkOneFormat(bf.out, bf.format, archiveDir); err != nil {
+		return err
+	}
+	rep := newReporter(stderr, rf.quiet)
+	start := time.Now()
+	key, err := archiveBuildKey(archiveDir, bf.format, opts)
+	if err != nil {
+		return err
+	}
+	bsum, err := buildRecorded(ctx, archiveDir, bf.format, bf.out, key, opts, rep)
+	outcome := runOutcome{build: bsum, start: start, archiveDir: archiveDir, format: bf.format}
+	if interrupted(ctx, err) {
+		outcome.interrupted = "build"
+		printSummary(rep, outcome)
+		return exitError{exitInterrupted}
+	}
+	if err != nil {
+		return err
+	}
+	outcome.goneImages = dropUnavailable(archiveDir, bsum)
+	printSummary(rep, outcome)
+	if rf.git {
+		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
+			return err
+		}
+	}
+	return codeOf(exitOK, bsum)
+}
+
+// build writes the output from the archive. The archive is only read (a
+// read-only archive can be built from); the output folder is locked by
+// buildRecorded, its one caller.
+func build(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
+	arch, err := archive.Open(archiveDir)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := arch.RLock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// A build killed half-way leaves temp files beside the pages it was
+	// writing; they must not end up in the site.
+	if err := archive.RemoveTempFiles(out); err != nil {
+		return nil, err
+	}
+	prog := rep.counter("building "+format, "articles")
+	opts.Converter = render.New()
+	opts.Progress = prog.set
+	w, err := output.New(format, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.Write(ctx, arch)
+	prog.done()
+	return res, err
+}
+
+// buildIfStale is export's build: skipped when the last complete build into
+// out was made from the same archive, options and program (see
+// buildcache.go), so a day with nothing new costs a few listing calls.
+func buildIfStale(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
+	key, err := archiveBuildKey(archiveDir, format, opts)
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := upToDate(out, format, key); ok {
+		return &output.Result{Articles: n, Unchanged: n}, nil
+	}
+	return buildRecorded(ctx, archiveDir, format, out, key, opts, rep)
+}
