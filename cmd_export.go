@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mparchive/mparchive/exporter"
+	"github.com/mparchive/mparchive/gitbackup"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,9 +67,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return codeOf(code, bsum)
 }
 
-// commitRun runs gitCommit and tells the user what it did.
+// commitRun runs gitbackup.Commit and tells the user what it did.
 func commitRun(ctx context.Context, dir string, sum *exporter.Summary, rep *reporter) error {
-	committed, err := gitCommit(ctx, dir, sum)
+	committed, err := gitbackup.Commit(ctx, dir, sum)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package gitbackup
 
 import (
 	"os"
@@ -43,7 +43,7 @@ func TestGitCommitHostileTitles(t *testing.T) {
 		{Key: "published/A/1", Title: "标题\x00后半"},
 		{Key: "published/B/1", Title: "\x1b]0;pwned\x07\x1b[2J清屏\u202e"},
 	}}
-	committed, err := gitCommit(t.Context(), dir, sum)
+	committed, err := Commit(t.Context(), dir, sum)
 	if err != nil || !committed {
 		t.Fatalf("commit: %v, committed %v", err, committed)
 	}
