@@ -10,6 +10,7 @@ import (
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/output"
+	"github.com/mparchive/mparchive/progress"
 	"github.com/mparchive/mparchive/render"
 )
 
@@ -45,17 +46,17 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	bsum, err := buildRecorded(ctx, archiveDir, bf.format, bf.out, key, opts, rep)
-	outcome := runOutcome{build: bsum, start: start, archiveDir: archiveDir, format: bf.format}
+	outcome := progress.Outcome{Build: bsum, Start: start, ArchiveDir: archiveDir, Format: bf.format}
 	if interrupted(ctx, err) {
-		outcome.interrupted = "build"
-		printSummary(rep, outcome)
+		outcome.Interrupted = "build"
+		rep.Summary(outcome)
 		return exitError{exitInterrupted}
 	}
 	if err != nil {
 		return err
 	}
-	outcome.goneImages = dropUnavailable(archiveDir, bsum)
-	printSummary(rep, outcome)
+	outcome.GoneImages = dropUnavailable(archiveDir, bsum)
+	rep.Summary(outcome)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
 			return err
@@ -82,15 +83,15 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	if err := archive.RemoveTempFiles(out); err != nil {
 		return nil, err
 	}
-	prog := rep.counter("building "+format, "articles")
+	prog := rep.Counter("building "+format, "articles")
 	opts.Converter = render.New()
-	opts.Progress = prog.set
+	opts.Progress = prog.Set
 	w, err := output.New(format, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	res, err := w.Write(ctx, arch)
-	prog.done()
+	prog.Done()
 	return res, err
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/gitbackup"
+	"github.com/mparchive/mparchive/progress"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,24 +41,24 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	outcome := runOutcome{fetch: fsum, start: start, archiveDir: archiveDir, format: bf.format}
+	outcome := progress.Outcome{Fetch: fsum, Start: start, ArchiveDir: archiveDir, Format: bf.format}
 	if code == exitInterrupted {
-		outcome.interrupted = "fetch"
-		printSummary(rep, outcome)
+		outcome.Interrupted = "fetch"
+		rep.Summary(outcome)
 		return exitError{code}
 	}
 	bsum, err := buildIfStale(ctx, archiveDir, bf.format, bf.out, opts, rep)
 	if interrupted(ctx, err) {
-		outcome.build, outcome.interrupted = bsum, "build"
-		printSummary(rep, outcome)
+		outcome.Build, outcome.Interrupted = bsum, "build"
+		rep.Summary(outcome)
 		return exitError{exitInterrupted}
 	}
 	if err != nil {
 		return err
 	}
-	outcome.build = bsum
-	outcome.goneImages = dropUnavailable(archiveDir, bsum)
-	printSummary(rep, outcome)
+	outcome.Build = bsum
+	outcome.GoneImages = dropUnavailable(archiveDir, bsum)
+	rep.Summary(outcome)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git {
 		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
@@ -74,9 +75,9 @@ func commitRun(ctx context.Context, dir string, sum *exporter.Summary, rep *repo
 		return err
 	}
 	if committed {
-		rep.notef("git: committed the changes in %s", dir)
+		rep.Notef("git: committed the changes in %s", dir)
 	} else {
-		rep.notef("git: nothing changed, no commit")
+		rep.Notef("git: nothing changed, no commit")
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/progress"
 )
 
 func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -42,11 +43,11 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	outcome := runOutcome{fetch: fsum, start: start, archiveDir: archiveDir, fetchOnly: true}
+	outcome := progress.Outcome{Fetch: fsum, Start: start, ArchiveDir: archiveDir, FetchOnly: true}
 	if code == exitInterrupted {
-		outcome.interrupted = "fetch"
+		outcome.Interrupted = "fetch"
 	}
-	printSummary(rep, outcome)
+	rep.Summary(outcome)
 	explainRefusals(rep, &ff, fsum)
 	if rf.git && code != exitInterrupted {
 		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
@@ -96,12 +97,12 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		return nil, 0, err
 	}
 	defer unlock()
-	prog := rep.fetchProgress()
+	prog := rep.Fetch()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
 		Sources:           sources,
 		Concurrency:       ff.concurrency,
-		Progress:          prog.update,
-		Logf:              rep.notef,
+		Progress:          prog.Update,
+		Logf:              rep.Notef,
 		ImageHTTPClient:   images,
 		Sleep:             retrySleep,
 		Full:              ff.full,
@@ -120,7 +121,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		Explicit:          ff.explicit,
 		AccountName:       ff.accountName,
 	})
-	prog.done()
+	prog.Done()
 	switch {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return sum, exitInterrupted, nil
@@ -158,7 +159,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 	opts := []exporter.Option{
 		exporter.WithRequestTimeout(f.timeout),
 		exporter.WithRetryReport(func(msg string, err error, wait time.Duration) {
-			rep.notef("retrying in %s: %s: %v", wait.Round(100*time.Millisecond), msg, err)
+			rep.Notef("retrying in %s: %s: %v", wait.Round(100*time.Millisecond), msg, err)
 		}),
 	}
 	if retrySleep != nil {
@@ -189,7 +190,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 		}
 		return c, hc, srv.Close, nil
 	}
-	cred, err := loadCredentials(f.configFile, rep.warnf)
+	cred, err := loadCredentials(f.configFile, rep.Warnf)
 	if err != nil {
 		return nil, nil, stop, err
 	}

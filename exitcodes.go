@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sort"
 
 	"github.com/mparchive/mparchive/archive"
-	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/output"
 )
 
@@ -24,23 +21,6 @@ import (
 //     file over its size limit) are reported by the run that finds them,
 //     recorded in the archive's state, and fail no run: a run whose only
 //     failures are of this kind exits 0, and so does the next one.
-
-// unavailableLines lists, for the summary, what this run found unavailable
-// for good, sorted: once, by the run that found it.
-func unavailableLines(fs *exporter.Summary) []string {
-	var out []string
-	for k, why := range fs.UnavailableMedia {
-		out = append(out, fmt.Sprintf("%s %s: %s", exporter.MediaWhat(k), k, why))
-	}
-	sort.Strings(out)
-	for _, pe := range fs.UnavailablePages {
-		out = append(out, "page "+pe.Error())
-	}
-	if len(out) > 40 {
-		out = append(out[:40], fmt.Sprintf("… and %d more (listed in the archive's state.json)", len(out)-40))
-	}
-	return out
-}
 
 // dropUnavailable takes the images the archive knows to be unavailable for
 // good out of res.Missing, since no re-run fetches them, and returns how
