@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -249,25 +247,11 @@ func (f *fetchFlags) voiceBase() string {
 		return f.demoBase
 	}
 	for _, base := range []string{f.pageBase, f.apiBase} {
-		if isLoopbackBase(base) {
+		if exporter.LoopbackBase(base) {
 			return strings.TrimRight(strings.TrimSpace(base), "/")
 		}
 	}
 	return ""
-}
-
-// isLoopbackBase reports an http(s) base URL whose host is this machine.
-func isLoopbackBase(base string) bool {
-	u, err := url.Parse(strings.TrimSpace(base))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return false
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // openLocked opens an archive and takes its lock for writing.

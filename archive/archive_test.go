@@ -220,7 +220,7 @@ func TestContentImages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ContentImages(tt.html)
+			got := contentImages(tt.html)
 			if tt.name == "broken markup" {
 				return // only must not panic
 			}
@@ -229,4 +229,16 @@ func TestContentImages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// contentImages lists the images an article body shows, in document order,
+// each once: the MediaImage entries of BodyMedia.
+func contentImages(body string) []string {
+	var out []string
+	for _, m := range BodyMedia(body) {
+		if m.Kind == MediaImage {
+			out = append(out, m.Key)
+		}
+	}
+	return out
 }

@@ -445,12 +445,6 @@ func isTokenByte(c byte) bool {
 // succeed.
 func IsRetryable(err error) bool { return classify(err) == classTransient }
 
-// IsPermanent reports whether err will very likely come back on every try
-// until someone changes something: wrong credentials, a missing permission,
-// a spent daily quota, an IP not whitelisted, a proxy page, an image that
-// is gone. Cancellation is neither permanent nor retryable.
-func IsPermanent(err error) bool { return classify(err) == classPermanent }
-
 // IsQuotaExhausted reports whether err is WeChat's 45009: the endpoint's
 // daily quota is used up. The *APIError's ResetAt says when it refills.
 func IsQuotaExhausted(err error) bool {

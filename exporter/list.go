@@ -241,41 +241,6 @@ func (c *Client) Pages(ctx context.Context, src archive.Source, startOffset int)
 	}
 }
 
-// ItemID returns the id of a list item: media_id for news and drafts,
-// article_id for published articles. Pages can overlap when a list changes
-// during a walk, and this id is what tells duplicates apart. It is
-// archive.ItemID, offered here next to Pages so callers find it.
-func ItemID(src archive.Source, raw json.RawMessage) (string, error) {
-	return archive.ItemID(src, raw)
-}
-
-// GetMaterial downloads a permanent material. For images, voice and thumbs
-// data is the file; for news and video materials it is WeChat's JSON (video
-// JSON carries a down_url). contentType is the one WeChat sent, or sniffed
-// when it sent none.
-//
-// WeChat API docs: https://developers.weixin.qq.com/doc/service/api/material/permanent/api_getmaterial
-func (c *Client) GetMaterial(ctx context.Context, mediaID string) (data []byte, contentType string, err error) {
-	var file bytes.Buffer
-	resp, err := c.getMaterial(ctx, mediaID, maxImageBytes, func(body io.Reader, ctype string) error {
-		file.Reset()
-		_, err := file.ReadFrom(body)
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	data = resp.body
-	if resp.streamed {
-		data = file.Bytes()
-	}
-	contentType = resp.contentType
-	if contentType == "" {
-		contentType = http.DetectContentType(data)
-	}
-	return data, contentType, nil
-}
-
 // getMaterial calls get_material: a file answer (image, voice, thumb) goes
 // to sink as it arrives, at most limit bytes; a JSON answer (a news or
 // video material) comes back in the response.

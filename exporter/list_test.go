@@ -59,7 +59,7 @@ func TestListPage_Requests(t *testing.T) {
 					t.Errorf("item is not verbatim from the response: %s", item)
 				}
 			}
-			if id, err := ItemID(tt.src, page.Items[0]); err != nil || id != tt.wantID {
+			if id, err := archive.ItemID(tt.src, page.Items[0]); err != nil || id != tt.wantID {
 				t.Errorf("ItemID = %q, %v; want %q", id, err, tt.wantID)
 			}
 		})
@@ -332,7 +332,7 @@ func TestPages_DedupeWithItemID(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, raw := range page.Items {
-			id, err := ItemID(archive.Published, raw)
+			id, err := archive.ItemID(archive.Published, raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,10 +347,10 @@ func TestPages_DedupeWithItemID(t *testing.T) {
 
 func TestItemID_Errors(t *testing.T) {
 	t.Parallel()
-	if _, err := ItemID(archive.Published, json.RawMessage(`{"media_id":"M"}`)); err == nil {
+	if _, err := archive.ItemID(archive.Published, json.RawMessage(`{"media_id":"M"}`)); err == nil {
 		t.Error("a published item without article_id was accepted")
 	}
-	if _, err := ItemID(archive.News, json.RawMessage(`[`)); err == nil {
+	if _, err := archive.ItemID(archive.News, json.RawMessage(`[`)); err == nil {
 		t.Error("broken JSON was accepted")
 	}
 }

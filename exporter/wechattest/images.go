@@ -2,9 +2,7 @@ package wechattest
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"image"
@@ -39,15 +37,6 @@ const (
 	PlaceholderWidth  = 200
 	PlaceholderHeight = 120
 )
-
-// Placeholder returns a copy of the hot-link placeholder image bytes (PNG).
-func Placeholder() []byte { return bytes.Clone(placeholderPNG) }
-
-// IsPlaceholder reports whether b is the hot-link placeholder image.
-func IsPlaceholder(b []byte) bool {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]) == PlaceholderSHA256
-}
 
 // imageFormat is the real encoding of an image, which the CDN path prefix
 // (mmbiz_png/…) normally names but wx_fmt=other and legacy mmbiz/ paths hide.
