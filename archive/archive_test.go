@@ -242,3 +242,21 @@ func contentImages(body string) []string {
 	}
 	return out
 }
+
+func TestFlexInt(t *testing.T) {
+	for in, want := range map[string]int64{
+		`12`: 12, `-1`: -1, `"1700000000"`: 1700000000, `" 7 "`: 7, `null`: 0, `""`: 0, `"  "`: 0,
+		`3.0`: 3, `1e3`: 1000, `"2.0"`: 2, `9007199254740993`: 9007199254740993, `"\u0031\u0032"`: 12,
+	} {
+		var n FlexInt
+		if err := json.Unmarshal([]byte(in), &n); err != nil || int64(n) != want {
+			t.Errorf("FlexInt(%s) = %d, %v; want %d", in, n, err, want)
+		}
+	}
+	for _, bad := range []string{`"x"`, `1.5`, `"1.5"`, `1e300`, `{}`, `true`, `[1]`, `"12abc"`} {
+		var n FlexInt
+		if err := json.Unmarshal([]byte(bad), &n); err == nil {
+			t.Errorf("FlexInt(%s) accepted as %d", bad, n)
+		}
+	}
+}

@@ -268,8 +268,8 @@ func checkResponse(req *request, resp *http.Response, body []byte, now time.Time
 		return fail("the body is not JSON", false)
 	}
 	var envelope struct {
-		ErrCode flexInt `json:"errcode"`
-		ErrMsg  string  `json:"errmsg"`
+		ErrCode archive.FlexInt `json:"errcode"`
+		ErrMsg  string          `json:"errmsg"`
 	}
 	// A Decoder, unlike Unmarshal, tells a body that ends too early
 	// (io.ErrUnexpectedEOF, worth another try) from one that is wrong.
