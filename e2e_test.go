@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,6 +109,9 @@ var remoteImage = regexp.MustCompile(`!\[[^\]]*\]\((https?:)?//[^)]*\)`)
 // hugoBuild runs the real hugo on a written site and returns the public dir.
 func hugoBuild(t *testing.T, site string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs hugo")
+	}
 	if _, err := exec.LookPath("hugo"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("hugo is not installed; .ci/run installs it")
@@ -130,6 +134,9 @@ func hugoBuild(t *testing.T, site string) string {
 }
 
 func TestDemoExportBuildsWithHugo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs hugo")
+	}
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(t, "export", "--demo", "-o", out)
 	if code != exitOK {
@@ -183,14 +190,19 @@ func TestDemoExportBuildsWithHugo(t *testing.T) {
 }
 
 // countingTransport records every access_token a client sent, so tests can
-// check no token leaked anywhere.
+// check no token leaked anywhere. A non-nil sending sees each request
+// before it goes.
 type countingTransport struct {
-	next   http.RoundTripper
-	mu     sync.Mutex
-	tokens map[string]bool
+	next    http.RoundTripper
+	sending func(*http.Request)
+	mu      sync.Mutex
+	tokens  map[string]bool
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.sending != nil {
+		c.sending(r)
+	}
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
 		c.mu.Lock()
 		if c.tokens == nil {
@@ -261,22 +273,14 @@ func TestExportThousandArticlesThroughFaults(t *testing.T) {
 		SlowBody: 100 * time.Millisecond,
 		Host:     fakeHost,
 	})
-	rt := &countingTransport{}
-	dir := t.TempDir()
-
-	// Expire every token once the run is under way.
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for srv.Calls("/cgi-bin/freepublish/batchget")+srv.Calls("/cgi-bin/material/batchget_material") < 5 {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
+	// Expire every token once the run is under way: at the fifth list page.
+	var lists atomic.Int32
+	rt := &countingTransport{sending: func(r *http.Request) {
+		if p := r.URL.Path; (p == wechattest.PathFreePublishList || p == wechattest.PathBatchGetMaterial) && lists.Add(1) == 5 {
+			srv.ExpireTokens()
 		}
-		srv.ExpireTokens()
-	}()
+	}}
+	dir := t.TempDir()
 
 	var logs bytes.Buffer
 	var logMu sync.Mutex

@@ -199,6 +199,9 @@ func TestBuildRecordIsShared(t *testing.T) {
 // request failing (errcode -1 and 45011, 5xx, truncated, cut and stalled
 // bodies, resets): the second run exits 0 and leaves the very same files.
 func TestExportThroughFaultsEqualsFaultFree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: exports 300 articles twice; TestNetworkLostMidRunIsPartial and the exporter's tests cover faults")
+	}
 	srv := startFake(t, wechattest.Options{
 		Articles: 300, Drafts: 30, Seed: 10, MassSent: 6, PicturePosts: 2, TextPosts: 2, SharePosts: 2, VideoPosts: 2,
 		// Slow bodies stall for less than the deadline: they pass, slowly.

@@ -32,6 +32,9 @@ func TestCommitText(t *testing.T) {
 // and terminal escape sequences: the commit is made, and its message
 // holds neither.
 func TestGitCommitHostileTitles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs git")
+	}
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
