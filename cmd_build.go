@@ -46,7 +46,21 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	bsum, err := buildRecorded(ctx, archiveDir, bf.format, bf.out, key, opts, rep)
-	outcome := progress.Outcome{Build: bsum, Start: start, ArchiveDir: archiveDir, Format: bf.format}
+	outcome := progress.Outcome{Start: start, ArchiveDir: archiveDir, Format: bf.format}
+	if err := summarizeBuild(ctx, rep, outcome, bsum, err); err != nil {
+		return err
+	}
+	if err := rf.commit(ctx, bf.out, nil, rep); err != nil {
+		return err
+	}
+	return codeOf(exitOK, bsum)
+}
+
+// summarizeBuild ends export and build once their build stage is over:
+// the summary, in which the images the archive knows to be gone for good
+// count as no failure, or after Ctrl-C what is done and exit 130.
+func summarizeBuild(ctx context.Context, rep *reporter, outcome progress.Outcome, bsum *output.Result, err error) error {
+	outcome.Build = bsum
 	if interrupted(ctx, err) {
 		outcome.Interrupted = "build"
 		rep.Summary(outcome)
@@ -55,14 +69,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	outcome.GoneImages = dropUnavailable(archiveDir, bsum)
+	outcome.GoneImages = dropUnavailable(outcome.ArchiveDir, bsum)
 	rep.Summary(outcome)
-	if rf.git {
-		if err := commitRun(ctx, bf.out, nil, rep); err != nil {
-			return err
-		}
-	}
-	return codeOf(exitOK, bsum)
+	return nil
 }
 
 // build writes the output from the archive. The archive is only read (a

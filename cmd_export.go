@@ -48,28 +48,22 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return exitError{code}
 	}
 	bsum, err := buildIfStale(ctx, archiveDir, bf.format, bf.out, opts, rep)
-	if interrupted(ctx, err) {
-		outcome.Build, outcome.Interrupted = bsum, "build"
-		rep.Summary(outcome)
-		return exitError{exitInterrupted}
-	}
-	if err != nil {
+	if err := summarizeBuild(ctx, rep, outcome, bsum, err); err != nil {
 		return err
 	}
-	outcome.Build = bsum
-	outcome.GoneImages = dropUnavailable(archiveDir, bsum)
-	rep.Summary(outcome)
 	explainRefusals(rep, &ff, fsum)
-	if rf.git {
-		if err := commitRun(ctx, bf.out, fsum, rep); err != nil {
-			return err
-		}
+	if err := rf.commit(ctx, bf.out, fsum, rep); err != nil {
+		return err
 	}
 	return codeOf(code, bsum)
 }
 
-// commitRun runs gitbackup.Commit and tells the user what it did.
-func commitRun(ctx context.Context, dir string, sum *exporter.Summary, rep *reporter) error {
+// commit is --git: it commits dir with gitbackup.Commit and tells the user
+// what it did.
+func (r *runFlags) commit(ctx context.Context, dir string, sum *exporter.Summary, rep *reporter) error {
+	if !r.git {
+		return nil
+	}
 	committed, err := gitbackup.Commit(ctx, dir, sum)
 	if err != nil {
 		return err

@@ -47,8 +47,8 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rep.Summary(outcome)
 	explainRefusals(rep, &ff, fsum)
-	if rf.git && code != exitInterrupted {
-		if err := commitRun(ctx, archiveDir, fsum, rep); err != nil {
+	if code != exitInterrupted {
+		if err := rf.commit(ctx, archiveDir, fsum, rep); err != nil {
 			return err
 		}
 	}
