@@ -25,12 +25,8 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
-	opts, err := bf.options()
+	opts, archiveDir, err := rf.outputOptions(&bf)
 	if err != nil {
-		return err
-	}
-	archiveDir := rf.archiveOr(bf.out)
-	if err := checkArchiveDir(archiveDir); err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(archiveDir, "items")); err != nil {

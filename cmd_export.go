@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/gitbackup"
-	"github.com/mparchive/mparchive/progress"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -24,26 +22,20 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	ff.parsed("export", fs)
 	bf.accountName = ff.accountName
-	opts, err := bf.options()
+	opts, archiveDir, err := rf.outputOptions(&bf)
 	if err != nil {
-		return err
-	}
-	archiveDir := rf.archiveOr(bf.out)
-	if err := checkArchiveDir(archiveDir); err != nil {
 		return err
 	}
 	if err := checkOneFormat(bf.out, bf.format, archiveDir); err != nil {
 		return err
 	}
 	rep := newReporter(stderr, rf.quiet)
-	start := time.Now()
-	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
+	outcome, code, err := fetchStage(ctx, &ff, archiveDir, rep)
 	if err != nil {
 		return err
 	}
-	outcome := progress.Outcome{Fetch: fsum, Start: start, ArchiveDir: archiveDir, Format: bf.format}
+	outcome.Format = bf.format
 	if code == exitInterrupted {
-		outcome.Interrupted = "fetch"
 		rep.Summary(outcome)
 		return exitError{code}
 	}
@@ -51,8 +43,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := summarizeBuild(ctx, rep, outcome, bsum, err); err != nil {
 		return err
 	}
-	explainRefusals(rep, &ff, fsum)
-	if err := rf.commit(ctx, bf.out, fsum, rep); err != nil {
+	explainRefusals(rep, &ff, outcome.Fetch)
+	if err := rf.commit(ctx, bf.out, outcome.Fetch, rep); err != nil {
 		return err
 	}
 	return codeOf(code, bsum)

@@ -36,23 +36,34 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rep := newReporter(stderr, rf.quiet)
-	start := time.Now()
-	fsum, code, err := fetch(ctx, &ff, archiveDir, rep)
+	outcome, code, err := fetchStage(ctx, &ff, archiveDir, rep)
 	if err != nil {
 		return err
 	}
-	outcome := progress.Outcome{Fetch: fsum, Start: start, ArchiveDir: archiveDir, FetchOnly: true}
-	if code == exitInterrupted {
-		outcome.Interrupted = "fetch"
-	}
+	outcome.FetchOnly = true
 	rep.Summary(outcome)
-	explainRefusals(rep, &ff, fsum)
+	explainRefusals(rep, &ff, outcome.Fetch)
 	if code != exitInterrupted {
-		if err := rf.commit(ctx, archiveDir, fsum, rep); err != nil {
+		if err := rf.commit(ctx, archiveDir, outcome.Fetch, rep); err != nil {
 			return err
 		}
 	}
 	return codeOf(code, nil)
+}
+
+// fetchStage is fetch for the fetch and export commands: it also starts
+// what the command tells at its end.
+func fetchStage(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter) (progress.Outcome, int, error) {
+	start := time.Now()
+	sum, code, err := fetch(ctx, ff, archiveDir, rep)
+	if err != nil {
+		return progress.Outcome{}, 0, err
+	}
+	outcome := progress.Outcome{Fetch: sum, Start: start, ArchiveDir: archiveDir}
+	if code == exitInterrupted {
+		outcome.Interrupted = "fetch"
+	}
+	return outcome, code, nil
 }
 
 // fetch runs the fetch stage. Besides its summary it returns the exit code

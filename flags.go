@@ -319,6 +319,17 @@ func (r *runFlags) register(fs *flag.FlagSet, archiveHelp, gitHelp string) {
 	fs.BoolVar(&r.git, "git", false, gitHelp)
 }
 
+// outputOptions checks the flags of a command that writes an output, and
+// gives its writer options and the archive it reads.
+func (r *runFlags) outputOptions(bf *buildFlags) (output.Options, string, error) {
+	opts, err := bf.options()
+	if err != nil {
+		return opts, "", err
+	}
+	dir := r.archiveOr(bf.out)
+	return opts, dir, checkArchiveDir(dir)
+}
+
 // archiveOr is --archive, or the archive kept inside the output folder.
 func (r *runFlags) archiveOr(out string) string {
 	if r.archiveDir != "" {
