@@ -16,9 +16,9 @@ type rawItem struct {
 	MediaID   string `json:"media_id"`
 	ArticleID string `json:"article_id"`
 	Content   struct {
-		NewsItem   []rawNewsItem `json:"news_item"`
-		CreateTime FlexInt       `json:"create_time"`
-		UpdateTime FlexInt       `json:"update_time"`
+		NewsItem   []NewsItem `json:"news_item"`
+		CreateTime FlexInt    `json:"create_time"`
+		UpdateTime FlexInt    `json:"update_time"`
 	} `json:"content"`
 	UpdateTime FlexInt `json:"update_time"`
 	// Page is what the urls source adds; items it stored before news
@@ -28,24 +28,27 @@ type rawItem struct {
 	} `json:"page"`
 }
 
-type rawNewsItem struct {
+// NewsItem is one article of an item's news_item, as the API lists it and
+// as the urls source writes one from a page, in that field order (the
+// stored JSON of a page does not change from one version to the next).
+type NewsItem struct {
 	Title              string   `json:"title"`
 	Author             string   `json:"author"`
 	Digest             string   `json:"digest"`
 	Content            string   `json:"content"`
 	ContentSourceURL   string   `json:"content_source_url"`
 	ThumbMediaID       string   `json:"thumb_media_id"`
-	ThumbURL           string   `json:"thumb_url"`
 	ShowCoverPic       FlexInt  `json:"show_cover_pic"`
 	URL                string   `json:"url"`
+	ThumbURL           string   `json:"thumb_url"`
 	NeedOpenComment    FlexInt  `json:"need_open_comment"`
 	OnlyFansCanComment FlexInt  `json:"only_fans_can_comment"`
-	IsDeleted          flexBool `json:"is_deleted"`
+	IsDeleted          FlexBool `json:"is_deleted"`
 	// ArticleType is "newspic" for a picture post in the API (draft/get,
 	// draft/batchget, freepublish): its content is then text and its
 	// pictures are listed in ImageInfo.
-	ArticleType string    `json:"article_type"`
-	ImageInfo   ImageInfo `json:"image_info"`
+	ArticleType string     `json:"article_type,omitempty"`
+	ImageInfo   *ImageInfo `json:"image_info,omitempty"`
 	PageFields
 }
 
@@ -133,10 +136,11 @@ func (n *FlexInt) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// flexBool accepts true/false, 0/1 and their string forms.
-type flexBool bool
+// FlexBool is a boolean WeChat sends as true/false, 0/1 or their string
+// forms.
+type FlexBool bool
 
-func (f *flexBool) UnmarshalJSON(b []byte) error {
+func (f *FlexBool) UnmarshalJSON(b []byte) error {
 	switch string(bytes.Trim(bytes.TrimSpace(b), `"`)) {
 	case "true", "1":
 		*f = true

@@ -626,7 +626,7 @@ func TestMarkGone_HashedID(t *testing.T) {
 	for _, id := range []string{"MzA5_2247_1", "an id/that is not a file name?"} {
 		var it urlItem
 		it.ArticleID = id
-		it.Content.NewsItem = []urlNewsItem{{Title: "t"}}
+		it.Content.NewsItem = []archive.NewsItem{{Title: "t"}}
 		raw, _ := encodeJSON(it)
 		if _, err := arch.PutItem(archive.URLs, raw); err != nil {
 			t.Fatal(err)
