@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,27 +11,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/rogpeppe/go-internal/testscript"
 	"gopkg.in/yaml.v3"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 	"github.com/mparchive/mparchive/output"
 )
-
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		runAsMain()
-	}
-	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	pageSleep = retrySleep
-	// The CLI contract suite (scripts_test.go) runs this binary as
-	// mparchive: main itself, with its signal handling and exit codes,
-	// and the waits above off.
-	testscript.Main(m, map[string]func(){"mparchive": main})
-}
 
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
@@ -72,34 +57,6 @@ func TestHelpForEveryCommand(t *testing.T) {
 	if code, stdout, _ := runCLI(t, "help"); code != exitOK || !strings.Contains(stdout, "export") {
 		t.Errorf("help: exit %d\n%s", code, stdout)
 	}
-}
-
-// wrapFake serves srv behind handler wrap, to make one endpoint misbehave in
-// a way the fake itself does not offer.
-func wrapFake(t *testing.T, opts wechattest.Options, wrap func(next http.Handler) http.Handler) string {
-	t.Helper()
-	srv, err := wechattest.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(wrap(srv.Handler()))
-	t.Cleanup(ts.Close)
-	srv.SetBaseURL(ts.URL)
-	return ts.URL
-}
-
-func answer(path, body string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == path {
-			if strings.HasPrefix(body, "<") {
-				w.Header().Set("Content-Type", "text/html")
-				w.WriteHeader(http.StatusBadGateway)
-			}
-			w.Write([]byte(body))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // TestErrorMessages shows, for each error a user can meet, the exit code and

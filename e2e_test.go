@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -12,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,83 +22,6 @@ import (
 	"github.com/mparchive/mparchive/output"
 	"github.com/mparchive/mparchive/render"
 )
-
-// runCLI runs one mparchive command line in-process and returns its exit
-// code and what it printed.
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(t.Context(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-// fakeHost names every fake server in tests that use its Client, so two
-// servers with the same seed serve byte-identical content.
-const fakeHost = "fake.mparchive.invalid"
-
-func startFake(t testing.TB, opts wechattest.Options) *wechattest.Server {
-	t.Helper()
-	srv, err := wechattest.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// bundles lists the page bundles of a Hugo output.
-func bundles(t *testing.T, dir string) []string {
-	t.Helper()
-	matches, err := filepath.Glob(filepath.Join(dir, "content", "posts", "*", "index.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(matches)
-	return matches
-}
-
-// treeDigest maps every file below dir to the SHA-256 of its content, so two
-// runs' outputs can be compared whole.
-func treeDigest(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		sum := sha256.Sum256(b)
-		out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func diffTrees(t testing.TB, want, got map[string]string) {
-	t.Helper()
-	n := 0
-	for k, v := range want {
-		if got[k] != v {
-			if n++; n <= 10 {
-				t.Errorf("file %s differs or is missing (want %.8s, got %.8s)", k, v, got[k])
-			}
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			if n++; n <= 10 {
-				t.Errorf("unexpected file %s", k)
-			}
-		}
-	}
-}
 
 // remoteImage finds Markdown images that still point at a server.
 var remoteImage = regexp.MustCompile(`!\[[^\]]*\]\((https?:)?//[^)]*\)`)
