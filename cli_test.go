@@ -173,11 +173,10 @@ func TestConfigFileCredentials(t *testing.T) {
 // to break out of the output folder or the front matter, and checks every
 // file stays inside and every title round-trips.
 func TestHostileArticlesStayInside(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 120, Drafts: 10, Seed: 11})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out, "--source", "news,published,drafts", "--quiet")
+	code, _, stderr := runCLI(t, append([]string{"export", "--api-base", srv.URL(), "-o", out, "--source", "news,published,drafts", "--quiet"}, fakeConfig(t)...)...)
 	if code != exitOK && code != exitPartial {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -280,6 +279,7 @@ func pagesMention(t *testing.T, dir, s string) bool {
 // does: the command exits 130 after printing what it did, and the next run
 // resumes and completes.
 func TestInterruptKeepsProgress(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	// Ctrl-C comes as the second page of news is asked for: the first is in.
@@ -292,15 +292,14 @@ func TestInterruptKeepsProgress(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()
+	export := append([]string{"export", "--api-base", base, "-o", out}, fakeConfig(t)...)
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"export", "--api-base", base, "-o", out}, &stdout, &stderr)
+	code := run(ctx, export, &stdout, &stderr)
 	if code != exitInterrupted || !strings.Contains(stderr.String(), "news") {
 		t.Fatalf("exit %d, want %d with a summary:\n%s", code, exitInterrupted, stderr.String())
 	}
-	code, _, errs := runCLI(t, "export", "--api-base", base, "-o", out)
+	code, _, errs := runCLI(t, export...)
 	if code != exitOK || !strings.Contains(errs, "resuming at offset") {
 		t.Fatalf("second run: exit %d:\n%s", code, errs)
 	}
@@ -413,9 +412,9 @@ func TestURLSourceAndMaterials(t *testing.T) {
 // loopback in every format, then checks each output holds a page per
 // article and no image that still points at the server.
 func TestEveryFormatEndToEnd(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 12, Drafts: -1, Seed: 17})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	pages := map[string]string{
 		"hugo":     "content/posts/*/index.md",
 		"site":     "posts/*/index.html",
@@ -431,7 +430,7 @@ func TestEveryFormatEndToEnd(t *testing.T) {
 				t.Fatalf("no page pattern for format %q: add it to this test", format)
 			}
 			out := t.TempDir()
-			code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out, "--format", format, "--quiet")
+			code, _, stderr := runCLI(t, append([]string{"export", "--api-base", srv.URL(), "-o", out, "--format", format, "--quiet"}, cfg...)...)
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}

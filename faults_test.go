@@ -170,6 +170,7 @@ func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
 // export after a filtered build builds again instead of counting the
 // articles of an output that no longer holds them as unchanged.
 func TestBuildRecordIsShared(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out); code != exitOK {
 		t.Fatalf("export: exit %d:\n%s", code, stderr)

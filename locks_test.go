@@ -84,6 +84,7 @@ func canWrite(dir string, attr *syscall.SysProcAttr) bool {
 // folder, another into the same folder is refused at once, exit 1, and
 // names what is in the way; once it is released, the build runs.
 func TestSecondBuildIntoOneFolderRefused(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out, "--quiet"); code != 0 {
 		t.Fatalf("export: %d %s", code, stderr)

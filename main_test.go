@@ -44,6 +44,18 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// fakeConfig writes the fake API's credentials into a config file and
+// returns the --config flag that names it: unlike t.Setenv, it leaves a
+// test free to run in parallel with others.
+func fakeConfig(t *testing.T) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("appid: wx1\nsecret: s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--config", path}
+}
+
 // fakeHost names every fake server in tests that use its Client, so two
 // servers with the same seed serve byte-identical content.
 const fakeHost = "fake.mparchive.invalid"
