@@ -39,7 +39,7 @@ func hugoBuild(t *testing.T, site string) string {
 		t.Skip("hugo is not installed (apt-get install hugo)")
 	}
 	public := filepath.Join(t.TempDir(), "public")
-	cmd := exec.Command("hugo", "--source", site, "--destination", public)
+	cmd := exec.Command("hugo", "--source", site, "--destination", public, "--cacheDir", t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

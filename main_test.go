@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -29,10 +30,25 @@ func TestMain(m *testing.M) {
 	}
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	pageSleep = retrySleep
+	scratchInMemory()
 	// The CLI contract suite (scripts_test.go) runs this binary as
 	// mparchive: main itself, with its signal handling and exit codes,
 	// and the waits above off.
 	testscript.Main(m, map[string]func(){"mparchive": main})
+}
+
+// scratchInMemory points the tests' temporary folders at /dev/shm when
+// TMPDIR names no other place: the tests write tens of thousands of small
+// files (archives, media, six output formats), which on a disk file system
+// cost more time in the kernel than the code under test takes.
+func scratchInMemory() {
+	if os.Getenv("TMPDIR") != "" || runtime.GOOS != "linux" {
+		return
+	}
+	if probe, err := os.MkdirTemp("/dev/shm", "mparchive-test-"); err == nil {
+		os.Remove(probe)
+		os.Setenv("TMPDIR", "/dev/shm")
+	}
 }
 
 // runCLI runs one mparchive command line in-process and returns its exit
