@@ -14,6 +14,7 @@ import (
 	"github.com/mparchive/mparchive/render"
 )
 
+// runBuild is `mparchive build`: the output from an archive, offline.
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("build", "build --archive DIR -o OUT [--format hugo]", stderr)
 	var bf buildFlags

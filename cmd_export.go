@@ -8,6 +8,8 @@ import (
 	"github.com/mparchive/mparchive/gitbackup"
 )
 
+// runExport is `mparchive export`: fetch, then build unless nothing the
+// output depends on changed.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "export -o DIR [--demo] [--source news,published,drafts] [flags]", stderr)
 	var ff fetchFlags

@@ -17,6 +17,7 @@ import (
 	"github.com/mparchive/mparchive/progress"
 )
 
+// runFetch is `mparchive fetch`: the account into the archive, no output.
 func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fetch", "fetch --archive DIR [--demo] [--source …] [flags]", stderr)
 	var ff fetchFlags

@@ -33,7 +33,8 @@ const gitIgnore = `# written by mparchive --git
 // Commit commits everything in dir to the git repository there,
 // creating it if needed, with a message listing what the run changed. It
 // makes no commit when nothing changed, so the history holds only real
-// changes. It reports whether it committed.
+// changes. It reports whether it committed. A nil sum is a build's: the
+// message then says the output was rebuilt.
 func Commit(ctx context.Context, dir string, sum *exporter.Summary) (bool, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return false, errors.New("--git needs the git command, which is not installed")
