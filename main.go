@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -155,48 +154,4 @@ Try it without an account:
 
 Run 'mparchive <command> --help' for a command's flags.
 `)
-}
-
-// newFlagSet makes a flag set whose errors come back to run as usage errors
-// instead of exiting, and whose help names the command.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mparchive %s\n", synopsis)
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintf(fs.Output(), "\nFlags:\n")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parseFlags parses args and turns flag errors into usage errors. Flags may
-// come after positional arguments too. The flag package prints the whole
-// flag list on any mistake; that list is kept for --help, and a mistake
-// gets one line that points to --help instead.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	out := fs.Output()
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	defer fs.SetOutput(out)
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				out.Write(buf.Bytes())
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return rest, nil
-		}
-		rest = append(rest, args[0])
-		args = args[1:]
-	}
 }

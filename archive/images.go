@@ -11,18 +11,6 @@ import (
 // tokenizer has already decoded to url("…").
 var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")]+?)['"]?\s*\)`)
 
-// ContentImages lists the images an article body shows, in document order,
-// each once: the MediaImage entries of BodyMedia.
-func ContentImages(body string) []string {
-	var out []string
-	for _, m := range BodyMedia(body) {
-		if m.Kind == MediaImage {
-			out = append(out, m.Key)
-		}
-	}
-	return out
-}
-
 // isRemote reports a media reference the fetcher can download: a web
 // address, or a MaterialKey (the pictures of a picture post from the API
 // are image materials, shown in its body under that key).

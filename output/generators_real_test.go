@@ -27,6 +27,9 @@ import (
 // it (see .ci/run), so there a missing one is a failure, not a silent skip.
 func needTool(t *testing.T, name, install string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: runs %s", name)
+	}
 	bin, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "" {

@@ -282,18 +282,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	fault := s.drawFault(PagesStatsPath, r.Method+" "+r.URL.String(), true)
-	if fault != 0 {
-		s.stat(PagesStatsPath).Faults++
-	}
+	fault := s.countFault(PagesStatsPath, r.Method+" "+r.URL.String(), true)
 	s.mu.Unlock()
-	if fault == FaultSlowBody {
-		// The real answer, slowly (slowly).
-		w, fault = s.slowly(w, r), 0
-	}
-	if fault != 0 {
-		s.logf("wechattest: GET %s -> fault %s", r.URL.Path, fault)
-		s.writeFault(w, r, PagesStatsPath, fault, []byte(strings.Repeat("<!DOCTYPE html><html><head>", 8)), "text/html; charset=utf-8")
+	w, faulted := s.answerFault(w, r, PagesStatsPath, fault, []byte(strings.Repeat("<!DOCTYPE html><html><head>", 8)), "text/html; charset=utf-8")
+	if faulted {
 		return
 	}
 

@@ -171,9 +171,6 @@ func (s *Server) Client() *http.Client {
 	}}
 }
 
-// DemoAccount starts a loopback server with the hand-written demo account.
-func DemoAccount() (*Server, error) { return NewServer(Options{Demo: true}) }
-
 // Handler serves the API and the image host.
 func (s *Server) Handler() http.Handler { return s.handler }
 
