@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -78,7 +79,9 @@ func BenchmarkPlainConvertStringDocument(b *testing.B) {
 
 // BenchmarkConvertRatio runs ours and plain ConvertString one after the
 // other in every iteration, so that both see the same load on a shared
-// machine, and reports the ratio of their total times.
+// machine, and reports the ratio of their total times on the clock
+// (x-plain) and of the CPU time the process used meanwhile (x-plain-cpu,
+// garbage collection included, where getrusage exists).
 func BenchmarkConvertRatio(b *testing.B) {
 	corpus, _ := benchInputs(b)
 	for _, bc := range []struct {
@@ -90,26 +93,47 @@ func BenchmarkConvertRatio(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			conv := New()
-			var ours, plain time.Duration
-			for b.Loop() {
-				start := time.Now()
+			ours := func() {
 				for _, in := range bc.inputs {
 					if _, err := conv.Convert(in, Options{}); err != nil {
 						b.Fatal(err)
 					}
 				}
-				mid := time.Now()
+			}
+			plain := func() {
 				for _, in := range bc.inputs {
 					if _, err := htmltomarkdown.ConvertString(in); err != nil {
 						b.Fatal(err)
 					}
 				}
-				ours += mid.Sub(start)
-				plain += time.Since(mid)
 			}
-			b.ReportMetric(float64(ours)/float64(plain), "x-plain")
-			b.ReportMetric(ours.Seconds()*1000/float64(b.N), "ours-ms/op")
-			b.ReportMetric(plain.Seconds()*1000/float64(b.N), "plain-ms/op")
+			var wall, cpu [2]time.Duration
+			cpuOK := true
+			i := 0
+			for b.Loop() {
+				// Each goes first every other time, so neither always
+				// pays for the other's garbage.
+				order := [2]int{0, 1}
+				if i%2 == 1 {
+					order = [2]int{1, 0}
+				}
+				for _, k := range order {
+					c0, ok0 := processCPU()
+					start := time.Now()
+					[2]func(){ours, plain}[k]()
+					wall[k] += time.Since(start)
+					c1, ok1 := processCPU()
+					cpu[k] += c1 - c0
+					cpuOK = cpuOK && ok0 && ok1
+				}
+				i++
+			}
+			b.ReportMetric(float64(wall[0])/float64(wall[1]), "x-plain")
+			if cpuOK && cpu[1] > 0 {
+				b.ReportMetric(float64(cpu[0])/float64(cpu[1]), "x-plain-cpu")
+			}
+			b.ReportMetric(wall[0].Seconds()*1000/float64(i), "ours-ms/op")
+			b.ReportMetric(wall[1].Seconds()*1000/float64(i), "plain-ms/op")
 		})
 	}
 }
@@ -128,9 +152,9 @@ func benchInputs(b *testing.B) ([]string, int64) {
 const benchDocumentSize = 1 << 20
 
 var benchDoc struct {
-	once sync.Once
-	doc  string
-	err  error
+	once  sync.Once
+	parts []string
+	err   error
 }
 
 // benchDocument is one document of about 1 MB made of real article
@@ -139,9 +163,19 @@ var benchDoc struct {
 // posts keep their text elsewhere), repeated in that order until the size
 // is reached. The root package's BenchmarkConvertProcess builds the same
 // document.
-func benchDocument(b *testing.B) string {
+func benchDocument(tb testing.TB) string {
+	parts := benchDocumentParts(tb)
+	var doc strings.Builder
+	for i := 0; doc.Len() < benchDocumentSize; i++ {
+		doc.WriteString(parts[i%len(parts)])
+		doc.WriteByte('\n')
+	}
+	return doc.String()
+}
+
+// benchDocumentParts are the bodies benchDocument is made of, in order.
+func benchDocumentParts(tb testing.TB) []string {
 	benchDoc.once.Do(func() {
-		var parts []string
 		for _, pattern := range []string{
 			filepath.Join(goldenDir, "[0-9]*.in.html"),
 			filepath.Join(fidelityDir, "*.in.html"),
@@ -150,7 +184,7 @@ func benchDocument(b *testing.B) string {
 		} {
 			paths, err := filepath.Glob(pattern)
 			if err != nil || len(paths) == 0 {
-				benchDoc.err = err
+				benchDoc.err = fmt.Errorf("%s: no files (%v)", pattern, err)
 				return
 			}
 			slices.Sort(paths)
@@ -161,21 +195,15 @@ func benchDocument(b *testing.B) string {
 					return
 				}
 				if body != "" {
-					parts = append(parts, body)
+					benchDoc.parts = append(benchDoc.parts, body)
 				}
 			}
 		}
-		var doc strings.Builder
-		for i := 0; doc.Len() < benchDocumentSize; i++ {
-			doc.WriteString(parts[i%len(parts)])
-			doc.WriteByte('\n')
-		}
-		benchDoc.doc = doc.String()
 	})
-	if benchDoc.err != nil || benchDoc.doc == "" {
-		b.Fatalf("building the benchmark document: %v", benchDoc.err)
+	if benchDoc.err != nil {
+		tb.Fatalf("building the benchmark document: %v", benchDoc.err)
 	}
-	return benchDoc.doc
+	return benchDoc.parts
 }
 
 // readBenchBody reads an article body: a file of the corpus as it is, a
