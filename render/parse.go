@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -42,40 +41,6 @@ func parseArticle(body string) (*html.Node, error) {
 		}
 	}
 	return nil, err
-}
-
-// expandSelfClosing rewrites "<strong/>" as "<strong></strong>". HTML ignores
-// the slash on non-void elements, so a cleaner's "<strong/>" would otherwise
-// open a bold run that swallows the rest of the article (corpus 14), and
-// "<mp-style-type/>" would adopt the following content. The writers of such
-// markup meant an empty element.
-func expandSelfClosing(body string) string {
-	var out strings.Builder
-	out.Grow(len(body) + 64)
-	z := html.NewTokenizer(strings.NewReader(body))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			// The tokenizer stops at EOF; anything it could not read is
-			// kept as is so no text is lost.
-			out.Write(z.Raw())
-			return out.String()
-		}
-		raw := z.Raw()
-		if tt != html.SelfClosingTagToken {
-			out.Write(raw)
-			continue
-		}
-		name, _ := z.TagName()
-		if isVoidElement(string(name)) || !bytes.HasSuffix(raw, []byte("/>")) {
-			out.Write(raw)
-			continue
-		}
-		out.Write(bytes.TrimRight(raw[:len(raw)-2], " \t\r\n/"))
-		out.WriteString("></")
-		out.Write(name)
-		out.WriteByte('>')
-	}
 }
 
 // flattenDeepNesting drops the start and end tags of elements nested deeper

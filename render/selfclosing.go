@@ -1,0 +1,376 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// expandSelfClosing rewrites "<strong/>" as "<strong></strong>". HTML ignores
+// the slash on non-void elements, so a cleaner's "<strong/>" would otherwise
+// open a bold run that swallows the rest of the article (corpus 14), and
+// "<mp-style-type/>" would adopt the following content. The writers of such
+// markup meant an empty element.
+//
+// Most bodies with "/>" in them only write void elements so ("<br/>",
+// "<img …/>"), and need nothing. A scan that reads tags the way
+// x/net/html's tokenizer does finds the few tags to rewrite without
+// tokenizing the body; where it cannot be sure of reading a tag as the
+// tokenizer does (a <script>, a repeated attribute), the tokenizer decides.
+func expandSelfClosing(body string) string {
+	spans, sure := selfClosingSpans(body)
+	if !sure {
+		return expandSelfClosingTokenized(body)
+	}
+	if len(spans) == 0 {
+		return body
+	}
+	var out strings.Builder
+	out.Grow(len(body) + 16*len(spans))
+	last := 0
+	for _, sp := range spans {
+		out.WriteString(body[last:sp.nameEnd])
+		out.WriteString(strings.TrimRight(body[sp.nameEnd:sp.end-2], " \t\r\n/"))
+		out.WriteString("></")
+		out.WriteString(sp.name)
+		out.WriteByte('>')
+		last = sp.end
+	}
+	out.WriteString(body[last:])
+	return out.String()
+}
+
+// expandSelfClosingTokenized is expandSelfClosing with x/net/html's
+// tokenizer reading every token.
+func expandSelfClosingTokenized(body string) string {
+	var out strings.Builder
+	out.Grow(len(body) + 64)
+	z := html.NewTokenizer(strings.NewReader(body))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			// The tokenizer stops at EOF; anything it could not read is
+			// kept as is so no text is lost.
+			out.Write(z.Raw())
+			return out.String()
+		}
+		raw := z.Raw()
+		if tt != html.SelfClosingTagToken {
+			out.Write(raw)
+			continue
+		}
+		name, _ := z.TagName()
+		if isVoidElement(string(name)) || !bytes.HasSuffix(raw, []byte("/>")) {
+			out.Write(raw)
+			continue
+		}
+		out.Write(bytes.TrimRight(raw[:len(raw)-2], " \t\r\n/"))
+		out.WriteString("></")
+		out.Write(name)
+		out.WriteByte('>')
+	}
+}
+
+// selfClosingSpan is a start tag "<name …/>" of a non-void element.
+type selfClosingSpan struct {
+	nameEnd, end int    // the tag's name ends at nameEnd, the tag at end
+	name         string // lower-cased, as the tokenizer reports it
+}
+
+// selfClosingSpans lists the start tags of body that the tokenizer reads
+// as self-closing and that name a non-void element. It reports sure false
+// where its reading could part from the tokenizer's.
+//
+// The scan keeps the tokenizer's states that decide where a tag starts
+// and ends: text, tags with their quoted and unquoted attribute values,
+// comments, bogus comments and doctypes, and the raw text of iframe,
+// style, textarea and the like, which runs to the matching end tag.
+// Script data has escape rules of its own: a body with a <script> is left
+// to the tokenizer.
+func selfClosingSpans(s string) (spans []selfClosingSpan, sure bool) {
+	i := 0
+	for {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 || i+j+1 >= len(s) {
+			return spans, true
+		}
+		i += j
+		switch c := s[i+1]; {
+		case isASCIILetter(c):
+			t, ok := scanTag(s, i+1)
+			if !ok {
+				// A tag cut off by the end of the body is kept as text.
+				return spans, true
+			}
+			if t.unsure {
+				return nil, false
+			}
+			name := s[i+1 : t.nameEnd]
+			if t.selfClosing {
+				if lower := lowerTagName(name); !isVoidElement(lower) {
+					spans = append(spans, selfClosingSpan{nameEnd: t.nameEnd, end: t.end, name: lower})
+				}
+			}
+			i = t.end
+			// The tokenizer reads raw text after these start tags, even
+			// self-closing ones.
+			switch raw := rawTextElement(name); raw {
+			case "":
+			case "script":
+				return nil, false
+			case "plaintext":
+				return spans, true
+			default:
+				k := indexRawEndTag(s[i:], raw)
+				if k < 0 {
+					return spans, true
+				}
+				i += k
+			}
+		case c == '/':
+			if i+2 >= len(s) {
+				return spans, true
+			}
+			switch c2 := s[i+2]; {
+			case c2 == '>':
+				i += 3
+			case isASCIILetter(c2):
+				t, ok := scanTag(s, i+2)
+				if !ok {
+					return spans, true
+				}
+				i = t.end // an end tag is never self-closing
+			default:
+				end := closeAngle(s, i+2)
+				if end < 0 {
+					return spans, true
+				}
+				i = end
+			}
+		case c == '!':
+			end := markupDeclarationEnd(s, i+2)
+			if end < 0 {
+				return spans, true
+			}
+			i = end
+		case c == '?':
+			end := closeAngle(s, i+1)
+			if end < 0 {
+				return spans, true
+			}
+			i = end
+		default:
+			i++ // a "<" in text
+		}
+	}
+}
+
+// scannedTag is where a tag's name and the tag end, past the last byte.
+type scannedTag struct {
+	nameEnd, end int
+	selfClosing  bool
+	// unsure: the tag ends in "/>" right after an unquoted attribute
+	// value, where the tokenizer's answer hangs on whether that attribute
+	// repeats an earlier one.
+	unsure bool
+}
+
+// scanTag reads the tag whose name starts at p, just after "<" or "</",
+// as the tokenizer does. ok is false when the body ends inside it.
+func scanTag(s string, p int) (t scannedTag, ok bool) {
+	q := p
+	for q < len(s) && !isHTMLSpace(s[q]) && s[q] != '/' && s[q] != '>' {
+		q++
+	}
+	t.nameEnd = q
+	lastUnquotedEnd := -1 // end of the last attribute's unquoted value
+	for {
+		q = skipHTMLSpace(s, q)
+		if q >= len(s) {
+			return t, false
+		}
+		if s[q] == '>' {
+			t.end = q + 1
+			break
+		}
+		lastUnquotedEnd = -1
+		// The attribute's name; an "=" may start it.
+		k := q
+		for q < len(s) {
+			c := s[q]
+			if c == '=' && q == k {
+				q++
+				continue
+			}
+			if isHTMLSpace(c) || c == '/' || c == '>' || c == '=' {
+				break
+			}
+			q++
+		}
+		// Its value, if any.
+		q = skipHTMLSpace(s, q)
+		if q >= len(s) {
+			return t, false
+		}
+		if s[q] == '/' {
+			q++
+			continue
+		}
+		if s[q] != '=' {
+			continue
+		}
+		q = skipHTMLSpace(s, q+1)
+		if q >= len(s) {
+			return t, false
+		}
+		switch quote := s[q]; quote {
+		case '>':
+		case '"', '\'':
+			k := strings.IndexByte(s[q+1:], quote)
+			if k < 0 {
+				return t, false
+			}
+			q += 1 + k + 1
+		default:
+			for q < len(s) && !isHTMLSpace(s[q]) && s[q] != '>' {
+				q++
+			}
+			if q >= len(s) {
+				return t, false
+			}
+			if s[q] == '>' {
+				lastUnquotedEnd = q
+			} else {
+				q++
+			}
+		}
+	}
+	if t.end-p >= 2 && s[t.end-2] == '/' {
+		if lastUnquotedEnd == t.end-1 {
+			t.unsure = true
+		} else {
+			t.selfClosing = true
+		}
+	}
+	return t, true
+}
+
+// markupDeclarationEnd returns where the comment, doctype or bogus comment
+// whose "<!" ends just before p ends, or -1 when it runs to the end.
+func markupDeclarationEnd(s string, p int) int {
+	if !strings.HasPrefix(s[p:], "--") {
+		return closeAngle(s, p)
+	}
+	// A comment ends at the first "-->" or "--!>" after its "<!--", or at
+	// once in "<!-->" and "<!--->".
+	p += 2
+	d := p
+	for d < len(s) && s[d] == '-' {
+		d++
+	}
+	if d < len(s) && s[d] == '>' && d-p <= 1 {
+		return d + 1
+	}
+	end := -1
+	if k := strings.Index(s[p:], "-->"); k >= 0 {
+		end = p + k + 3
+	}
+	if k := strings.Index(s[p:], "--!>"); k >= 0 && (end < 0 || p+k+4 < end) {
+		end = p + k + 4
+	}
+	return end
+}
+
+// closeAngle returns the index after the first ">" at or after p, or -1.
+func closeAngle(s string, p int) int {
+	k := strings.IndexByte(s[p:], '>')
+	if k < 0 {
+		return -1
+	}
+	return p + k + 1
+}
+
+// rawTextElement returns the lower-cased name of the elements whose
+// content the tokenizer reads as text up to their end tag, or "".
+func rawTextElement(name string) string {
+	for _, raw := range []string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp"} {
+		if asciiEqualFold(name, raw) {
+			return raw
+		}
+	}
+	return ""
+}
+
+// indexRawEndTag returns the index of the end tag "</name" (any case)
+// that closes raw text in s, or -1.
+func indexRawEndTag(s, name string) int {
+	for i := 0; ; {
+		k := strings.Index(s[i:], "</")
+		if k < 0 {
+			return -1
+		}
+		i += k
+		rest := s[i+2:]
+		if len(rest) > len(name) && asciiEqualFold(rest[:len(name)], name) {
+			switch rest[len(name)] {
+			case ' ', '\n', '\r', '\t', '\f', '/', '>':
+				return i
+			}
+		}
+		i += 2
+	}
+}
+
+// lowerTagName is the name as the tokenizer reports it: ASCII lower case,
+// NUL as U+FFFD.
+func lowerTagName(name string) string {
+	name = strings.ReplaceAll(name, "\x00", "\uFFFD")
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return name
+}
+
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIILetter(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// isHTMLSpace reports the tokenizer's whitespace.
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
+}
+
+func skipHTMLSpace(s string, q int) int {
+	for q < len(s) && isHTMLSpace(s[q]) {
+		q++
+	}
+	return q
+}
