@@ -193,18 +193,6 @@ func wrapHTML(b *strings.Builder, tag string, n *html.Node, opts Options) {
 	b.WriteString("</" + tag + ">")
 }
 
-func hasBlockChild(n *html.Node) bool {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if isBlockElement(c) || c.Type == html.ElementNode && c.Data == embedTag {
-			return true
-		}
-		if c.Type == html.ElementNode && isWrapper(c.Data) && hasBlockChild(c) {
-			return true
-		}
-	}
-	return false
-}
-
 // writeHTMLEmbed writes an embed in a cell as its main link, with the
 // title of the Markdown contract (EMBEDS.md).
 func writeHTMLEmbed(b *strings.Builder, e Embed, opts Options) {

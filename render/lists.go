@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/JohannesKaufmann/dom"
 	"golang.org/x/net/html"
 )
 
@@ -410,4 +411,44 @@ func splitAtEmptyItems(list *html.Node) {
 		}
 		number++
 	}
+}
+
+// tightenListItems unwraps the paragraph of a list item that holds one
+// paragraph and then only sublists (<li><p>项</p><ul>…</ul></li>, as xiumi
+// and mdnice write every item). Kept, the paragraph would make the whole
+// list loose in Markdown, a blank line between every item.
+func tightenListItems(doc *html.Node) {
+	var paragraphs []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode || n.Data != "li" {
+			return n.Type != html.ElementNode || n.Data != "pre"
+		}
+		var p *html.Node
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "", c.Type == html.CommentNode:
+			case c.Type == html.ElementNode && c.Data == "p" && p == nil && c == firstContent(n):
+				p = c
+			case c.Type == html.ElementNode && (c.Data == "ul" || c.Data == "ol"):
+			default:
+				return true
+			}
+		}
+		if p != nil {
+			paragraphs = append(paragraphs, p)
+		}
+		return true
+	})
+	for _, p := range paragraphs {
+		dom.UnwrapNode(p)
+	}
+}
+
+func firstContent(n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if !(c.Type == html.TextNode && strings.TrimSpace(c.Data) == "" || c.Type == html.CommentNode) {
+			return c
+		}
+	}
+	return nil
 }

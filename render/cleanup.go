@@ -1,0 +1,315 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/JohannesKaufmann/dom"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"golang.org/x/net/html"
+)
+
+// cleanUpDocument rewrites editor markup into plain HTML the commonmark rules
+// understand. The order matters: hidden nodes go before their images are
+// collected, and images are resolved before blank blocks are detected, so an
+// image-only section is not mistaken for a spacer.
+func cleanUpDocument(ctx converter.Context, doc *html.Node) {
+	opts := optionsFrom(ctx)
+
+	var hidden, unlinked, pictures, lineIndexes, codeBlocks, inlineCode []*html.Node
+	var texts, displayBlocks, styleMarkers []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		switch n.Type {
+		case html.TextNode:
+			texts = append(texts, n)
+			return false
+		case html.ElementNode:
+		default:
+			return true
+		}
+		if isHidden(n) {
+			hidden = append(hidden, n)
+			return false
+		}
+		style := attr(n, "style")
+		if n.Data == "img" || strings.Contains(style, "url(") {
+			pictures = append(pictures, n)
+		}
+		switch n.Data {
+		case "mp-style-type":
+			// An editor marker, removed as a tag type; text inside one
+			// (markup that forgot to close it) is the article's.
+			if !childrenBlank(n) {
+				styleMarkers = append(styleMarkers, n)
+			}
+		case "pre":
+			codeBlocks = append(codeBlocks, n)
+		case "a":
+			// Script links lose their link and keep their text. So do
+			// anchors without a target (hashtags, decorations): left in
+			// place, they would keep the bold on either side from
+			// merging ("**甲****乙**", which renderers print literally).
+			href := attr(n, "href")
+			if isScriptURL(href) || href == "" && attr(n, "data-miniprogram-appid") == "" {
+				unlinked = append(unlinked, n)
+			}
+		case "ul", "ol":
+			if isCodeLineIndex(n) {
+				lineIndexes = append(lineIndexes, n)
+				return false
+			}
+		}
+		if isInlineCode(n.Data) {
+			inlineCode = append(inlineCode, n)
+		}
+		if isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style) {
+			displayBlocks = append(displayBlocks, n)
+		}
+		return true
+	})
+
+	for _, n := range hidden {
+		dom.RemoveNode(n)
+	}
+	for _, n := range lineIndexes {
+		dom.RemoveNode(n)
+	}
+	// In document order; an element's background before its own source,
+	// which resolveImage replaces its attributes with, and before embeds
+	// replace their elements.
+	for _, n := range pictures {
+		if strings.Contains(attr(n, "style"), "url(") {
+			addBackgroundImages(n, opts)
+		}
+		if n.Data == "img" {
+			resolveImage(n, opts)
+		}
+	}
+	replaceEmbeds(doc)
+	// After the pictures: an unwrapped element's background is one.
+	for _, n := range unlinked {
+		dom.UnwrapNode(n)
+	}
+	for _, n := range styleMarkers {
+		dom.UnwrapNode(n)
+	}
+	for _, n := range texts {
+		if n.Parent != nil {
+			n.Data = normalizeText(n.Data)
+		}
+	}
+
+	for _, n := range displayBlocks {
+		if !insideCode(n) {
+			// Styled as a block, it reads as a line of its own.
+			n.Data, n.DataAtom = "div", 0
+		}
+	}
+	for _, n := range inlineCode {
+		splitInlineCode(n)
+	}
+	for _, n := range codeBlocks {
+		keepCodeMedia(n)
+		normalizeCodeBlock(n)
+	}
+
+	emptyBlankBlocks(doc)
+	trimBlockBreaks(doc)
+	trimLineStartIndent(doc)
+	gatherStrayListContent(doc)
+	tightenListItems(doc)
+	analyseLayout(doc)
+	// Last: the layout pass makes headings and lists.
+	liftBlocksOutOfInline(doc)
+	keepEmptyBlockBoundaries(doc)
+	shieldEmphasis(doc)
+}
+
+// keepEmptyBlockBoundaries turns headings, lists, tables, code blocks and
+// quotes that hold nothing into empty paragraphs. html-to-markdown writes
+// them as nothing at all, not even the line break a browser puts there,
+// so the text on either side would run together ("0<h1></h1>1" as "01");
+// an empty paragraph is written as that line break.
+func keepEmptyBlockBoundaries(doc *html.Node) {
+	var empty []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
+		}
+		switch {
+		case isRealHeading(n), n.Data == "ul", n.Data == "ol", n.Data == "blockquote":
+			if rendersNothing(n) {
+				empty = append(empty, n)
+				return false
+			}
+		case n.Data == "pre":
+			if textContent(n) == "" {
+				empty = append(empty, n)
+			}
+			return false
+		case n.Data == "table":
+			if len(tableRows(n)) == 0 {
+				empty = append(empty, n)
+				return false
+			}
+		}
+		return true
+	})
+	for _, n := range empty {
+		for n.FirstChild != nil {
+			n.RemoveChild(n.FirstChild)
+		}
+		n.Data, n.DataAtom, n.Attr = "p", 0, nil
+	}
+}
+
+// rendersNothing reports an element with no visible text, picture or embed.
+func rendersNothing(n *html.Node) bool {
+	nothing := true
+	walk(n, func(c *html.Node) bool {
+		switch {
+		case !nothing:
+		case c.Type == html.TextNode:
+			nothing = strings.TrimSpace(c.Data) == ""
+		case c.Type == html.ElementNode && c != n:
+			nothing = c.Data != "img" && c.Data != "hr" && !isEmbed(c) && c.Data != "table" && c.Data != "pre"
+		}
+		return nothing
+	})
+	return nothing
+}
+
+func insideCode(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && (p.Data == "pre" || p.Data == "code") {
+			return true
+		}
+	}
+	return false
+}
+
+// emptyBlankBlocks removes the children of spacer blocks such as
+// <p><br></p> and 135editor's runs of <section><br/></section>. The block
+// itself stays as a boundary, so the text on either side does not run
+// together, but it renders as nothing.
+func emptyBlankBlocks(doc *html.Node) {
+	var blank []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type == html.ElementNode && isContainer(n.Data) && n.FirstChild != nil && isBlank(n) {
+			blank = append(blank, n)
+			return false
+		}
+		return n.Type != html.ElementNode || n.Data != "pre"
+	})
+	for _, n := range blank {
+		for n.FirstChild != nil {
+			n.RemoveChild(n.FirstChild)
+		}
+	}
+}
+
+// trimBlockBreaks drops <br> at the start and end of a block: editors leave
+// them behind (“根据国家统一部署<br/>”) and Markdown would turn them into
+// stray hard line breaks.
+func trimBlockBreaks(doc *html.Node) {
+	var blocks []*html.Node
+	walk(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
+		}
+		if n.Data == "pre" || isEmbed(n) {
+			return false
+		}
+		if isBlockElement(n) {
+			blocks = append(blocks, n)
+		}
+		return true
+	})
+	for _, b := range blocks {
+		for {
+			br := edgeBreak(b, true)
+			if br == nil {
+				break
+			}
+			br.Parent.RemoveChild(br)
+		}
+		for {
+			br := edgeBreak(b, false)
+			if br == nil {
+				break
+			}
+			br.Parent.RemoveChild(br)
+		}
+	}
+}
+
+// edgeBreak finds a <br> that is the first (or last) visible thing in block
+// n, looking through wrappers and whitespace.
+func edgeBreak(n *html.Node, first bool) *html.Node {
+	child := n.LastChild
+	if first {
+		child = n.FirstChild
+	}
+	for child != nil {
+		switch {
+		case child.Type == html.TextNode && strings.TrimSpace(child.Data) == "",
+			child.Type == html.CommentNode:
+		case child.Type != html.ElementNode:
+			return nil
+		case child.Data == "br":
+			return child
+		case isWrapper(child.Data) && isBlank(child) && child.FirstChild == nil:
+		case isWrapper(child.Data):
+			return edgeBreak(child, first)
+		default:
+			return nil
+		}
+		if first {
+			child = child.NextSibling
+		} else {
+			child = child.PrevSibling
+		}
+	}
+	return nil
+}
+
+// trimLineStartIndent removes the whitespace that starts a paragraph or a
+// line, above all the two full-width spaces (“　　”) Chinese news layouts
+// use as first-line indent. Markdown has no first-line indent: kept, they
+// would show as ragged leading blanks, and a theme can restore the indent
+// with CSS text-indent.
+func trimLineStartIndent(doc *html.Node) {
+	atLineStart := true
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			if atLineStart {
+				n.Data = strings.TrimLeft(n.Data, " \t\r\n\u3000")
+			}
+			if n.Data != "" {
+				atLineStart = false
+			}
+			return
+		case html.ElementNode:
+			switch {
+			case n.Data == "br":
+				atLineStart = true
+				return
+			case n.Data == "pre" || n.Data == "code" || n.Data == "img" || n.Data == "textarea":
+				atLineStart = false
+				return
+			case isBlockElement(n):
+				atLineStart = true
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					visit(c)
+				}
+				atLineStart = true
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+	}
+	visit(doc)
+}

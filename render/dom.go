@@ -1,0 +1,175 @@
+package render
+
+import (
+	"slices"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// walk visits n and its descendants in document order; visit returns false
+// to skip a node's children. The child list is read before visiting so that
+// visit may detach the node.
+func walk(n *html.Node, visit func(*html.Node) bool) {
+	if !visit(n) {
+		return
+	}
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		walk(c, visit)
+		c = next
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return strings.TrimSpace(a.Val)
+		}
+	}
+	return ""
+}
+
+func setAttr(n *html.Node, key, val string) {
+	for i := range n.Attr {
+		if n.Attr[i].Key == key {
+			n.Attr[i].Val = val
+			return
+		}
+	}
+	n.Attr = append(n.Attr, html.Attribute{Key: key, Val: val})
+}
+
+func hasClassPrefix(n *html.Node, prefix string) bool {
+	for _, class := range strings.Fields(attr(n, "class")) {
+		if strings.HasPrefix(class, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// isBlockElement reports elements that start a new line when rendered. We
+// keep our own list because section, the main container of WeChat editors,
+// and the custom embed elements must count as blocks everywhere.
+func isBlockElement(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	switch n.Data {
+	case "section", "p", "div", "blockquote", "ul", "ol", "li", "pre", "table",
+		"thead", "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+		"h6", "hr", "figure", "figcaption", "center", "article", "header",
+		"footer", "aside", "nav", "main", "dl", "dt", "dd", "address", "caption":
+		return true
+	}
+	return isEmbed(n)
+}
+
+// isWrapper reports inline elements that only style their content; they may
+// be looked through and, when they hold nothing, dropped.
+func isWrapper(name string) bool {
+	switch name {
+	case "span", "strong", "b", "em", "i", "u", "font", "sup", "sub", "small",
+		"big", "s", "del", "strike", "ins", "mark", "label", "abbr", "addr", "tt":
+		return true
+	}
+	return false
+}
+
+// isBlank reports whether n renders to nothing visible: whitespace, <br>,
+// and wrappers or containers of those. Images, embeds, code, rules and
+// tables are content even when they carry no text.
+func isBlank(n *html.Node) bool {
+	switch n.Type {
+	case html.TextNode:
+		return strings.TrimSpace(n.Data) == ""
+	case html.CommentNode:
+		return true
+	case html.ElementNode:
+	default:
+		return false
+	}
+	if n.Data == "br" {
+		return true
+	}
+	if !isWrapper(n.Data) && !isContainer(n.Data) {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isContainer lists the block elements editors use as spacers.
+func isContainer(name string) bool {
+	switch name {
+	case "section", "p", "div", "center", "article", "header", "footer", "figure":
+		return true
+	}
+	return false
+}
+
+func textContent(n *html.Node) string {
+	var b strings.Builder
+	walk(n, func(c *html.Node) bool {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+		return true
+	})
+	return b.String()
+}
+
+// splitParent moves b out of its parent p, to just after it: what came
+// before b stays in p, what came after goes into a copy of p placed after b
+// (after, left out of the tree when empty). p may be left empty; the
+// caller decides whether it goes.
+func splitParent(b *html.Node) (p, after *html.Node) {
+	p = b.Parent
+	after = &html.Node{Type: html.ElementNode, Data: p.Data, DataAtom: p.DataAtom, Attr: slices.Clone(p.Attr)}
+	for c := b.NextSibling; c != nil; c = b.NextSibling {
+		p.RemoveChild(c)
+		after.AppendChild(c)
+	}
+	p.RemoveChild(b)
+	p.Parent.InsertBefore(b, p.NextSibling)
+	if after.FirstChild != nil {
+		p.Parent.InsertBefore(after, b.NextSibling)
+	}
+	return p, after
+}
+
+func childrenBlank(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func unwrap(n *html.Node) {
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		n.RemoveChild(c)
+		n.Parent.InsertBefore(c, n)
+		c = next
+	}
+	n.Parent.RemoveChild(n)
+}
+
+func hasBlockChild(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if isBlockElement(c) || c.Type == html.ElementNode && c.Data == embedTag {
+			return true
+		}
+		if c.Type == html.ElementNode && isWrapper(c.Data) && hasBlockChild(c) {
+			return true
+		}
+	}
+	return false
+}
