@@ -98,10 +98,6 @@ func markdownImage(alt, src string) string {
 	return "![" + escapeText(alt) + "](" + markdownDestination(src) + ")"
 }
 
-func markdownLink(text, href string) string {
-	return "[" + text + "](" + markdownDestination(href) + ")"
-}
-
 // markdownDestination makes a URL safe as a Markdown link destination while
 // keeping it byte-identical whenever possible. Spaces and parentheses are
 // allowed only inside <…>; characters that could end or escape the

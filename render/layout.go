@@ -206,15 +206,3 @@ func bodyFontSize(sizes sizeWeight) float64 {
 	return body
 }
 
-// insideHeading reports an inline element within a heading.
-func insideHeading(n *html.Node) bool {
-	for p := n.Parent; p != nil && p.Type == html.ElementNode; p = p.Parent {
-		if isRealHeading(p) {
-			return true
-		}
-		if !isInline(p) && p.Data != "a" {
-			return false
-		}
-	}
-	return false
-}
