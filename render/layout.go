@@ -205,4 +205,3 @@ func bodyFontSize(sizes sizeWeight) float64 {
 	}
 	return body
 }
-
