@@ -152,16 +152,6 @@ func childrenBlank(n *html.Node) bool {
 	return true
 }
 
-func unwrap(n *html.Node) {
-	for c := n.FirstChild; c != nil; {
-		next := c.NextSibling
-		n.RemoveChild(c)
-		n.Parent.InsertBefore(c, n)
-		c = next
-	}
-	n.Parent.RemoveChild(n)
-}
-
 func hasBlockChild(n *html.Node) bool {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if isBlockElement(c) || c.Type == html.ElementNode && c.Data == embedTag {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/JohannesKaufmann/dom"
 	"golang.org/x/net/html"
 )
 
@@ -90,7 +91,7 @@ func replaceEmbeds(doc *html.Node) {
 				n.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: " "}, n)
 				n.Parent.RemoveChild(n)
 			} else {
-				unwrap(n)
+				dom.UnwrapNode(n)
 			}
 			continue
 		}

@@ -120,12 +120,11 @@ func writeHTMLInline(b *strings.Builder, n *html.Node, opts Options) {
 }
 
 func writeHTMLNode(b *strings.Builder, n *html.Node, opts Options) {
-	switch n.Type {
-	case html.TextNode:
+	if n.Type == html.TextNode {
 		b.WriteString(escapeHTMLText(n.Data))
 		return
-	case html.ElementNode:
-	default:
+	}
+	if n.Type != html.ElementNode {
 		return
 	}
 	switch n.Data {

@@ -86,22 +86,16 @@ func optionsFrom(ctx context.Context) Options {
 
 // mapImage applies opts.ImageURL, falling back to the remote URL when the
 // caller has no local copy.
-func (o Options) mapImage(remote string) string {
-	if o.ImageURL == nil {
-		return remote
-	}
-	if local := o.ImageURL(remote); local != "" {
-		return local
-	}
-	return remote
-}
+func (o Options) mapImage(remote string) string { return mapURL(o.ImageURL, remote) }
 
 // mapMedia applies opts.MediaURL like mapImage.
-func (o Options) mapMedia(remote string) string {
-	if o.MediaURL == nil {
+func (o Options) mapMedia(remote string) string { return mapURL(o.MediaURL, remote) }
+
+func mapURL(mapping func(string) string, remote string) string {
+	if mapping == nil {
 		return remote
 	}
-	if local := o.MediaURL(remote); local != "" {
+	if local := mapping(remote); local != "" {
 		return local
 	}
 	return remote
