@@ -3,35 +3,152 @@ package render
 import (
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
 
-// cssValue returns the lower-cased value of the last declaration of name in
-// an inline style.
-func cssValue(style, name string) (string, bool) {
-	if !strings.Contains(strings.ToLower(style), name) {
-		return "", false
-	}
-	value, found := "", false
-	for _, decl := range strings.Split(style, ";") {
-		k, v, ok := strings.Cut(decl, ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), name) {
-			v = strings.ToLower(strings.TrimSpace(v))
-			v = strings.TrimSpace(strings.TrimSuffix(v, "!important"))
-			value, found = v, true
-		}
-	}
-	return value, found
+// inlineStyle is what the converter reads of an element's style
+// attribute: the last declaration of each property it looks at, its value
+// lower-cased and without !important, and whether it was there at all.
+// parseInlineStyle reads it in one pass over the declarations without
+// copying them: WeChat's editors style almost every element, in long
+// attributes.
+type inlineStyle struct {
+	display, flexDirection, fontSize, fontWeight, textAlign cssValue
 }
 
-// cssFontSize reads font-size in px, pt, em, rem or %; parent is the
+type cssValue struct {
+	value string
+	set   bool
+}
+
+func parseInlineStyle(style string) inlineStyle {
+	var st inlineStyle
+	for rest := style; rest != ""; {
+		var decl string
+		decl, rest, _ = strings.Cut(rest, ";")
+		name, value, ok := strings.Cut(decl, ":")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSpace(name)
+		var v *cssValue
+		switch {
+		case cssNameIs(style, name, "display"):
+			v = &st.display
+		case cssNameIs(style, name, "flex-direction"):
+			v = &st.flexDirection
+		case cssNameIs(style, name, "font-size"):
+			v = &st.fontSize
+		case cssNameIs(style, name, "font-weight"):
+			v = &st.fontWeight
+		case cssNameIs(style, name, "text-align"):
+			v = &st.textAlign
+		default:
+			continue
+		}
+		value = strings.ToLower(strings.TrimSpace(value))
+		*v = cssValue{value: strings.TrimSpace(strings.TrimSuffix(value, "!important")), set: true}
+	}
+	return st
+}
+
+// cssNameIs reports whether the declaration's name is want (lower-case
+// ASCII) in any case. A name that only Unicode case folding matches
+// ("diſplay") counts where the style spells want in ASCII elsewhere, as
+// the lower-casing search it replaces had it.
+func cssNameIs(style, name, want string) bool {
+	if name == "" || name[0]|0x20 != want[0] {
+		// Only the ASCII letter folds to d, f or t, the first letters
+		// of the names looked for.
+		return false
+	}
+	if len(name) == len(want) && asciiEqualFold(name, want) {
+		return true
+	}
+	return !isASCII(name) && strings.EqualFold(name, want) && containsFolded(style, want, false)
+}
+
+// containsCompact reports whether s, in lower case and with its white
+// space left out, contains pattern: lower-case ASCII starting with a
+// letter, without white space ("display:none"). A match starts at that
+// letter in either case, which IndexByte finds quickly in the long styles
+// editors write; isHidden used to lower-case and re-join every style.
+func containsCompact(s, pattern string) bool {
+	first := pattern[0]
+	for _, c := range [2]byte{first, first - ('a' - 'A')} {
+		for i := 0; i < len(s); {
+			k := strings.IndexByte(s[i:], c)
+			if k < 0 {
+				break
+			}
+			if matchesFolded(s[i+k:], pattern, true) {
+				return true
+			}
+			i += k + 1
+		}
+	}
+	// No rune outside ASCII lower-cases to an ASCII letter but the Kelvin
+	// sign (k) and the dotted capital I (i).
+	if (first == 'k' || first == 'i') && !isASCII(s) {
+		return containsFolded(s, pattern, true)
+	}
+	return false
+}
+
+// containsFolded reports whether s in lower case, and without its white
+// space if compact, contains pattern (lower-case ASCII).
+func containsFolded(s, pattern string, compact bool) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !(compact && unicode.IsSpace(r)) && matchesFolded(s[i:], pattern, compact) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+func matchesFolded(s, pattern string, compact bool) bool {
+	j := 0
+	for i := 0; j < len(pattern); {
+		if i >= len(s) {
+			return false
+		}
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		if compact && unicode.IsSpace(r) {
+			continue
+		}
+		if unicode.ToLower(r) != rune(pattern[j]) {
+			return false
+		}
+		j++
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// fontSizePx reads font-size in px, pt, em, rem or %; parent is the
 // inherited size em and % refer to.
-func cssFontSize(style string, parent float64) (float64, bool) {
-	v, ok := cssValue(style, "font-size")
-	if !ok {
+func (st *inlineStyle) fontSizePx(parent float64) (float64, bool) {
+	if !st.fontSize.set {
 		return 0, false
 	}
+	v := st.fontSize.value
 	unit := strings.TrimLeft(v, "0123456789.")
 	number, err := strconv.ParseFloat(v[:len(v)-len(unit)], 64)
 	if err != nil || number <= 0 {
@@ -58,35 +175,27 @@ func cssFontSize(style string, parent float64) (float64, bool) {
 	return float64(int(px*2+0.5)) / 2, true // half pixels are as fine as editors go
 }
 
-// displaysAsBlock reports an inline style that lays the element out as a
-// block (editors put each entry of a table of contents or each line of a
-// card in a span with display:block).
-func displaysAsBlock(style string) bool {
-	v, ok := cssValue(style, "display")
-	if !ok {
-		return false
-	}
-	switch v {
+// displaysAsBlock reports a style that lays the element out as a block
+// (editors put each entry of a table of contents or each line of a card in
+// a span with display:block).
+func (st *inlineStyle) displaysAsBlock() bool {
+	switch st.display.value {
 	case "block", "flex", "grid", "list-item", "table":
 		return true
 	}
 	return false
 }
 
+// displaysAsBlock is inlineStyle.displaysAsBlock for a style attribute.
+func displaysAsBlock(style string) bool {
+	st := parseInlineStyle(style)
+	return st.displaysAsBlock()
+}
+
 // isHidden reports nodes the reader never sees. Editors park alternative
 // layouts and tracking markup in display:none blocks.
 func isHidden(n *html.Node) bool {
-	for _, a := range n.Attr {
-		if a.Key == "hidden" {
-			return true
-		}
-	}
-	style := attr(n, "style")
-	if style == "" {
-		return false
-	}
-	compact := strings.ToLower(strings.Join(strings.Fields(style), ""))
-	return strings.Contains(compact, "display:none")
+	return hasAttr(n, "hidden") || containsCompact(attr(n, "style"), "display:none")
 }
 
 // cssBackgroundURLs returns the url() values of the background and

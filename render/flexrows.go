@@ -31,12 +31,11 @@ func joinFlexRows(doc *html.Node) {
 }
 
 func isFlexRow(style string) bool {
-	display, _ := cssValue(style, "display")
-	if display != "flex" && display != "inline-flex" {
+	st := parseInlineStyle(style)
+	if display := st.display.value; display != "flex" && display != "inline-flex" {
 		return false
 	}
-	direction, _ := cssValue(style, "flex-direction")
-	return !strings.HasPrefix(direction, "column")
+	return !strings.HasPrefix(st.flexDirection.value, "column")
 }
 
 func joinFlexRow(row *html.Node) {

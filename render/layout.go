@@ -141,14 +141,15 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 				return s
 			}
 			if style := attr(n, "style"); style != "" {
-				if px, ok := cssFontSize(style, size); ok {
+				st := parseInlineStyle(style)
+				if px, ok := st.fontSizePx(size); ok {
 					size = px
 				}
-				if w, ok := cssValue(style, "font-weight"); ok {
-					bold = w == "bold" || w == "bolder" || len(w) == 3 && w >= "600" && w <= "900"
+				if w := st.fontWeight; w.set {
+					bold = w.value == "bold" || w.value == "bolder" || len(w.value) == 3 && w.value >= "600" && w.value <= "900"
 				}
-				if a, ok := cssValue(style, "text-align"); ok {
-					centred = a == "center"
+				if a := st.textAlign; a.set {
+					centred = a.value == "center"
 				}
 			}
 			if attr(n, "align") == "center" || n.Data == "center" {
