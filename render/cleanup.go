@@ -142,7 +142,7 @@ func keepEmptyBlockBoundaries(doc *html.Node) {
 				return false
 			}
 		case n.Data == "pre":
-			if textContent(n) == "" {
+			if !hasText(n) {
 				empty = append(empty, n)
 			}
 			return false

@@ -3,6 +3,7 @@ package render
 import (
 	"slices"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 )
@@ -118,6 +119,36 @@ func isContainer(name string) bool {
 	switch name {
 	case "section", "p", "div", "center", "article", "header", "footer", "figure":
 		return true
+	}
+	return false
+}
+
+// hasVisibleText reports whether n holds a character that is not white
+// space, as strings.TrimSpace(textContent(n)) != "" would, without building
+// the text: it stops at the first such character.
+func hasVisibleText(n *html.Node) bool {
+	if n.Type == html.TextNode {
+		return strings.ContainsFunc(n.Data, isNotSpace)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if hasVisibleText(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNotSpace(r rune) bool { return !unicode.IsSpace(r) }
+
+// hasText reports whether n holds any text, white space included.
+func hasText(n *html.Node) bool {
+	if n.Type == html.TextNode {
+		return n.Data != ""
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if hasText(c) {
+			return true
+		}
 	}
 	return false
 }

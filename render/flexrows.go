@@ -44,7 +44,7 @@ func joinFlexRow(row *html.Node) {
 		switch {
 		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "", c.Type == html.CommentNode:
 		case c.Type == html.ElementNode && isContainer(c.Data):
-			if strings.TrimSpace(textContent(c)) == "" {
+			if !hasVisibleText(c) {
 				continue // a decoration
 			}
 			if !isSingleLine(c) {
@@ -94,7 +94,7 @@ func isSingleLine(n *html.Node) bool {
 		switch {
 		case c.Data == "img" || c.Data == "br" || isAtomicBlock(c) || isRealHeading(c):
 			ok = false
-		case isContainer(c.Data) && !hasBlockChild(c) && strings.TrimSpace(textContent(c)) != "":
+		case isContainer(c.Data) && !hasBlockChild(c) && hasVisibleText(c):
 			textBlocks++
 			ok = textBlocks <= 1
 		}

@@ -58,7 +58,7 @@ func addBackgroundImages(n *html.Node, opts Options) {
 	// Behind the text of an inline element, the picture goes to the
 	// start of the block around it, not between the words.
 	holder := n
-	if !isBlockElement(n) && !isVoidElement(n.Data) && strings.TrimSpace(textContent(n)) != "" {
+	if !isBlockElement(n) && !isVoidElement(n.Data) && hasVisibleText(n) {
 		for holder.Parent != nil && holder.Parent.Type == html.ElementNode && !isBlockElement(holder) && holder.Data != "body" {
 			holder = holder.Parent
 		}

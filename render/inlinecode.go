@@ -21,7 +21,7 @@ func isInlineCode(name string) bool {
 // either side would run into the code ("run<code> make</code>" as
 // "run`make`").
 func moveCodeEdgeSpaces(code *html.Node) {
-	if code.Parent == nil || insideCode(code) || strings.TrimSpace(textContent(code)) == "" {
+	if code.Parent == nil || insideCode(code) || !hasVisibleText(code) {
 		return
 	}
 	for _, first := range []bool{true, false} {

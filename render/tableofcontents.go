@@ -60,7 +60,7 @@ func inlineItems(n *html.Node) []*html.Node {
 			case c.Type == html.ElementNode && isRealHeading(c):
 				return nil
 			case c.Type == html.ElementNode && c.Data != "br" && c.Data != "img" && !isAtomicBlock(c):
-				if strings.TrimSpace(textContent(c)) != "" {
+				if hasVisibleText(c) {
 					items = append(items, c)
 				} else if !isBlank(c) {
 					return nil
