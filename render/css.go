@@ -33,20 +33,8 @@ func parseInlineStyle(style string) inlineStyle {
 		if !ok {
 			continue
 		}
-		name = strings.TrimSpace(name)
-		var v *cssValue
-		switch {
-		case cssNameIs(style, name, "display"):
-			v = &st.display
-		case cssNameIs(style, name, "flex-direction"):
-			v = &st.flexDirection
-		case cssNameIs(style, name, "font-size"):
-			v = &st.fontSize
-		case cssNameIs(style, name, "font-weight"):
-			v = &st.fontWeight
-		case cssNameIs(style, name, "text-align"):
-			v = &st.textAlign
-		default:
+		v := st.property(style, strings.TrimSpace(name))
+		if v == nil {
 			continue
 		}
 		value = strings.ToLower(strings.TrimSpace(value))
@@ -55,20 +43,36 @@ func parseInlineStyle(style string) inlineStyle {
 	return st
 }
 
-// cssNameIs reports whether the declaration's name is want (lower-case
-// ASCII) in any case. A name that only Unicode case folding matches
-// ("diſplay") counts where the style spells want in ASCII elsewhere, as
-// the lower-casing search it replaces had it.
-func cssNameIs(style, name, want string) bool {
-	if name == "" || name[0]|0x20 != want[0] {
-		// Only the ASCII letter folds to d, f or t, the first letters
-		// of the names looked for.
-		return false
+// property returns the field for the declaration's name, or nil. CSS
+// names are ASCII and any case. A name that only Unicode case folding
+// matches ("diſplay") counts where the style spells the property in ASCII
+// elsewhere, as the lower-casing search this replaces had it.
+func (st *inlineStyle) property(style, name string) *cssValue {
+	fields := [...]struct {
+		name string
+		v    *cssValue
+	}{
+		{"display", &st.display}, {"flex-direction", &st.flexDirection}, {"font-size", &st.fontSize},
+		{"font-weight", &st.fontWeight}, {"text-align", &st.textAlign},
 	}
-	if len(name) == len(want) && asciiEqualFold(name, want) {
-		return true
+	if name == "" {
+		return nil
 	}
-	return !isASCII(name) && strings.EqualFold(name, want) && containsFolded(style, want, false)
+	for _, f := range fields {
+		if len(name) == len(f.name) && name[0]|0x20 == f.name[0] && asciiEqualFold(name, f.name) {
+			return f.v
+		}
+	}
+	// Only the ASCII letter folds to d, f or t, the first letters of the
+	// names.
+	if c := name[0] | 0x20; (c == 'd' || c == 'f' || c == 't') && !isASCII(name) {
+		for _, f := range fields {
+			if strings.EqualFold(name, f.name) && containsFolded(style, f.name, false) {
+				return f.v
+			}
+		}
+	}
+	return nil
 }
 
 // containsCompact reports whether s, in lower case and with its white

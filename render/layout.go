@@ -2,7 +2,6 @@ package render
 
 import (
 	"strings"
-	"unicode"
 
 	"golang.org/x/net/html"
 )
@@ -114,13 +113,7 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 		var s summary
 		switch n.Type {
 		case html.TextNode:
-			count := 0
-			for _, r := range n.Data {
-				if !unicode.IsSpace(r) {
-					count++
-				}
-			}
-			if count > 0 {
+			if count := countNonSpace(n.Data); count > 0 {
 				s.text = true
 				s.notBold = !bold
 				s.minSize = size

@@ -3,6 +3,8 @@ package render
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
@@ -31,14 +33,7 @@ func escapeEntityLookalikes(_ converter.Context, content string) string {
 // zero-width spaces, BOMs, word joiners and control characters are dropped.
 // Zero-width joiners stay: emoji sequences need them.
 func normalizeText(s string) string {
-	clean := true
-	for _, r := range s {
-		if isDroppedRune(r) || r == '\u00a0' || r == '\f' {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !needsNormalizing(s) {
 		return s
 	}
 	var b strings.Builder
@@ -70,4 +65,57 @@ func isDroppedRune(r rune) bool {
 	// Other control characters are invisible in HTML, and one of them (\a)
 	// is html-to-markdown's escape marker, which text must not forge.
 	return r < 0x20 || r == 0x7f
+}
+
+// needsNormalizing reports whether s holds a rune normalizeText changes.
+// It reads bytes, not runes: the runes to change are ASCII controls or
+// start with one of three lead bytes, and a lead byte never hides inside
+// another rune, so most of a long Chinese text is passed over unread.
+func needsNormalizing(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20:
+			if c != '\t' && c != '\n' && c != '\r' {
+				return true // a control character, \f included
+			}
+		case c == 0x7f:
+			return true
+		case c == 0xc2: // U+00A0 no-break space, U+00AD soft hyphen
+			if i+1 < len(s) && (s[i+1] == 0xa0 || s[i+1] == 0xad) {
+				return true
+			}
+		case c == 0xe2: // U+200B zero-width space, U+2060 word joiner
+			if rest := s[i+1:]; strings.HasPrefix(rest, "\x80\x8b") || strings.HasPrefix(rest, "\x81\xa0") {
+				return true
+			}
+		case c == 0xef: // U+FEFF BOM, U+F002 html-to-markdown's code newline
+			if rest := s[i+1:]; strings.HasPrefix(rest, "\xbb\xbf") || strings.HasPrefix(rest, "\x80\x82") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// countNonSpace counts the runes of s that are not white space, as ranging
+// over s with unicode.IsSpace would. No rune from U+3001 on is white
+// space, which spares the table look-up for nearly all Chinese text.
+func countNonSpace(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r > '\u3000' || !unicode.IsSpace(r) {
+			n++
+		}
+		i += size
+	}
+	return n
 }
