@@ -88,10 +88,17 @@ func containsCompact(s, pattern string) bool {
 			if k < 0 {
 				break
 			}
-			if matchesFolded(s[i+k:], pattern, true) {
+			i += k + 1
+			// Most of the letters are not the pattern's start: the next
+			// byte tells, unless it is white space or outside ASCII.
+			if i < len(s) {
+				if next := s[i]; next < utf8.RuneSelf && next|0x20 != pattern[1] && !isHTMLSpace(next) && next != '\v' {
+					continue
+				}
+			}
+			if matchesFolded(s[i-1:], pattern, true) {
 				return true
 			}
-			i += k + 1
 		}
 	}
 	// No rune outside ASCII lower-cases to an ASCII letter but the Kelvin

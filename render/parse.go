@@ -1,6 +1,7 @@
 package render
 
 import (
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -24,12 +25,17 @@ func parseArticle(body string) (*html.Node, error) {
 		body = strings.ToValidUTF8(body, "\uFFFD")
 	}
 	// Only some bodies carry XHTML-style tags; skip the extra pass otherwise.
-	if strings.Contains(body, "/>") {
-		body = expandSelfClosing(body)
+	selfClosing := strings.Contains(body, "/>")
+	var in io.Reader = strings.NewReader(body)
+	if selfClosing {
+		in = expandSelfClosingReader(body)
 	}
-	doc, err := html.Parse(strings.NewReader(body))
+	doc, err := html.Parse(in)
 	if err == nil {
 		return doc, nil
+	}
+	if selfClosing {
+		body = expandSelfClosing(body)
 	}
 	for _, depth := range flattenDepths {
 		if !strings.Contains(err.Error(), "open stack of elements") {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -19,26 +20,40 @@ import (
 // tokenizing the body; where it cannot be sure of reading a tag as the
 // tokenizer does (a <script>, a repeated attribute), the tokenizer decides.
 func expandSelfClosing(body string) string {
+	pieces, _ := expandedPieces(body)
+	return strings.Join(pieces, "")
+}
+
+// expandSelfClosingReader reads what expandSelfClosing returns without
+// copying the body: the parser reads the pieces in turn.
+func expandSelfClosingReader(body string) io.Reader {
+	pieces, copied := expandedPieces(body)
+	if len(pieces) == 1 && !copied {
+		return strings.NewReader(body)
+	}
+	readers := make([]io.Reader, len(pieces))
+	for i, p := range pieces {
+		readers[i] = strings.NewReader(p)
+	}
+	return io.MultiReader(readers...)
+}
+
+// expandedPieces are the parts of the expanded body: the body's own text
+// between rewritten tags, and the tags as rewritten. copied reports that
+// the tokenizer wrote the whole body anew.
+func expandedPieces(body string) (pieces []string, copied bool) {
 	spans, sure := selfClosingSpans(body)
 	if !sure {
-		return expandSelfClosingTokenized(body)
+		return []string{expandSelfClosingTokenized(body)}, true
 	}
-	if len(spans) == 0 {
-		return body
-	}
-	var out strings.Builder
-	out.Grow(len(body) + 16*len(spans))
+	pieces = make([]string, 0, 2*len(spans)+1)
 	last := 0
 	for _, sp := range spans {
-		out.WriteString(body[last:sp.nameEnd])
-		out.WriteString(strings.TrimRight(body[sp.nameEnd:sp.end-2], " \t\r\n/"))
-		out.WriteString("></")
-		out.WriteString(sp.name)
-		out.WriteByte('>')
+		pieces = append(pieces, body[last:sp.nameEnd],
+			strings.TrimRight(body[sp.nameEnd:sp.end-2], " \t\r\n/")+"></"+sp.name+">")
 		last = sp.end
 	}
-	out.WriteString(body[last:])
-	return out.String()
+	return append(pieces, body[last:]), false
 }
 
 // expandSelfClosingTokenized is expandSelfClosing with x/net/html's
@@ -294,6 +309,9 @@ func closeAngle(s string, p int) int {
 // rawTextElement returns the lower-cased name of the elements whose
 // content the tokenizer reads as text up to their end tag, or "".
 func rawTextElement(name string) string {
+	if len(name) < 3 || len(name) > 9 {
+		return ""
+	}
 	for _, raw := range []string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp"} {
 		if asciiEqualFold(name, raw) {
 			return raw

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -63,6 +64,9 @@ func TestExpandSelfClosing(t *testing.T) {
 			if got := expandSelfClosing(tc.in); got != tc.want {
 				t.Errorf("scan: %q, want %q", got, tc.want)
 			}
+			if got := readExpanded(t, tc.in); got != tc.want {
+				t.Errorf("reader: %q, want %q", got, tc.want)
+			}
 		})
 	}
 }
@@ -96,8 +100,12 @@ func TestExpandSelfClosingCorpus(t *testing.T) {
 	}
 	bodies = append(bodies, benchDocumentParts(t)...)
 	for i, body := range bodies {
-		if got, want := expandSelfClosing(body), expandSelfClosingTokenized(body); got != want {
+		want := expandSelfClosingTokenized(body)
+		if got := expandSelfClosing(body); got != want {
 			t.Errorf("body %d: the scan and the tokenizer disagree", i)
+		}
+		if got := readExpanded(t, body); got != want {
+			t.Errorf("body %d: the reader and the tokenizer disagree", i)
 		}
 	}
 }
@@ -107,8 +115,21 @@ func FuzzExpandSelfClosing(f *testing.F) {
 		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		if got, want := expandSelfClosing(in), expandSelfClosingTokenized(in); got != want {
+		want := expandSelfClosingTokenized(in)
+		if got := expandSelfClosing(in); got != want {
 			t.Errorf("expandSelfClosing(%q) = %q, the tokenizer gives %q", in, got, want)
 		}
+		if got := readExpanded(t, in); got != want {
+			t.Errorf("expandSelfClosingReader(%q) reads %q, the tokenizer gives %q", in, got, want)
+		}
 	})
+}
+
+func readExpanded(t *testing.T, body string) string {
+	t.Helper()
+	b, err := io.ReadAll(expandSelfClosingReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

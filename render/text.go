@@ -73,13 +73,13 @@ func isDroppedRune(r rune) bool {
 // another rune, so most of a long Chinese text is passed over unread.
 func needsNormalizing(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20:
-			if c != '\t' && c != '\n' && c != '\r' {
-				return true // a control character, \f included
-			}
-		case c == 0x7f:
-			return true
+		c := s[i]
+		if !normalizingByte[c] {
+			continue
+		}
+		switch {
+		case c < 0x80:
+			return true // a control character other than tab and newlines
 		case c == 0xc2: // U+00A0 no-break space, U+00AD soft hyphen
 			if i+1 < len(s) && (s[i+1] == 0xa0 || s[i+1] == 0xad) {
 				return true
@@ -88,7 +88,7 @@ func needsNormalizing(s string) bool {
 			if rest := s[i+1:]; strings.HasPrefix(rest, "\x80\x8b") || strings.HasPrefix(rest, "\x81\xa0") {
 				return true
 			}
-		case c == 0xef: // U+FEFF BOM, U+F002 html-to-markdown's code newline
+		default: // 0xef: U+FEFF BOM, U+F002 html-to-markdown's code newline
 			if rest := s[i+1:]; strings.HasPrefix(rest, "\xbb\xbf") || strings.HasPrefix(rest, "\x80\x82") {
 				return true
 			}
@@ -96,6 +96,15 @@ func needsNormalizing(s string) bool {
 	}
 	return false
 }
+
+// normalizingByte marks the bytes needsNormalizing looks at more closely.
+var normalizingByte = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n' && c != '\r'
+	}
+	t[0x7f], t[0xc2], t[0xe2], t[0xef] = true, true, true, true
+	return t
+}()
 
 // countNonSpace counts the runes of s that are not white space, as ranging
 // over s with unicode.IsSpace would. No rune from U+3001 on is white
