@@ -284,7 +284,7 @@ func trimLineStartIndent(doc *html.Node) {
 		switch n.Type {
 		case html.TextNode:
 			if atLineStart {
-				n.Data = strings.TrimLeft(n.Data, " \t\r\n\u3000")
+				n.Data = trimIndent(n.Data)
 			}
 			if n.Data != "" {
 				atLineStart = false
@@ -312,4 +312,21 @@ func trimLineStartIndent(doc *html.Node) {
 		}
 	}
 	visit(doc)
+}
+
+// trimIndent is strings.TrimLeft(s, " \t\r\n\u3000") without the cut set's
+// rune-by-rune reading, which most texts pay for nothing.
+func trimIndent(s string) string {
+	for {
+		switch {
+		case s == "":
+			return s
+		case s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n':
+			s = s[1:]
+		case strings.HasPrefix(s, "\u3000"):
+			s = s[len("\u3000"):]
+		default:
+			return s
+		}
+	}
 }
