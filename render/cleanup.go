@@ -16,7 +16,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	opts := optionsFrom(ctx)
 
 	var hidden, unlinked, pictures, lineIndexes, codeBlocks, inlineCode []*html.Node
-	var texts, displayBlocks, styleMarkers []*html.Node
+	var texts, displayBlocks, styleMarkers, embeds []*html.Node
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
 		case html.TextNode:
@@ -61,6 +61,9 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		if isInlineCode(n.Data) {
 			inlineCode = append(inlineCode, n)
 		}
+		if isEmbedCandidate(n) {
+			embeds = append(embeds, n)
+		}
 		if isWrapper(n.Data) && strings.Contains(style, "display") && displaysAsBlock(style) {
 			displayBlocks = append(displayBlocks, n)
 		}
@@ -84,7 +87,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 			resolveImage(n, opts)
 		}
 	}
-	replaceEmbeds(doc)
+	replaceEmbeds(embeds)
 	// After the pictures: an unwrapped element's background is one.
 	for _, n := range unlinked {
 		dom.UnwrapNode(n)

@@ -67,22 +67,29 @@ func isEmbedCandidate(n *html.Node) bool {
 	return known || isCustomEmbedElement(n)
 }
 
-// replaceEmbeds swaps every embed in doc for an embedTag element, and
-// unwraps unknown custom elements that hold content.
-func replaceEmbeds(doc *html.Node) {
+// replaceEmbeds swaps every embed for an embedTag element, and unwraps
+// unknown custom elements that hold content. candidates are the embed
+// candidates of the document in document order, those inside others
+// included; the content of an iframe, video or audio element is fallback,
+// and an empty WeChat element has none, so candidates inside those are
+// not embeds of the article.
+func replaceEmbeds(candidates []*html.Node) {
 	var found []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return true
+	var closed map[*html.Node]bool
+	for _, n := range candidates {
+		if len(closed) > 0 && hasAncestorIn(n, closed) {
+			continue
 		}
-		if isEmbedCandidate(n) {
-			found = append(found, n)
-			// Content of a WeChat element is kept (below), with the
-			// embeds it may hold.
-			return isCustomElement(n) && !childrenBlank(n)
+		found = append(found, n)
+		// Content of a WeChat element is kept (below), with the embeds it
+		// may hold.
+		if !isCustomElement(n) || childrenBlank(n) {
+			if closed == nil {
+				closed = map[*html.Node]bool{}
+			}
+			closed[n] = true
 		}
-		return true
-	})
+	}
 	for _, n := range found {
 		e, ok := embedOf(n)
 		if !ok {
@@ -104,6 +111,15 @@ func replaceEmbeds(doc *html.Node) {
 		}
 		n.Parent.RemoveChild(n)
 	}
+}
+
+func hasAncestorIn(n *html.Node, set map[*html.Node]bool) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if set[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // isCustomElement reports the WeChat elements among the embed candidates:
