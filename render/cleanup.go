@@ -115,8 +115,7 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 		normalizeCodeBlock(n)
 	}
 
-	emptyBlankBlocks(doc)
-	trimBlockBreaks(doc)
+	tidyBlocks(doc)
 	trimLineStartIndent(doc)
 	gatherStrayListContent(doc)
 	tightenListItems(doc)
@@ -190,43 +189,36 @@ func insideCode(n *html.Node) bool {
 	return false
 }
 
-// emptyBlankBlocks removes the children of spacer blocks such as
-// <p><br></p> and 135editor's runs of <section><br/></section>. The block
-// itself stays as a boundary, so the text on either side does not run
-// together, but it renders as nothing.
-func emptyBlankBlocks(doc *html.Node) {
-	var blank []*html.Node
+// tidyBlocks empties spacer blocks such as <p><br></p> and 135editor's
+// runs of <section><br/></section>, and drops <br> at the start and end of
+// the other blocks. A spacer stays as a boundary, so the text on either
+// side does not run together, but renders as nothing. Editors leave breaks
+// at block edges behind (“根据国家统一部署<br/>”), which Markdown would
+// turn into stray hard line breaks. One walk finds both: what is inside a
+// spacer goes with it.
+func tidyBlocks(doc *html.Node) {
+	var blank, blocks []*html.Node
 	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && isContainer(n.Data) && n.FirstChild != nil && isBlank(n) {
+		switch {
+		case n.Type != html.ElementNode:
+			return true
+		case n.Data == "pre":
+			return false
+		case isContainer(n.Data) && n.FirstChild != nil && isBlank(n):
 			blank = append(blank, n)
 			return false
+		case isEmbed(n):
+			return false
+		case isBlockElement(n):
+			blocks = append(blocks, n)
 		}
-		return n.Type != html.ElementNode || n.Data != "pre"
+		return true
 	})
 	for _, n := range blank {
 		for n.FirstChild != nil {
 			n.RemoveChild(n.FirstChild)
 		}
 	}
-}
-
-// trimBlockBreaks drops <br> at the start and end of a block: editors leave
-// them behind (“根据国家统一部署<br/>”) and Markdown would turn them into
-// stray hard line breaks.
-func trimBlockBreaks(doc *html.Node) {
-	var blocks []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return true
-		}
-		if n.Data == "pre" || isEmbed(n) {
-			return false
-		}
-		if isBlockElement(n) {
-			blocks = append(blocks, n)
-		}
-		return true
-	})
 	for _, b := range blocks {
 		for {
 			br := edgeBreak(b, true)
