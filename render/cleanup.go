@@ -116,10 +116,10 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	}
 
 	tidyBlocks(doc)
-	trimLineStartIndent(doc)
-	gatherStrayListContent(doc)
-	tightenListItems(doc)
-	analyseLayout(doc)
+	found := trimLineStartIndent(doc)
+	items := gatherStrayListContent(found.lists, found.strayItems)
+	tightenListItems(append(found.items, items...))
+	analyseLayout(doc, found.flexRows)
 	// Last: the layout pass makes headings and lists.
 	liftBlocksOutOfInline(doc)
 	keepEmptyBlockBoundaries(doc)
@@ -272,41 +272,87 @@ func edgeBreak(n *html.Node, first bool) *html.Node {
 // use as first-line indent. Markdown has no first-line indent: kept, they
 // would show as ragged leading blanks, and a theme can restore the indent
 // with CSS text-indent.
-func trimLineStartIndent(doc *html.Node) {
+//
+// The same walk finds what the list clean-up and the flex rows work on
+// (listsFound), which nothing between here and there changes but lists.
+func trimLineStartIndent(doc *html.Node) listsFound {
+	var found listsFound
 	atLineStart := true
-	var visit func(n *html.Node)
-	visit = func(n *html.Node) {
+	// indent is false inside code, images and text areas, which the
+	// walk enters only to find lists and rows.
+	var visit func(n *html.Node, indent bool)
+	children := func(n *html.Node, indent bool) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c, indent)
+		}
+	}
+	visit = func(n *html.Node, indent bool) {
 		switch n.Type {
 		case html.TextNode:
-			if atLineStart {
-				n.Data = trimIndent(n.Data)
-			}
-			if n.Data != "" {
-				atLineStart = false
+			if indent {
+				if atLineStart {
+					n.Data = trimIndent(n.Data)
+				}
+				if n.Data != "" {
+					atLineStart = false
+				}
 			}
 			return
 		case html.ElementNode:
+			found.add(n)
 			switch {
 			case n.Data == "br":
-				atLineStart = true
+				if indent {
+					atLineStart = true
+				}
 				return
-			case n.Data == "pre" || n.Data == "code" || n.Data == "img" || n.Data == "textarea":
-				atLineStart = false
+			case n.Data == "pre":
+				if indent {
+					atLineStart = false
+				}
+				return
+			case n.Data == "code" || n.Data == "img" || n.Data == "textarea":
+				if indent {
+					atLineStart = false
+				}
+				children(n, false)
 				return
 			case isBlockElement(n):
-				atLineStart = true
-				for c := n.FirstChild; c != nil; c = c.NextSibling {
-					visit(c)
+				if indent {
+					atLineStart = true
 				}
-				atLineStart = true
+				children(n, indent)
+				if indent {
+					atLineStart = true
+				}
 				return
 			}
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			visit(c)
+		children(n, indent)
+	}
+	visit(doc, true)
+	return found
+}
+
+// listsFound are the lists, the list items (stray ones, outside any list,
+// apart as well) and the flex rows of a document, outside code blocks.
+type listsFound struct {
+	lists, items, strayItems, flexRows []*html.Node
+}
+
+func (f *listsFound) add(n *html.Node) {
+	switch n.Data {
+	case "ul", "ol":
+		f.lists = append(f.lists, n)
+	case "li":
+		f.items = append(f.items, n)
+		if p := n.Parent; p.Type != html.ElementNode || p.Data != "ul" && p.Data != "ol" {
+			f.strayItems = append(f.strayItems, n)
 		}
 	}
-	visit(doc)
+	if style := attr(n, "style"); strings.Contains(style, "flex") && !isAtomicBlock(n) && isFlexRow(style) {
+		f.flexRows = append(f.flexRows, n)
+	}
 }
 
 // trimIndent is strings.TrimLeft(s, " \t\r\n\u3000") without the cut set's

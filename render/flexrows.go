@@ -11,23 +11,23 @@ import (
 // side by side in sections ("01" | "晨雾里的宏村"), which would otherwise
 // come out as separate paragraphs. Only rows whose every cell holds at most
 // one line of text and no image are joined; picture rows stay as they are.
-func joinFlexRows(doc *html.Node) {
-	var rows []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return n.Type == html.DocumentNode
-		}
-		if isAtomicBlock(n) {
-			return false
-		}
-		if style := attr(n, "style"); strings.Contains(style, "flex") && isFlexRow(style) {
-			rows = append(rows, n)
-		}
-		return true
-	})
+// rows are the elements styled as flex rows, in document order; those in
+// lists, tables, quotes and the like stay as they are.
+func joinFlexRows(rows []*html.Node) {
 	for _, row := range rows {
-		joinFlexRow(row)
+		if !insideAtomicBlock(row) {
+			joinFlexRow(row)
+		}
 	}
+}
+
+func insideAtomicBlock(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && isAtomicBlock(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func isFlexRow(style string) bool {

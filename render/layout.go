@@ -42,8 +42,8 @@ func (u layoutUnit) text() string {
 // analyseLayout promotes headings, turns tables of contents into lists and
 // uses captions as alt text. It runs after the clean-up has settled text
 // and images.
-func analyseLayout(doc *html.Node) {
-	joinFlexRows(doc)
+func analyseLayout(doc *html.Node, flexRows []*html.Node) {
+	joinFlexRows(flexRows)
 	units, sizes := collectUnits(doc)
 	if len(units) == 0 {
 		return

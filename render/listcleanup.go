@@ -15,17 +15,9 @@ import (
 // move it into the item before (where a browser shows it on a line of its
 // own, after that item) and leave the whitespace between it where it is,
 // to be dropped: either way, words a reader saw apart run together.
-func gatherStrayListContent(doc *html.Node) {
-	var lists, strayItems []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && (n.Data == "ul" || n.Data == "ol") {
-			lists = append(lists, n)
-		}
-		if n.Type == html.ElementNode && n.Data == "li" && (n.Parent.Type != html.ElementNode || n.Parent.Data != "ul" && n.Parent.Data != "ol") {
-			strayItems = append(strayItems, n)
-		}
-		return n.Type != html.ElementNode || n.Data != "pre"
-	})
+// lists and strayItems are the document's, outside code blocks; the items
+// made for runs of content are returned.
+func gatherStrayListContent(lists, strayItems []*html.Node) (made []*html.Node) {
 	// An item outside any list is shown as one, with its bullet: it gets a
 	// list, shared with the stray items right after it.
 	for _, li := range strayItems {
@@ -57,6 +49,7 @@ func gatherStrayListContent(doc *html.Node) {
 				if run == nil {
 					run = &html.Node{Type: html.ElementNode, Data: "li"}
 					list.InsertBefore(run, c)
+					made = append(made, run)
 				}
 				list.RemoveChild(c)
 				run.AppendChild(c)
@@ -67,6 +60,7 @@ func gatherStrayListContent(doc *html.Node) {
 			splitAtEmptyItems(list)
 		}
 	}
+	return made
 }
 
 // splitAtEmptyItems keeps the numbers of an ordered list that has empty
@@ -115,32 +109,34 @@ func splitAtEmptyItems(list *html.Node) {
 // tightenListItems unwraps the paragraph of a list item that holds one
 // paragraph and then only sublists (<li><p>项</p><ul>…</ul></li>, as xiumi
 // and mdnice write every item). Kept, the paragraph would make the whole
-// list loose in Markdown, a blank line between every item.
-func tightenListItems(doc *html.Node) {
+// list loose in Markdown, a blank line between every item. items are the
+// document's, outside code blocks.
+func tightenListItems(items []*html.Node) {
 	var paragraphs []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type != html.ElementNode || n.Data != "li" {
-			return n.Type != html.ElementNode || n.Data != "pre"
-		}
-		var p *html.Node
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			switch {
-			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "", c.Type == html.CommentNode:
-			case c.Type == html.ElementNode && c.Data == "p" && p == nil && c == firstContent(n):
-				p = c
-			case c.Type == html.ElementNode && (c.Data == "ul" || c.Data == "ol"):
-			default:
-				return true
-			}
-		}
-		if p != nil {
+	for _, n := range items {
+		if p := soleParagraph(n); p != nil {
 			paragraphs = append(paragraphs, p)
 		}
-		return true
-	})
+	}
 	for _, p := range paragraphs {
 		dom.UnwrapNode(p)
 	}
+}
+
+// soleParagraph returns the paragraph tightenListItems unwraps in item n.
+func soleParagraph(n *html.Node) *html.Node {
+	var p *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "", c.Type == html.CommentNode:
+		case c.Type == html.ElementNode && c.Data == "p" && p == nil && c == firstContent(n):
+			p = c
+		case c.Type == html.ElementNode && (c.Data == "ul" || c.Data == "ol"):
+		default:
+			return nil
+		}
+	}
+	return p
 }
 
 func firstContent(n *html.Node) *html.Node {
