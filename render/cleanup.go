@@ -121,41 +121,70 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	tightenListItems(append(found.items, items...))
 	analyseLayout(doc, found.flexRows)
 	// Last: the layout pass makes headings and lists.
-	liftBlocksOutOfInline(doc)
-	keepEmptyBlockBoundaries(doc)
-	shieldEmphasis(doc)
+	last := findLastNodes(doc)
+	if len(last.lift) > 0 {
+		liftBlocksOutOfInline(last.lift)
+		last = findLastNodes(doc) // the tree changed
+	}
+	keepEmptyBlockBoundaries(last.empty)
+	shieldEmphasis(last.emphasis)
+}
+
+// lastNodes are what the last three steps of the clean-up work on, found
+// in one walk: the blocks to lift out of inline elements, the blocks that
+// render nothing (keepEmptyBlockBoundaries) and the bold and italic
+// elements (shieldEmphasis). The last two are as lifting leaves them only
+// when nothing is lifted, as in most articles; otherwise the walk runs
+// again.
+type lastNodes struct {
+	lift, empty, emphasis []*html.Node
+}
+
+func findLastNodes(doc *html.Node) lastNodes {
+	var found lastNodes
+	// boundaries and emphasis are false inside the blocks that are to be
+	// emptied, whose content goes; boundaries also inside a code block.
+	var visit func(n *html.Node, boundaries, emphasis bool)
+	visit = func(n *html.Node, boundaries, emphasis bool) {
+		if n.Type == html.ElementNode {
+			if mustLiftOut(n) {
+				found.lift = append(found.lift, n)
+			}
+			if emphasis && isBoldOrItalic(n.Data) {
+				found.emphasis = append(found.emphasis, n)
+			}
+			if boundaries {
+				empty := false
+				switch {
+				case isRealHeading(n), n.Data == "ul", n.Data == "ol", n.Data == "blockquote":
+					empty = rendersNothing(n)
+				case n.Data == "pre":
+					empty = !hasText(n)
+					boundaries = false
+				case n.Data == "table":
+					empty = len(tableRows(n)) == 0
+				}
+				if empty {
+					found.empty = append(found.empty, n)
+					boundaries, emphasis = false, false
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c, boundaries, emphasis)
+		}
+	}
+	visit(doc, true, true)
+	return found
 }
 
 // keepEmptyBlockBoundaries turns headings, lists, tables, code blocks and
 // quotes that hold nothing into empty paragraphs. html-to-markdown writes
 // them as nothing at all, not even the line break a browser puts there,
 // so the text on either side would run together ("0<h1></h1>1" as "01");
-// an empty paragraph is written as that line break.
-func keepEmptyBlockBoundaries(doc *html.Node) {
-	var empty []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return true
-		}
-		switch {
-		case isRealHeading(n), n.Data == "ul", n.Data == "ol", n.Data == "blockquote":
-			if rendersNothing(n) {
-				empty = append(empty, n)
-				return false
-			}
-		case n.Data == "pre":
-			if !hasText(n) {
-				empty = append(empty, n)
-			}
-			return false
-		case n.Data == "table":
-			if len(tableRows(n)) == 0 {
-				empty = append(empty, n)
-				return false
-			}
-		}
-		return true
-	})
+// an empty paragraph is written as that line break. empty are those
+// blocks, in document order, none inside another.
+func keepEmptyBlockBoundaries(empty []*html.Node) {
 	for _, n := range empty {
 		for n.FirstChild != nil {
 			n.RemoveChild(n.FirstChild)

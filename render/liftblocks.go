@@ -17,15 +17,9 @@ import (
 // anyway, a heading's second half is a heading too, and a link's halves
 // keep its target (a link around nothing but the block gets a link of
 // its own under it). A heading in a link stays there: the link then goes
-// inside the heading, and its target is kept.
-func liftBlocksOutOfInline(doc *html.Node) {
-	var blocks []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && (isRealHeading(n) || isAtomicBlock(n)) && mustLift(n, n.Parent) {
-			blocks = append(blocks, n)
-		}
-		return true
-	})
+// inside the heading, and its target is kept. blocks are the blocks to
+// lift (mustLiftOut), in document order.
+func liftBlocksOutOfInline(blocks []*html.Node) {
 	for _, b := range blocks {
 		for mustLift(b, b.Parent) {
 			p, after := splitParent(b)
@@ -41,6 +35,11 @@ func liftBlocksOutOfInline(doc *html.Node) {
 			}
 		}
 	}
+}
+
+// mustLiftOut reports an element liftBlocksOutOfInline moves.
+func mustLiftOut(n *html.Node) bool {
+	return (isRealHeading(n) || isAtomicBlock(n)) && mustLift(n, n.Parent)
 }
 
 // mustLift reports whether block b may not stay inside its parent p.
