@@ -195,7 +195,7 @@ type scannedTag struct {
 // as the tokenizer does. ok is false when the body ends inside it.
 func scanTag(s string, p int) (t scannedTag, ok bool) {
 	q := p
-	for q < len(s) && !isHTMLSpace(s[q]) && s[q] != '/' && s[q] != '>' {
+	for q < len(s) && tagBytes[s[q]]&(tagSpace|tagSlash|tagEnd) == 0 {
 		q++
 	}
 	t.nameEnd = q
@@ -211,16 +211,10 @@ func scanTag(s string, p int) (t scannedTag, ok bool) {
 		}
 		lastUnquotedEnd = -1
 		// The attribute's name; an "=" may start it.
-		k := q
-		for q < len(s) {
-			c := s[q]
-			if c == '=' && q == k {
-				q++
-				continue
-			}
-			if isHTMLSpace(c) || c == '/' || c == '>' || c == '=' {
-				break
-			}
+		if s[q] == '=' {
+			q++
+		}
+		for q < len(s) && tagBytes[s[q]] == 0 {
 			q++
 		}
 		// Its value, if any.
@@ -248,7 +242,7 @@ func scanTag(s string, p int) (t scannedTag, ok bool) {
 			}
 			q += 1 + k + 1
 		default:
-			for q < len(s) && !isHTMLSpace(s[q]) && s[q] != '>' {
+			for q < len(s) && tagBytes[s[q]]&(tagSpace|tagEnd) == 0 {
 				q++
 			}
 			if q >= len(s) {
@@ -270,6 +264,23 @@ func scanTag(s string, p int) (t scannedTag, ok bool) {
 	}
 	return t, true
 }
+
+// tagBytes classes the bytes that end a tag's name, an attribute's name
+// or an unquoted value.
+var tagBytes = func() (t [256]uint8) {
+	for _, c := range []byte(" \t\n\r\f") {
+		t[c] = tagSpace
+	}
+	t['/'], t['>'], t['='] = tagSlash, tagEnd, tagEquals
+	return t
+}()
+
+const (
+	tagSpace = 1 << iota
+	tagSlash
+	tagEnd
+	tagEquals
+)
 
 // markupDeclarationEnd returns where the comment, doctype or bogus comment
 // whose "<!" ends just before p ends, or -1 when it runs to the end.
@@ -309,13 +320,37 @@ func closeAngle(s string, p int) int {
 // rawTextElement returns the lower-cased name of the elements whose
 // content the tokenizer reads as text up to their end tag, or "".
 func rawTextElement(name string) string {
-	if len(name) < 3 || len(name) > 9 {
-		return ""
-	}
-	for _, raw := range []string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp"} {
-		if asciiEqualFold(name, raw) {
-			return raw
+	var raw string
+	switch len(name) {
+	case 3:
+		raw = "xmp"
+	case 5:
+		raw = "style"
+		if name[0]|0x20 == 't' {
+			raw = "title"
 		}
+	case 6:
+		raw = "iframe"
+		if name[0]|0x20 == 's' {
+			raw = "script"
+		}
+	case 7:
+		raw = "noembed"
+	case 8:
+		raw = "noframes"
+		switch name[0] | 0x20 {
+		case 'n':
+			if name[2]|0x20 == 's' {
+				raw = "noscript"
+			}
+		case 't':
+			raw = "textarea"
+		}
+	case 9:
+		raw = "plaintext"
+	}
+	if raw != "" && asciiEqualFold(name, raw) {
+		return raw
 	}
 	return ""
 }
