@@ -20,17 +20,19 @@ func cleanUpDocument(ctx converter.Context, doc *html.Node) {
 	walk(doc, func(n *html.Node) bool {
 		switch n.Type {
 		case html.TextNode:
-			texts = append(texts, n)
+			if needsNormalizing(n.Data) {
+				texts = append(texts, n)
+			}
 			return false
 		case html.ElementNode:
 		default:
 			return true
 		}
-		if isHidden(n) {
+		style := attr(n, "style")
+		if hiddenBy(n, style) {
 			hidden = append(hidden, n)
 			return false
 		}
-		style := attr(n, "style")
 		if n.Data == "img" || strings.Contains(style, "url(") {
 			pictures = append(pictures, n)
 		}

@@ -205,8 +205,11 @@ func displaysAsBlock(style string) bool {
 
 // isHidden reports nodes the reader never sees. Editors park alternative
 // layouts and tracking markup in display:none blocks.
-func isHidden(n *html.Node) bool {
-	return hasAttr(n, "hidden") || containsCompact(attr(n, "style"), "display:none")
+func isHidden(n *html.Node) bool { return hiddenBy(n, attr(n, "style")) }
+
+// hiddenBy is isHidden for an element whose style attribute is style.
+func hiddenBy(n *html.Node, style string) bool {
+	return hasAttr(n, "hidden") || containsCompact(style, "display:none")
 }
 
 // cssBackgroundURLs returns the url() values of the background and

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -151,6 +152,48 @@ func hasText(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// collapsedText is n's text with white space collapsed, as
+// strings.Join(strings.Fields(textContent(n)), " ") would give it, built in
+// one pass. With a limit of 0 or more, it gives up (ok false) as soon as
+// the text is longer than limit bytes.
+func collapsedText(n *html.Node, limit int) (text string, ok bool) {
+	var b strings.Builder
+	space := false
+	var visit func(*html.Node) bool
+	visit = func(c *html.Node) bool {
+		if c.Type == html.TextNode {
+			s := c.Data
+			for i := 0; i < len(s); {
+				r, size := utf8.DecodeRuneInString(s[i:])
+				if unicode.IsSpace(r) {
+					space = b.Len() > 0
+				} else {
+					if space {
+						b.WriteByte(' ')
+						space = false
+					}
+					b.WriteString(s[i : i+size])
+					if limit >= 0 && b.Len() > limit {
+						return false
+					}
+				}
+				i += size
+			}
+			return true
+		}
+		for ch := c.FirstChild; ch != nil; ch = ch.NextSibling {
+			if !visit(ch) {
+				return false
+			}
+		}
+		return true
+	}
+	if !visit(n) {
+		return "", false
+	}
+	return b.String(), true
 }
 
 func textContent(n *html.Node) string {

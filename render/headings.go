@@ -43,6 +43,12 @@ var headingNumbering = []struct {
 }
 
 func numberingOf(text string) string {
+	// Most lines start with none of the characters a numbering starts
+	// with (case folding included: ſ is s), and skip the patterns.
+	r, _ := utf8.DecodeRuneInString(text)
+	if !(r >= '0' && r <= '9' || r >= '①' && r <= '⑳' || strings.ContainsRune("第一二三四五六七八九十（(pPcCsS\u017f", r)) {
+		return ""
+	}
 	for _, h := range headingNumbering {
 		if h.pattern.MatchString(text) {
 			return h.class

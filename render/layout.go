@@ -36,7 +36,8 @@ func (u layoutUnit) text() string {
 	if !u.hasText {
 		return ""
 	}
-	return strings.Join(strings.Fields(textContent(u.node)), " ")
+	text, _ := collapsedText(u.node, -1)
+	return text
 }
 
 // analyseLayout promotes headings, turns tables of contents into lists and
@@ -133,7 +134,18 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 				s.breaks = 1
 				return s
 			}
-			if style := attr(n, "style"); style != "" {
+			// attr(n, "style") and attr(n, "align") in one look.
+			var style, align string
+			var haveStyle, haveAlign bool
+			for _, a := range n.Attr {
+				switch {
+				case a.Key == "style" && !haveStyle:
+					style, haveStyle = strings.TrimSpace(a.Val), true
+				case a.Key == "align" && !haveAlign:
+					align, haveAlign = strings.TrimSpace(a.Val), true
+				}
+			}
+			if style != "" {
 				st := parseInlineStyle(style)
 				if px, ok := st.fontSizePx(size); ok {
 					size = px
@@ -145,7 +157,7 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 					centred = a.value == "center"
 				}
 			}
-			if attr(n, "align") == "center" || n.Data == "center" {
+			if align == "center" || n.Data == "center" {
 				centred = true
 			}
 			switch n.Data {

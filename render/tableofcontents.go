@@ -17,8 +17,14 @@ func splitTableOfContents(n *html.Node, headings map[string]bool) {
 	if len(items) < 2 {
 		return
 	}
+	longest := 0
+	for text := range headings {
+		longest = max(longest, len(text))
+	}
 	for _, item := range items {
-		if !headings[strings.Join(strings.Fields(textContent(item)), " ")] {
+		// An item longer than every heading is none of them: its text
+		// is not built to the end.
+		if text, ok := collapsedText(item, longest); !ok || !headings[text] {
 			return
 		}
 	}

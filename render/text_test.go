@@ -71,3 +71,61 @@ func FuzzTextReaders(f *testing.F) {
 	}
 	f.Fuzz(checkTextReaders)
 }
+
+func TestCollapsedText(t *testing.T) {
+	for _, body := range append(benchDocumentParts(t), textCases...) {
+		doc, err := html.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		walk(doc, func(n *html.Node) bool {
+			want := strings.Join(strings.Fields(textContent(n)), " ")
+			if got, ok := collapsedText(n, -1); !ok || got != want {
+				t.Fatalf("collapsedText = %q, %v, want %q", got, ok, want)
+			}
+			for _, limit := range []int{0, len(want) - 1, len(want), len(want) + 1} {
+				if limit < 0 {
+					continue
+				}
+				got, ok := collapsedText(n, limit)
+				if fits := len(want) <= limit; ok != fits || ok && got != want {
+					t.Fatalf("collapsedText(limit %d) = %q, %v; the text %q", limit, got, ok, want)
+				}
+			}
+			return true
+		})
+	}
+}
+
+// TestNumberingStarts checks that the first-character test in numberingOf
+// turns away no line a numbering pattern matches.
+func TestNumberingStarts(t *testing.T) {
+	lines := []string{"第三章 总结", "Part 2 起步", "ſection 3 x", "SECTION IV", "chapter1", "step 2",
+		"二、问题", "（三）做法", "(3) 步骤", "1.2 背景", "3. 方法", "07 晨雾", "（12）", "⑤ 结语", "K 线", "前言"}
+	for _, body := range benchDocumentParts(t) {
+		doc, err := html.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		walk(doc, func(n *html.Node) bool {
+			if n.Type == html.TextNode {
+				if text := strings.TrimSpace(n.Data); text != "" {
+					lines = append(lines, text)
+				}
+			}
+			return true
+		})
+	}
+	for _, line := range lines {
+		want := ""
+		for _, h := range headingNumbering {
+			if h.pattern.MatchString(line) {
+				want = h.class
+				break
+			}
+		}
+		if got := numberingOf(line); got != want {
+			t.Errorf("numberingOf(%q) = %q, the patterns say %q", line, got, want)
+		}
+	}
+}
