@@ -12,7 +12,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
@@ -123,11 +122,13 @@ func finishMarkdown(md []byte) string {
 	if len(md) == 0 {
 		return ""
 	}
-	s := string(md) + "\n"
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
+	// md is this conversion's own buffer: the newline goes in place, and
+	// the string is its one copy.
+	md = append(md, '\n')
+	if !utf8.Valid(md) {
+		md = bytes.ToValidUTF8(md, []byte("\uFFFD"))
 	}
-	return s
+	return string(md)
 }
 
 // ToHTML renders Markdown written by Convert as an HTML fragment, with GFM
