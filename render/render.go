@@ -12,6 +12,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
@@ -122,13 +123,15 @@ func finishMarkdown(md []byte) string {
 	if len(md) == 0 {
 		return ""
 	}
-	// md is this conversion's own buffer: the newline goes in place, and
-	// the string is its one copy.
-	md = append(md, '\n')
 	if !utf8.Valid(md) {
 		md = bytes.ToValidUTF8(md, []byte("\uFFFD"))
 	}
-	return string(md)
+	// One copy, newline included.
+	var b strings.Builder
+	b.Grow(len(md) + 1)
+	b.Write(md)
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // ToHTML renders Markdown written by Convert as an HTML fragment, with GFM
