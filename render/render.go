@@ -1,8 +1,8 @@
 // Package render turns WeChat article HTML into Markdown and Markdown into
 // HTML. It knows no files and no API.
 //
-// The HTML→Markdown side is html-to-markdown v2 with its base, commonmark,
-// table and strikethrough plugins plus a "wechat" plugin (wechat.go) that
+// The HTML→Markdown side is html-to-markdown v2 with its base, commonmark
+// and strikethrough plugins plus a "wechat" plugin (wechat.go) that
 // rewrites the editor markup WeChat articles are made of (nested styled
 // sections, lazy images, code-snippet blocks, custom embed elements) before
 // the generic rules see it. The Markdown→HTML side is goldmark with GFM and
@@ -19,7 +19,6 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
-	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer"
@@ -63,7 +62,6 @@ func New() *Converter {
 				commonmark.WithLinkEmptyHrefBehavior(commonmark.LinkBehaviorSkip),
 				commonmark.WithLinkEmptyContentBehavior(commonmark.LinkBehaviorSkip),
 			),
-			table.NewTablePlugin(),
 			strikethrough.NewStrikethroughPlugin(),
 			&wechatPlugin{},
 		),

@@ -30,6 +30,10 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// form) and the restoring of code newlines.
 	conv.Register.PostRenderer(backslashLineBreaks, converter.PriorityStandard+10)
 	conv.Register.TextTransformer(escapeEntityLookalikes, converter.PriorityEarly)
+	// Text that reads as a table cell boundary stays text. The table
+	// plugin would register this too, and a renderer that only ever sees
+	// the tables renderTable writes: each renderer costs on every node.
+	conv.Register.EscapedChar('|')
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
