@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -84,10 +85,15 @@ type pageState struct {
 	requests    []PageRequest
 }
 
-var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"h":  html.EscapeString,
-	"js": jsEscape,
-}).ParseFS(pageFiles, "pages/*.html"))
+// pageTemplates are parsed on first use, not at start-up: every mparchive
+// command links this package (fakeapi), and parsing them took more of a
+// start-up than anything else.
+var pageTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"h":  html.EscapeString,
+		"js": jsEscape,
+	}).ParseFS(pageFiles, "pages/*.html"))
+})
 
 // jsEscape writes a string for a JS string literal the way WeChat's pages
 // do: characters that could end the literal or the script as \xNN.
@@ -433,7 +439,7 @@ func (s *Server) renderPage(m *message, i int, it *item, host string) ([]byte, e
 		tmpl = "video.html"
 	}
 	var buf bytes.Buffer
-	if err := pageTemplates.ExecuteTemplate(&buf, tmpl, pd); err != nil {
+	if err := pageTemplates().ExecuteTemplate(&buf, tmpl, pd); err != nil {
 		return nil, err
 	}
 	rep := s.replacer
