@@ -209,6 +209,18 @@ func instantSleep(ctx context.Context, _ time.Duration) error { return ctx.Err()
 // counter sees every request.
 func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *output.Result, error) {
 	t.Helper()
+	sum, arch, err := fetchWith(t, srv, dir, secret, counter, opts)
+	if err != nil {
+		return sum, nil, err
+	}
+	w := output.NewHugo(dir, output.Options{Converter: render.New()})
+	res, err := w.Write(t.Context(), arch)
+	return sum, res, err
+}
+
+// fetchWith is the fetch half of exportWith.
+func fetchWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *archive.Archive, error) {
+	t.Helper()
 	var rt http.RoundTripper = srv.Client().Transport
 	if counter != nil {
 		counter.next = rt
@@ -237,12 +249,7 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 	opts.ImageHTTPClient = &http.Client{Transport: rt}
 	opts.VoiceBaseURL = srv.URL() // the fake's voices, never WeChat's
 	sum, err := exporter.Fetch(t.Context(), c, arch, opts)
-	if err != nil {
-		return sum, nil, err
-	}
-	w := output.NewHugo(dir, output.Options{Converter: render.New()})
-	res, err := w.Write(t.Context(), arch)
-	return sum, res, err
+	return sum, arch, err
 }
 
 func TestExportThousandArticlesThroughFaults(t *testing.T) {
