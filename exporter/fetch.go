@@ -281,6 +281,10 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 	if ferr := f.checkpoint(); err == nil {
 		err = ferr
 	}
+	// The media journal folds into the index once per run, not per page.
+	if cerr := arch.Compact(); err == nil {
+		err = cerr
+	}
 	return f.sum, err
 }
 
@@ -878,6 +882,9 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 	var todo []string
 	f.mu.Lock()
 	for _, k := range keys {
+		// One picture under several spellings is one key: downloaded
+		// once, from its canonical URL.
+		k = archive.MediaKey(k)
 		if f.tried[k] {
 			continue
 		}
