@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,36 +28,52 @@ import (
 //
 // A run appends what it stored to the journal, which costs what was
 // stored, not what the account holds, and folds the journal into
-// index.json when it ends (Compact) or when the journal has grown larger
-// than index.json: every key is rewritten a bounded number of times
-// however large the account.
+// index.json when it ends (Compact) or when the journal has grown past a
+// quarter of index.json: every key is rewritten a bounded number of times
+// however large the account. In memory the index holds no keys, only
+// their hashes (keyHash).
 const (
 	mediaIndexFile   = "media/index.json"
 	mediaJournalFile = "media/index.jsonl"
-	// minCompactBytes is the journal size below which a Flush never
-	// compacts: small journals cost nothing to replay.
-	minCompactBytes = 1 << 20
 )
+
+// minCompactBytes is the journal size below which a Flush never compacts:
+// small journals cost nothing to replay. Tests lower it.
+var minCompactBytes int64 = 1 << 20
+
+// keyHash names a media key in memory: the first half of its SHA-256.
+// The index holds tens of thousands of keys of a hundred bytes each; their
+// hashes are a sixth of that, and the keys themselves are needed only to
+// write index.json, which reads them back from the files.
+type keyHash [16]byte
+
+func hashKey(key string) keyHash {
+	sum := sha256.Sum256([]byte(key))
+	return keyHash(sum[:16])
+}
 
 // mediaRec is a MediaEntry as the index holds it in memory: the file is
 // named by its hash (media/<ab>/<sha256><ext>), so the hash is kept once,
-// as bytes, and the extension and type are shared strings. An account's
-// index is tens of thousands of these.
+// as bytes, and the extension and type are numbers in mediaIndex.names.
 type mediaRec struct {
-	sum  [sha256.Size]byte
-	ext  string
-	typ  string
-	size int64
+	sum      [sha256.Size]byte
+	size     int64
+	ext, typ uint16
 }
 
 // mediaIndex is the media index in memory, and where its files stand. The
 // Archive's mu guards it.
 type mediaIndex struct {
-	recs map[string]mediaRec
-	// odd holds the entries whose file is not named by their hash, which
-	// no version of mparchive wrote, but a hand-edited index may hold.
-	odd   map[string]MediaEntry
-	names map[string]string // interned extensions and types
+	// at says where each key's mediaRec is in recs: a map of small
+	// values and a slice take half the memory of a map of mediaRecs.
+	at   map[keyHash]uint32
+	recs []mediaRec
+	// odd holds the entries that mediaRec cannot hold: a file not named
+	// by its hash, which no version of mparchive wrote, but a hand-edited
+	// index may hold.
+	odd     map[keyHash]MediaEntry
+	names   []string // extensions and types
+	nameIdx map[string]uint16
 
 	// pending holds the journal lines of the keys stored since the last
 	// Flush: they are written once their files are on disk.
@@ -67,10 +84,10 @@ type mediaIndex struct {
 	journalSize int64
 	journalTorn bool
 	compactSize int64 // the size of index.json
-	// stale says index.json does not hold the index as it is: keys were
-	// journaled, or read in an older form (MediaKey changed) or from a
-	// damaged journal line. Compact has work to do.
-	stale bool
+	// rewrite says index.json is not in the form Compact writes (keys
+	// from before MediaKey, or out of order), so the next Compact writes
+	// it from all its keys instead of merging the journal into it.
+	rewrite bool
 }
 
 // journalLine is one line of the journal.
@@ -79,18 +96,23 @@ type journalLine struct {
 	MediaEntry
 }
 
-func (ix *mediaIndex) intern(s string) string {
-	if v, ok := ix.names[s]; ok {
-		return v
+func (ix *mediaIndex) name(s string) (uint16, bool) {
+	if i, ok := ix.nameIdx[s]; ok {
+		return i, true
 	}
-	if ix.names == nil {
-		ix.names = map[string]string{}
+	if len(ix.names) > 0xffff {
+		return 0, false
 	}
-	ix.names[s] = s
-	return s
+	if ix.nameIdx == nil {
+		ix.nameIdx = map[string]uint16{}
+	}
+	i := uint16(len(ix.names))
+	ix.names = append(ix.names, s)
+	ix.nameIdx[s] = i
+	return i, true
 }
 
-// rec packs e, or reports that its file is not named by its hash.
+// rec packs e, or reports that mediaRec cannot hold it.
 func (ix *mediaIndex) rec(e MediaEntry) (mediaRec, bool) {
 	var r mediaRec
 	if len(e.SHA256) != 2*sha256.Size || e.SHA256 != strings.ToLower(e.SHA256) {
@@ -103,62 +125,58 @@ func (ix *mediaIndex) rec(e MediaEntry) (mediaRec, bool) {
 	if !ok || strings.Contains(ext, "/") {
 		return r, false
 	}
-	r.ext, r.typ, r.size = ix.intern(ext), ix.intern(e.Type), e.Size
-	return r, true
+	var okExt, okType bool
+	r.ext, okExt = ix.name(ext)
+	r.typ, okType = ix.name(e.Type)
+	r.size = e.Size
+	return r, okExt && okType
 }
 
-func (r mediaRec) entry() MediaEntry {
+func (ix *mediaIndex) entry(r mediaRec) MediaEntry {
 	sum := hex.EncodeToString(r.sum[:])
-	return MediaEntry{File: sum[:2] + "/" + sum + r.ext, SHA256: sum, Type: r.typ, Size: r.size}
+	return MediaEntry{File: sum[:2] + "/" + sum + ix.names[r.ext], SHA256: sum, Type: ix.names[r.typ], Size: r.size}
 }
 
-func (ix *mediaIndex) get(key string) (MediaEntry, bool) {
-	if r, ok := ix.recs[key]; ok {
-		return r.entry(), true
+func (ix *mediaIndex) get(h keyHash) (MediaEntry, bool) {
+	if i, ok := ix.at[h]; ok {
+		return ix.entry(ix.recs[i]), true
 	}
-	e, ok := ix.odd[key]
+	e, ok := ix.odd[h]
 	return e, ok
 }
 
-// set records e under key (a MediaKey) and reports whether that changed
-// anything.
-func (ix *mediaIndex) set(key string, e MediaEntry) bool {
-	if old, ok := ix.get(key); ok && old == e {
+// set records e under h and reports whether that changed anything.
+func (ix *mediaIndex) set(h keyHash, e MediaEntry) bool {
+	if old, ok := ix.get(h); ok && old == e {
 		return false
 	}
-	if ix.recs == nil {
-		ix.recs = map[string]mediaRec{}
+	if ix.at == nil {
+		ix.at = map[keyHash]uint32{}
 	}
-	if r, ok := ix.rec(e); ok {
-		ix.recs[key] = r
-		delete(ix.odd, key)
+	if r, ok := ix.rec(e); ok && len(ix.recs) < math.MaxUint32 {
+		if i, ok := ix.at[h]; ok {
+			ix.recs[i] = r
+		} else {
+			ix.at[h] = uint32(len(ix.recs))
+			ix.recs = append(ix.recs, r)
+		}
+		delete(ix.odd, h)
 	} else {
 		if ix.odd == nil {
-			ix.odd = map[string]MediaEntry{}
+			ix.odd = map[keyHash]MediaEntry{}
 		}
-		ix.odd[key] = e
-		delete(ix.recs, key)
+		ix.odd[h] = e
+		delete(ix.at, h) // its slot in recs stays unused
 	}
 	return true
 }
 
-func (ix *mediaIndex) count() int { return len(ix.recs) + len(ix.odd) }
+func (ix *mediaIndex) count() int { return len(ix.at) + len(ix.odd) }
 
-func (ix *mediaIndex) sortedKeys() []string {
-	keys := make([]string, 0, ix.count())
-	for k := range ix.recs {
-		keys = append(keys, k)
-	}
-	for k := range ix.odd {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// add records a file stored in this run, to be journaled at the next Flush.
+// add records a file stored in this run under key (a MediaKey), to be
+// journaled at the next Flush.
 func (ix *mediaIndex) add(key string, e MediaEntry) {
-	if !ix.set(key, e) {
+	if !ix.set(hashKey(key), e) {
 		return
 	}
 	b, err := json.Marshal(journalLine{Key: key, MediaEntry: e})
@@ -166,14 +184,28 @@ func (ix *mediaIndex) add(key string, e MediaEntry) {
 		panic(err) // strings and a number: cannot fail
 	}
 	ix.pending = append(append(ix.pending, b...), '\n')
-	ix.stale = true
 }
 
-// digest writes the index's contents to h, in key order.
+// dirty reports whether index.json is not the whole index.
+func (ix *mediaIndex) dirty() bool {
+	return ix.rewrite || ix.journalSize > 0 || ix.journalTorn || len(ix.pending) > 0
+}
+
+// digest writes the index's contents to h, in the order of the keys'
+// hashes: the same contents give the same digest, however they are spread
+// over index.json and the journal.
 func (ix *mediaIndex) digest(h hash.Hash) {
-	for _, k := range ix.sortedKeys() {
+	hashes := make([]keyHash, 0, ix.count())
+	for k := range ix.at {
+		hashes = append(hashes, k)
+	}
+	for k := range ix.odd {
+		hashes = append(hashes, k)
+	}
+	slices.SortFunc(hashes, func(a, b keyHash) int { return bytes.Compare(a[:], b[:]) })
+	for _, k := range hashes {
 		e, _ := ix.get(k)
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\n", k, e.File, e.Type, e.Size)
+		fmt.Fprintf(h, "%x\x00%s\x00%s\x00%d\n", k, e.File, e.Type, e.Size)
 	}
 }
 
@@ -182,7 +214,6 @@ func (ix *mediaIndex) digest(h hash.Hash) {
 // version that folded fewer spellings, finds its files under the keys
 // lookups use now, and is rewritten in that form by the next Compact.
 func (ix *mediaIndex) load(dir string) error {
-	ix.recs = map[string]mediaRec{}
 	path := filepath.Join(dir, filepath.FromSlash(mediaIndexFile))
 	f, err := os.Open(path)
 	switch {
@@ -190,7 +221,11 @@ func (ix *mediaIndex) load(dir string) error {
 	case err != nil:
 		return fmt.Errorf("archive: %w", err)
 	default:
-		err := ix.loadIndex(f)
+		st, err := f.Stat()
+		if err == nil {
+			ix.compactSize = st.Size()
+			err = ix.loadIndex(f)
+		}
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("archive: %s is damaged (%v); move it away and re-run to rebuild it", path, err)
@@ -199,15 +234,40 @@ func (ix *mediaIndex) load(dir string) error {
 	return ix.loadJournal(filepath.Join(dir, filepath.FromSlash(mediaJournalFile)))
 }
 
-// loadIndex streams index.json in, so that opening a large archive never
-// holds the file and its decoded copy at once.
-func (ix *mediaIndex) loadIndex(f *os.File) error {
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	ix.compactSize = st.Size()
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 64<<10))
+// loadIndex reads index.json in. Of the spellings of one key an older
+// index may hold, the key itself wins, then the first in the file.
+func (ix *mediaIndex) loadIndex(r io.Reader) error {
+	var folded map[keyHash]bool // keys that hold an entry read under another spelling
+	prev := ""
+	return readIndex(r, func(key string, e MediaEntry) {
+		ck := MediaKey(key)
+		if ck != key || (prev != "" && key <= prev) {
+			ix.rewrite = true
+		}
+		prev = key
+		h := hashKey(ck)
+		_, taken := ix.get(h)
+		switch {
+		case ck != key && taken:
+			return
+		case ck != key:
+			if folded == nil {
+				folded = map[keyHash]bool{}
+			}
+			folded[h] = true
+		case taken && !folded[h]:
+			return
+		default:
+			delete(folded, h)
+		}
+		ix.set(h, e)
+	})
+}
+
+// readIndex streams an index.json to fn, entry by entry, so that a large
+// index is never in memory twice.
+func readIndex(r io.Reader, fn func(key string, e MediaEntry)) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -216,12 +276,8 @@ func (ix *mediaIndex) loadIndex(f *os.File) error {
 		return nil // "null": what marshalling a nil map writes
 	}
 	if tok != json.Delim('{') {
-		return fmt.Errorf("not a JSON object")
+		return errors.New("not a JSON object")
 	}
-	// folded lists the keys that hold an entry read under another
-	// spelling: the entry read under the key itself replaces it, and of
-	// two other spellings the first in the file (sorted) stays.
-	var folded map[string]bool
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -232,22 +288,7 @@ func (ix *mediaIndex) loadIndex(f *os.File) error {
 		if err := dec.Decode(&e); err != nil {
 			return err
 		}
-		ck := MediaKey(key)
-		if ck != key {
-			ix.stale = true
-			if _, taken := ix.get(ck); taken {
-				continue
-			}
-			if folded == nil {
-				folded = map[string]bool{}
-			}
-			folded[ck] = true
-		} else if _, taken := ix.get(ck); taken && !folded[ck] {
-			continue
-		} else {
-			delete(folded, ck)
-		}
-		ix.set(ck, e)
+		fn(key, e)
 	}
 	_, err = dec.Token()
 	return err
@@ -267,36 +308,46 @@ func (ix *mediaIndex) loadJournal(path string) error {
 		return fmt.Errorf("archive: %w", err)
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := r.ReadBytes('\n')
+	n, torn, err := readJournal(f, -1, func(key string, e MediaEntry) {
+		ix.set(hashKey(MediaKey(key)), e)
+	})
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	ix.journalSize, ix.journalTorn = n, torn
+	return nil
+}
+
+// readJournal reads the whole lines of a journal, up to limit bytes (-1:
+// all), passing those that decode to fn. It returns the bytes of whole
+// lines read, and whether more followed them than limit allowed.
+func readJournal(r io.Reader, limit int64, fn func(key string, e MediaEntry)) (n int64, torn bool, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for limit < 0 || n < limit {
+		line, err := br.ReadBytes('\n')
 		if err == io.EOF {
-			if len(line) > 0 {
-				ix.journalTorn = true
-			}
-			return nil
+			return n, len(line) > 0, nil
 		}
 		if err != nil {
-			return fmt.Errorf("archive: %w", err)
+			return n, false, err
 		}
-		ix.journalSize += int64(len(line))
-		ix.stale = true
+		n += int64(len(line))
 		var l journalLine
-		if json.Unmarshal(line, &l) != nil || l.Key == "" {
-			continue
+		if json.Unmarshal(line, &l) == nil && l.Key != "" {
+			fn(l.Key, l.MediaEntry)
 		}
-		ix.set(MediaKey(l.Key), l.MediaEntry)
 	}
+	return n, false, nil
 }
 
 // Media looks up a stored media file by a reference to it: any spelling
 // of its URL that MediaKey folds to its key, or its MaterialKey or
 // VoiceKey.
 func (a *Archive) Media(ref string) (MediaEntry, bool) {
-	key := MediaKey(ref)
+	h := hashKey(MediaKey(ref))
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.media.get(key)
+	return a.media.get(h)
 }
 
 // addMedia records a stored file in the media index, under the MediaKey
@@ -313,13 +364,6 @@ func (a *Archive) MediaCount() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.media.count()
-}
-
-// SortedMediaKeys lists the media index's keys, sorted.
-func (a *Archive) SortedMediaKeys() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.media.sortedKeys()
 }
 
 // Flush makes everything written so far durable and journals the media
@@ -347,7 +391,10 @@ func (a *Archive) Flush() error {
 		a.mu.Unlock()
 		return err
 	}
-	if a.media.journalSize > max(a.media.compactSize, minCompactBytes) {
+	// Folding the journal in rewrites index.json, and holds the
+	// journal's keys in memory meanwhile: a quarter of index.json bounds
+	// both, each key being written a few times in all.
+	if a.media.journalSize > max(a.media.compactSize/4, minCompactBytes) {
 		return a.compact()
 	}
 	return nil
@@ -411,40 +458,78 @@ func (a *Archive) compact() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ix := &a.media
-	if !ix.stale && !ix.journalTorn && len(ix.pending) == 0 {
+	if !ix.dirty() {
 		return nil
 	}
 	if err := SyncFS(a.dir); err != nil {
 		return err
 	}
 	path := filepath.Join(a.dir, filepath.FromSlash(mediaIndexFile))
-	size, err := writeFileStream(path, ix.writeIndex)
+	journal := filepath.Join(a.dir, filepath.FromSlash(mediaJournalFile))
+	// The keys the journal adds, sorted: index.json's are sorted already,
+	// and the two merge as they are written. Only a rewrite needs all
+	// keys at once.
+	var keys []string
+	collect := func(key string, _ MediaEntry) { keys = append(keys, MediaKey(key)) }
+	if ix.journalSize > 0 {
+		f, err := os.Open(journal)
+		if err != nil {
+			return err
+		}
+		_, _, err = readJournal(f, ix.journalSize, collect)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if _, _, err := readJournal(bytes.NewReader(ix.pending), -1, collect); err != nil {
+		return err
+	}
+	var old io.Reader // index.json to merge with, if any
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case ix.rewrite:
+		err := readIndex(f, collect)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	default:
+		defer f.Close()
+		old = f
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	size, err := writeFileStream(path, func(w io.Writer) error {
+		return ix.writeIndex(w, old, keys)
+	})
 	if err != nil {
 		return err
 	}
-	journal := filepath.Join(a.dir, filepath.FromSlash(mediaJournalFile))
 	if err := os.Remove(journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	syncDir(filepath.Dir(journal))
-	ix.pending, ix.journalSize, ix.journalTorn, ix.stale, ix.compactSize = nil, 0, false, false, size
+	ix.pending, ix.journalSize, ix.journalTorn, ix.rewrite, ix.compactSize = nil, 0, false, false, size
 	return nil
 }
 
-// writeIndex writes index.json's content: what json.MarshalIndent of the
-// index as a map writes (keys sorted, HTML characters escaped), one entry
-// at a time.
-func (ix *mediaIndex) writeIndex(w io.Writer) error {
-	keys := ix.sortedKeys()
-	if len(keys) == 0 {
-		_, err := io.WriteString(w, "{}\n")
-		return err
-	}
+// writeIndex writes index.json's content: the keys of old (an index.json,
+// sorted; nil for none) and keys (sorted), merged, each with its entry in
+// the index, as json.MarshalIndent of the index as a map would (keys
+// sorted, HTML characters escaped), an entry at a time.
+func (ix *mediaIndex) writeIndex(w io.Writer, old io.Reader, keys []string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("{\n")
-	for i, k := range keys {
-		e, _ := ix.get(k)
-		kb, err := json.Marshal(k)
+	n := 0
+	put := func(key string) error {
+		e, ok := ix.get(hashKey(key))
+		if !ok {
+			return nil // a spelling another key replaced
+		}
+		kb, err := json.Marshal(key)
 		if err != nil {
 			return err
 		}
@@ -452,16 +537,45 @@ func (ix *mediaIndex) writeIndex(w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		bw.WriteString("  ")
+		if n == 0 {
+			bw.WriteString("{\n  ")
+		} else {
+			bw.WriteString(",\n  ")
+		}
+		n++
 		bw.Write(kb)
 		bw.WriteString(": ")
-		bw.Write(eb)
-		if i < len(keys)-1 {
-			bw.WriteByte(',')
-		}
-		bw.WriteByte('\n')
+		_, err = bw.Write(eb)
+		return err
 	}
-	bw.WriteString("}\n")
+	var err error
+	if old != nil {
+		err = readIndex(old, func(key string, _ MediaEntry) {
+			for len(keys) > 0 && keys[0] < key && err == nil {
+				err = put(keys[0])
+				keys = keys[1:]
+			}
+			if len(keys) > 0 && keys[0] == key {
+				keys = keys[1:]
+			}
+			if err == nil {
+				err = put(key)
+			}
+		})
+	}
+	for _, k := range keys {
+		if err == nil {
+			err = put(k)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		bw.WriteString("{}\n")
+	} else {
+		bw.WriteString("\n}\n")
+	}
 	return bw.Flush()
 }
 

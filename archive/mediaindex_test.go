@@ -102,6 +102,8 @@ func TestMediaJournal(t *testing.T) {
 
 	e2 := putPic(t, a, "http://mmbiz.qlogo.cn/mmbiz_png/B/0?wx_fmt=png&from=appmsg", "b")
 	e3 := putPic(t, a, "https://example.org/<c>.png", "c")
+	// The same picture again, its bytes changed (another format).
+	e1 = putPic(t, a, "http://mmbiz.qpic.cn/mmbiz_png/A/0?wx_fmt=png&tp=webp", "a as webp")
 	if err := a.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestMediaJournal(t *testing.T) {
 	if index2 != index {
 		t.Error("a Flush rewrote index.json")
 	}
-	if n := strings.Count(journal, "\n"); n != 2 || !strings.HasSuffix(journal, "\n") {
+	if n := strings.Count(journal, "\n"); n != 3 || !strings.HasSuffix(journal, "\n") {
 		t.Errorf("journal of %d lines:\n%s", n, journal)
 	}
 	if err := a.Flush(); err != nil {
@@ -276,5 +278,46 @@ func TestOldMediaIndex(t *testing.T) {
 	}, "", "  ")
 	if index != string(want)+"\n" {
 		t.Errorf("migrated index:\n%s\nwant:\n%s", index, want)
+	}
+}
+
+// TestMediaJournalFoldsAsItGrows: a long run folds its journal into
+// index.json whenever the journal outgrows a quarter of it, so neither the
+// journal nor a Flush grows with the account, and nothing is lost on the
+// way.
+func TestMediaJournalFoldsAsItGrows(t *testing.T) {
+	defer func(n int64) { minCompactBytes = n }(minCompactBytes)
+	minCompactBytes = 2 << 10
+	dir := t.TempDir()
+	a := mustOpen(t, dir)
+	want := map[string]MediaEntry{}
+	folds, lastIndex := 0, ""
+	for flush := range 40 {
+		for i := range 5 {
+			key := fmt.Sprintf("https://mmbiz.qpic.cn/mmbiz_png/K%03d-%d/0?wx_fmt=png", 37*flush%40, i)
+			want[key] = putPic(t, a, key+"&from=appmsg", key)
+		}
+		if err := a.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		index, journal := readIndexFiles(t, dir)
+		if limit := max(len(index)/4, int(minCompactBytes)) + 5*300; len(journal) > limit {
+			t.Fatalf("flush %d: a journal of %d bytes beside an index of %d", flush, len(journal), len(index))
+		}
+		if index != lastIndex {
+			folds++
+			lastIndex = index
+		}
+	}
+	if folds < 3 || folds > 20 {
+		t.Errorf("index.json was written %d times in 40 flushes", folds)
+	}
+	if err := a.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	index, journal := readIndexFiles(t, dir)
+	marshalled, _ := json.MarshalIndent(want, "", "  ")
+	if journal != "" || index != string(marshalled)+"\n" {
+		t.Errorf("compacted index differs from the marshalled map of %d keys", len(want))
 	}
 }

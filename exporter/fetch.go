@@ -3,6 +3,7 @@ package exporter
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -269,7 +270,7 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 			FailedMedia:      map[string]string{},
 			UnavailableMedia: map[string]string{},
 		},
-		tried: map[string]bool{},
+		tried: map[triedKey]bool{},
 		slots: make(chan struct{}, opts.Concurrency),
 	}
 	err = f.run(ctx)
@@ -301,7 +302,7 @@ type fetcher struct {
 	slots chan struct{}
 
 	mu         sync.Mutex // guards the fields below, written by downloads
-	tried      map[string]bool
+	tried      map[triedKey]bool
 	imagesDone int
 	imagesPlan int
 	progress   Progress
@@ -885,10 +886,10 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 		// One picture under several spellings is one key: downloaded
 		// once, from its canonical URL.
 		k = archive.MediaKey(k)
-		if f.tried[k] {
+		if f.tried[keyOf(k)] {
 			continue
 		}
-		f.tried[k] = true
+		f.tried[keyOf(k)] = true
 		if _, ok := f.arch.Media(k); ok {
 			f.sum.ImagesReused++
 			continue
@@ -913,7 +914,7 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 				f.mu.Lock()
 				for _, left := range todo {
 					if _, ok := f.arch.Media(left); !ok {
-						delete(f.tried, left)
+						delete(f.tried, keyOf(left))
 					}
 				}
 				f.mu.Unlock()
@@ -929,6 +930,15 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 	return wg.Wait, len(todo)
 }
 
+// triedKey stands for a media key in fetcher.tried: a run meets every key
+// of the account, and their hashes take a sixth of their memory.
+type triedKey [16]byte
+
+func keyOf(k string) triedKey {
+	sum := sha256.Sum256([]byte(k))
+	return triedKey(sum[:16])
+}
+
 // download stores one media key and records how it went.
 func (f *fetcher) download(ctx context.Context, k string) {
 	_, err := f.dl.fetchMedia(ctx, f.arch, k)
@@ -942,7 +952,7 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	case ctx.Err() != nil:
 		// Not a failure of the image: the run is stopping. Forget we
 		// tried, so the next page or run tries again.
-		delete(f.tried, k)
+		delete(f.tried, keyOf(k))
 	case goneForGood(err):
 		msg := redactError(err)
 		delete(f.state.FailedMedia, k)
