@@ -183,22 +183,27 @@ func TestDemoExportBuildsWithHugo(t *testing.T) {
 }
 
 // countingTransport records every access_token a client sent, so tests can
-// check no token leaked anywhere.
+// check no token leaked anywhere, and counts the requests of each path.
 type countingTransport struct {
 	next   http.RoundTripper
 	mu     sync.Mutex
 	tokens map[string]bool
+	paths  map[string]int
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
-		c.mu.Lock()
 		if c.tokens == nil {
 			c.tokens = map[string]bool{}
 		}
 		c.tokens[tok] = true
-		c.mu.Unlock()
 	}
+	if c.paths == nil {
+		c.paths = map[string]int{}
+	}
+	c.paths[r.URL.Path]++
+	c.mu.Unlock()
 	return c.next.RoundTrip(r)
 }
 
