@@ -270,8 +270,9 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 			FailedMedia:      map[string]string{},
 			UnavailableMedia: map[string]string{},
 		},
-		tried: map[triedKey]bool{},
-		slots: make(chan struct{}, opts.Concurrency),
+		tried:      map[triedKey]bool{},
+		slots:      make(chan struct{}, opts.Concurrency),
+		downloaded: make(chan struct{}, 1),
 	}
 	err = f.run(ctx)
 	if err == nil {
@@ -300,6 +301,9 @@ type fetcher struct {
 	lastCheckpoint time.Time
 	// slots bounds the downloads in flight across pages.
 	slots chan struct{}
+
+	// downloaded is signalled (without blocking) as downloads finish.
+	downloaded chan struct{}
 
 	mu         sync.Mutex // guards the fields below, written by downloads
 	tried      map[triedKey]bool
@@ -655,19 +659,21 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 	// Pages stops by itself at the end of the list, and when a list that
 	// keeps growing would have it page forever.
 	// A page is done when its images are: the cursor moves past it only
-	// then. Meanwhile the next page is listed and its images start.
+	// then. Meanwhile the next pages are listed and their images start,
+	// as long as few downloads wait for a slot (listAhead): the downloads,
+	// not the list calls, are what a run waits for.
 	type inflight struct {
 		start, end, total, pages, items int
-		wait                            func()
+		done                            chan struct{} // closed when its downloads are
 		// changed is false for a page that stored nothing new: it is
 		// not worth a checkpoint of its own (the run's last one records
 		// where listing stopped), and a run that finds nothing new
 		// must not rewrite the state.
 		changed bool
 	}
-	var prev *inflight
+	var queue []*inflight // listed, images not all in, oldest first
 	finish := func(p *inflight) error {
-		p.wait()
+		<-p.done
 		if err := ctx.Err(); err != nil {
 			// The page's images are not all in: list it again next time.
 			cur.Offset, cur.Incomplete = p.start, true
@@ -682,17 +688,37 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		}
 		return f.pageDone()
 	}
-	// stop ends the listing early: the page in flight is finished first, so
-	// the cursor and state say exactly what is stored.
-	stop := func(err error) error {
-		if prev != nil {
-			if ferr := finish(prev); ferr != nil {
-				return ferr
+	// settle finishes the pages at the head of the queue whose images are
+	// in, or, with all, every page. Once one fails, the rest are only
+	// waited for: the cursor stays at the first page not done.
+	settle := func(all bool) error {
+		for len(queue) > 0 {
+			p := queue[0]
+			select {
+			case <-p.done:
+			default:
+				if !all {
+					return nil
+				}
 			}
-			prev = nil
-		} else {
-			cur.Offset, cur.Incomplete = offset, true
+			queue = queue[1:]
+			if err := finish(p); err != nil {
+				for _, q := range queue {
+					<-q.done
+				}
+				queue = nil
+				return err
+			}
 		}
+		return nil
+	}
+	// stop ends the listing early: the pages in flight are finished first,
+	// so the cursor and state say exactly what is stored.
+	stop := func(err error) error {
+		if ferr := settle(true); ferr != nil {
+			return ferr
+		}
+		cur.Offset, cur.Incomplete = offset, true
 		return err
 	}
 	for page, err := range f.client.Pages(ctx, src, offset) {
@@ -756,24 +782,29 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		}
 		wait, downloads := f.startDownloads(ctx, keys)
 		p := &inflight{start: offset, end: page.Offset + page.ItemCount, total: page.TotalCount,
-			pages: ss.Pages, items: ss.Items, wait: wait, changed: !nothingNew || downloads > 0}
+			pages: ss.Pages, items: ss.Items, done: make(chan struct{}), changed: !nothingNew || downloads > 0}
+		go func() { wait(); close(p.done) }()
 		offset = p.end
-		if prev != nil {
-			if err := finish(prev); err != nil {
-				p.wait()
+		queue = append(queue, p)
+		for {
+			if err := settle(false); err != nil {
 				return err
 			}
+			if len(queue) == 0 || f.backlog() <= listAhead*f.opts.Concurrency {
+				break
+			}
+			select {
+			case <-f.downloaded:
+			case <-queue[0].done:
+			}
 		}
-		prev = p
 		if mayStopEarly && nothingNew && p.end < page.TotalCount {
 			ss.Early = true
 			break
 		}
 	}
-	if prev != nil {
-		if err := finish(prev); err != nil {
-			return err
-		}
+	if err := settle(true); err != nil {
+		return err
 	}
 	cur.Offset, cur.Incomplete = 0, false
 	if !resumed && !ss.Early {
@@ -968,6 +999,23 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	}
 	f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
 	f.opts.Progress(f.progress)
+	select {
+	case f.downloaded <- struct{}{}:
+	default:
+	}
+}
+
+// listAhead is how many rounds of downloads (Concurrency each) may wait
+// for a slot before a source stops listing ahead: enough to keep every
+// slot busy through a list call and a checkpoint, few enough that the
+// pages listed ahead stay a handful.
+const listAhead = 16
+
+// backlog is how many downloads of the run are queued or in flight.
+func (f *fetcher) backlog() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.imagesPlan - f.imagesDone
 }
 
 // markUnavailable records in the state that key cannot be had, and
