@@ -485,7 +485,7 @@ func (a *Archive) compact() error {
 	if _, _, err := readJournal(bytes.NewReader(ix.pending), -1, collect); err != nil {
 		return err
 	}
-	var old io.Reader // index.json to merge with, if any
+	var old *os.File // index.json to merge with, if any
 	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -498,14 +498,23 @@ func (a *Archive) compact() error {
 			return err
 		}
 	default:
-		defer f.Close()
 		old = f
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	size, err := writeFileStream(path, func(w io.Writer) error {
-		return ix.writeIndex(w, old, keys)
+		if old == nil {
+			return ix.writeIndex(w, nil, keys)
+		}
+		err := ix.writeIndex(w, old, keys)
+		// Closed before the new file replaces it, which Windows insists on.
+		old.Close()
+		old = nil
+		return err
 	})
+	if old != nil {
+		old.Close()
+	}
 	if err != nil {
 		return err
 	}
