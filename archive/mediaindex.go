@@ -372,8 +372,8 @@ func (a *Archive) MediaCount() int {
 // journal lines that name them, so after a power cut the index never points
 // at a lost file: the lines written are those from before the sync, and
 // what downloads add meanwhile waits for the next Flush. A Flush costs
-// what was stored since the last one; once the journal outgrows index.json
-// it is folded into it (Compact).
+// what was stored since the last one; once the journal outgrows a quarter
+// of index.json it is folded into it (Compact).
 func (a *Archive) Flush() error {
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
