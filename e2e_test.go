@@ -110,27 +110,32 @@ func TestDemoExportBuildsWithHugo(t *testing.T) {
 }
 
 // countingTransport records every access_token a client sent, so tests can
-// check no token leaked anywhere. A non-nil sending sees each request
-// before it goes.
+// check no token leaked anywhere, and counts the requests of each path. A
+// non-nil sending sees each request before it goes.
 type countingTransport struct {
 	next    http.RoundTripper
 	sending func(*http.Request)
 	mu      sync.Mutex
 	tokens  map[string]bool
+	paths   map[string]int
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if c.sending != nil {
 		c.sending(r)
 	}
+	c.mu.Lock()
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
-		c.mu.Lock()
 		if c.tokens == nil {
 			c.tokens = map[string]bool{}
 		}
 		c.tokens[tok] = true
-		c.mu.Unlock()
 	}
+	if c.paths == nil {
+		c.paths = map[string]int{}
+	}
+	c.paths[r.URL.Path]++
+	c.mu.Unlock()
 	return c.next.RoundTrip(r)
 }
 
@@ -140,6 +145,18 @@ func instantSleep(ctx context.Context, _ time.Duration) error { return ctx.Err()
 // Hugo output into dir, as export does, with instant retries. A non-nil
 // counter sees every request.
 func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *output.Result, error) {
+	t.Helper()
+	sum, arch, err := fetchWith(t, srv, dir, secret, counter, opts)
+	if err != nil {
+		return sum, nil, err
+	}
+	w := output.NewHugo(dir, output.Options{Converter: render.New()})
+	res, err := w.Write(t.Context(), arch)
+	return sum, res, err
+}
+
+// fetchWith is the fetch half of exportWith.
+func fetchWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *archive.Archive, error) {
 	t.Helper()
 	var rt http.RoundTripper = srv.Client().Transport
 	if counter != nil {
@@ -169,12 +186,7 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 	opts.ImageHTTPClient = &http.Client{Transport: rt}
 	opts.VoiceBaseURL = srv.URL() // the fake's voices, never WeChat's
 	sum, err := exporter.Fetch(t.Context(), c, arch, opts)
-	if err != nil {
-		return sum, nil, err
-	}
-	w := output.NewHugo(dir, output.Options{Converter: render.New()})
-	res, err := w.Write(t.Context(), arch)
-	return sum, res, err
+	return sum, arch, err
 }
 
 func TestExportThousandArticlesThroughFaults(t *testing.T) {

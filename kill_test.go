@@ -170,6 +170,7 @@ func runAsMain() {
 	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	writePeakRSS()
 	os.Exit(code)
 }
 

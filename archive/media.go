@@ -202,7 +202,9 @@ func VoiceFileID(key string) (id string, ok bool) {
 // scheme completed or swapped, since WeChat serves the same image over http
 // and https. BodyMedia's keys and these forms are the two halves of one
 // contract: every URL the converter asks for has a form among the keys
-// (render's TestMediaContract checks it on every fixture).
+// (render's TestMediaContract checks it on every fixture). Archive.Media
+// folds each form further (MediaKey), so a picture of the image CDN is
+// found whatever host alias or tracking query either side spelled it with.
 func LookupKeys(u string) []string {
 	u = strings.TrimSpace(u)
 	out := []string{u}

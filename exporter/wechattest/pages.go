@@ -444,7 +444,7 @@ func (s *Server) renderPage(m *message, i int, it *item, host string) ([]byte, e
 	}
 	rep := s.replacer
 	if s.base == "" {
-		rep = hostReplacer("http://" + host)
+		rep = s.imageReplacer("http://" + host)
 	}
 	return []byte(rep.Replace(buf.String())), nil
 }
