@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -228,3 +230,155 @@ func BenchmarkNoChangeRerun5000(b *testing.B) {
 	}
 	diffTrees(b, before, treeDigest(b, dir))
 }
+
+// BenchmarkBuildVersusHugo measures `mparchive build --format site` of a
+// generated account of 2,000 and of 10,000 articles against `hugo`
+// building the Hugo output of the same archive, each in a process of its
+// own, alternating which goes first, and reports medians over the
+// iterations:
+//
+//   - site-s, hugo-s and site/hugo: a site build into an empty folder with
+//     an empty conversion cache, against hugo into an empty folder;
+//   - warm-s: the same build with the cache the previous one filled;
+//   - retheme-s and retheme/fresh: the site built again with the other
+//     theme, into the folder the fresh build wrote, against that build;
+//   - site-cpu-s, hugo-cpu-s: their CPU time (user + system), which a
+//     machine shared with other work disturbs less than wall time;
+//   - site-RSS-MB, retheme-RSS-MB: the builds' peak resident memory.
+//
+// The archive is made once per process by exporting the fake API's
+// account, which takes minutes at 10,000 articles. Run one size alone:
+//
+//	go test -run '^$' -bench 'BuildVersusHugo/2000' -benchtime 5x .
+func BenchmarkBuildVersusHugo(b *testing.B) {
+	hugo, err := exec.LookPath("hugo")
+	if err != nil {
+		b.Skip("hugo is not installed")
+	}
+	for _, n := range []int{2000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchBuildVersusHugo(b, hugo, n) })
+	}
+}
+
+func benchBuildVersusHugo(b *testing.B, hugo string, articles int) {
+	b.StopTimer()
+	hugoSrc := benchAccount(b, articles)
+	archiveDir := filepath.Join(hugoSrc, archiveSubdir)
+	// child runs a command in a process of its own and returns its wall
+	// time, CPU time and peak memory.
+	child := func(name string, args ...string) (wall, cpu time.Duration, rssMB float64) {
+		b.Helper()
+		cmd := exec.CommandContext(b.Context(), name, args...)
+		if name == os.Args[0] {
+			cmd.Env = append(os.Environ(), childEnv+"=1")
+		}
+		peak := filepath.Join(b.TempDir(), "peak")
+		if name == os.Args[0] {
+			cmd.Env = append(cmd.Env, peakRSSEnv+"="+peak)
+		}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%s %v: %v\n%s", filepath.Base(name), args, err, out.String())
+		}
+		wall = time.Since(start)
+		_, cpu, _ = childUsage(cmd.ProcessState)
+		rssMB, _ = readPeakRSSMB(peak)
+		return wall, cpu, rssMB
+	}
+	var site, hugoT, warm, retheme, siteCPU, hugoCPU, siteRSS, rethemeRSS []float64
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		cache := filepath.Join(dir, "cache")
+		buildSite := func(out string, theme string) (time.Duration, time.Duration, float64) {
+			return child(os.Args[0], "build", "--format", "site", "--theme", theme, "--archive", archiveDir,
+				"-o", filepath.Join(dir, out), "--cache-dir", cache, "--quiet")
+		}
+		runHugo := func() {
+			w, c, _ := child(hugo, "--quiet", "--source", hugoSrc, "--destination", filepath.Join(dir, "public"),
+				"--cacheDir", filepath.Join(dir, "hugo-cache"))
+			hugoT, hugoCPU = append(hugoT, w.Seconds()), append(hugoCPU, c.Seconds())
+		}
+		b.StartTimer()
+		// Alternate: a machine that slows down or speeds up during a run
+		// must not always favour the same side.
+		if i%2 == 1 {
+			runHugo()
+		}
+		w, c, rss := buildSite("site", "reading")
+		site, siteCPU, siteRSS = append(site, w.Seconds()), append(siteCPU, c.Seconds()), append(siteRSS, rss)
+		if i%2 == 0 {
+			runHugo()
+		}
+		w, _, rss = buildSite("site", "compact")
+		retheme, rethemeRSS = append(retheme, w.Seconds()), append(rethemeRSS, rss)
+		w, _, _ = buildSite("warm", "reading")
+		warm = append(warm, w.Seconds())
+		b.StopTimer()
+	}
+	b.ReportMetric(median(site), "site-s")
+	b.ReportMetric(median(hugoT), "hugo-s")
+	b.ReportMetric(median(site)/median(hugoT), "site/hugo")
+	b.ReportMetric(median(warm), "warm-s")
+	b.ReportMetric(median(retheme), "retheme-s")
+	b.ReportMetric(median(retheme)/median(site), "retheme/fresh")
+	b.ReportMetric(median(siteCPU), "site-cpu-s")
+	b.ReportMetric(median(hugoCPU), "hugo-cpu-s")
+	b.ReportMetric(median(siteRSS), "site-RSS-MB")
+	b.ReportMetric(median(rethemeRSS), "retheme-RSS-MB")
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// benchAccounts holds the exported accounts of this process's benchmarks,
+// by size: exporting 10,000 articles takes minutes.
+var benchAccounts sync.Map // int → string
+
+// benchAccount exports a generated account of n articles (no drafts, no
+// quotas) and returns the folder, which holds the Hugo output and, in
+// archiveSubdir, the archive.
+func benchAccount(b *testing.B, articles int) string {
+	if d, ok := benchAccounts.Load(articles); ok {
+		return d.(string)
+	}
+	quotas := map[string]int{}
+	for p := range wechattest.DefaultQuotas {
+		quotas[p] = 0 // unlimited
+	}
+	srv, err := wechattest.NewServer(wechattest.Options{Articles: articles, Drafts: -1, Seed: 1, Quotas: quotas, Host: fakeHost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "mparchive-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchCleanup = append(benchCleanup, dir)
+	start := time.Now()
+	sum, res, err := exportWith(b, srv, dir, "bench-secret", nil, exporter.FetchOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Articles != articles || len(sum.FailedMedia) != 0 {
+		b.Fatalf("exported %d articles with %d failed images", res.Articles, len(sum.FailedMedia))
+	}
+	b.Logf("exported %d articles in %s", articles, time.Since(start).Round(time.Second))
+	benchAccounts.Store(articles, dir)
+	return dir
+}
+
+// benchCleanup lists what the benchmarks made that outlives one of them;
+// TestMain removes it.
+var benchCleanup []string

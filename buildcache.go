@@ -35,11 +35,7 @@ func buildRecordPath(out, format string) string {
 }
 
 // buildKey sums up everything a build's output depends on.
-func buildKey(arch *archive.Archive, format string, opts output.Options) (string, error) {
-	fp, err := arch.Fingerprint()
-	if err != nil {
-		return "", err
-	}
+func buildKey(fp, format string, opts output.Options) (string, error) {
 	exe, err := executableHash()
 	if err != nil {
 		return "", err
@@ -124,10 +120,13 @@ func buildRecorded(ctx context.Context, archiveDir, format, out, key string, opt
 		return nil, err
 	}
 	defer unlock()
+	// Only a build that did not complete leaves temp files behind; one
+	// that did left its record.
+	_, recErr := os.Stat(buildRecordPath(out, format))
 	if err := os.Remove(buildRecordPath(out, format)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	res, err := build(ctx, archiveDir, format, out, opts, rep)
+	res, err := build(ctx, archiveDir, format, out, opts, rep, recErr != nil)
 	if err != nil {
 		return res, err
 	}
@@ -136,11 +135,11 @@ func buildRecorded(ctx context.Context, archiveDir, format, out, key string, opt
 
 // archiveBuildKey is buildKey for the archive in dir.
 func archiveBuildKey(dir, format string, opts output.Options) (string, error) {
-	arch, err := archive.Open(dir)
+	fp, err := archive.FingerprintDir(dir)
 	if err != nil {
 		return "", err
 	}
-	return buildKey(arch, format, opts)
+	return buildKey(fp, format, opts)
 }
 
 // recordBuild remembers a complete build. A build with failed articles is

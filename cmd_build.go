@@ -74,7 +74,7 @@ func summarizeBuild(ctx context.Context, rep *reporter, outcome progress.Outcome
 // build writes the output from the archive. The archive is only read (a
 // read-only archive can be built from); the output folder is locked by
 // buildRecorded, its one caller.
-func build(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter) (*output.Result, error) {
+func build(ctx context.Context, archiveDir, format, out string, opts output.Options, rep *reporter, removeTemps bool) (*output.Result, error) {
 	arch, err := archive.Open(archiveDir)
 	if err != nil {
 		return nil, err
@@ -85,9 +85,12 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	}
 	defer unlock()
 	// A build killed half-way leaves temp files beside the pages it was
-	// writing; they must not end up in the site.
-	if err := archive.RemoveTempFiles(out); err != nil {
-		return nil, err
+	// writing; they must not end up in the site. Looking for them reads
+	// every folder of the output, so only after such a build.
+	if removeTemps {
+		if err := archive.RemoveTempFiles(out); err != nil {
+			return nil, err
+		}
 	}
 	prog := rep.Counter("building "+format, "articles")
 	opts.Converter = render.New()
@@ -98,6 +101,11 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	}
 	res, err := w.Write(ctx, arch)
 	prog.Done()
+	if opts.Cache != nil {
+		// A cache that cannot be completed or trimmed only makes the
+		// next build slower or takes more room.
+		_ = opts.Cache.Close()
+	}
 	return res, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/output"
 	"github.com/mparchive/mparchive/themes"
@@ -175,6 +176,8 @@ type buildFlags struct {
 	// accountName is --account-name of build; export's is fetchFlags'.
 	accountName   string
 	includeDrafts bool
+	cacheDir      string
+	noCache       bool
 }
 
 func (b *buildFlags) register(fs *flag.FlagSet) {
@@ -191,6 +194,8 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.author, "author", "", "only articles by this author")
 	fs.StringVar(&b.titleMatch, "title-match", "", "only articles whose title matches this regular expression")
 	fs.BoolVar(&b.includeDrafts, "include-drafts", false, "put the draft box's articles into --format site and markdown, marked 草稿; hugo, hexo, jekyll and zola always get them as drafts, which the generator builds only when told to (hugo -D, jekyll --drafts, hexo --draft, zola --drafts)")
+	fs.StringVar(&b.cacheDir, "cache-dir", "", "folder of the conversion cache, which makes rebuilds fast (default $"+convcache.EnvDir+", else mparchive in the user's cache folder); safe to delete")
+	fs.BoolVar(&b.noCache, "no-cache", false, "convert every article, without reading or writing the conversion cache")
 }
 
 // options checks the flags and turns them into writer options. Every
@@ -223,8 +228,11 @@ func (b *buildFlags) options() (output.Options, error) {
 	opts.BaseURL, opts.Theme, opts.ThemeDir, opts.SiteTitle = b.baseURL, b.theme, b.themeDir, b.siteTitle
 	opts.AccountName = strings.TrimSpace(b.accountName)
 	opts.IncludeDrafts = b.includeDrafts
-	var f output.Filter
 	var err error
+	if opts.Cache, err = b.cache(); err != nil {
+		return opts, err
+	}
+	var f output.Filter
 	if f.Since, err = parseDay("--since", b.since); err != nil {
 		return opts, err
 	}
@@ -241,6 +249,37 @@ func (b *buildFlags) options() (output.Options, error) {
 		opts.Filter = &f
 	}
 	return opts, nil
+}
+
+// cache opens the conversion cache --cache-dir, $MPARCHIVE_CACHE_DIR or
+// the default name, none with --no-cache or when the user has no cache
+// folder. It must not be in the output folder, which is published.
+func (b *buildFlags) cache() (*convcache.Cache, error) {
+	if b.noCache {
+		return nil, nil
+	}
+	dir := b.cacheDir
+	if dir == "" {
+		var err error
+		if dir, err = convcache.DefaultDir(); err != nil {
+			return nil, nil
+		}
+	}
+	if within(b.out, dir) {
+		return nil, usagef("the conversion cache %s is inside the output folder %s, which is published; give --cache-dir another folder, or --no-cache", dir, b.out)
+	}
+	return convcache.Open(dir, 0), nil
+}
+
+// within tells whether path is dir or inside it.
+func within(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // checkTheme checks --theme, which is the site format's and must name an

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -80,9 +81,38 @@ func init() {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfile := startCPUProfile(os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// startCPUProfile writes a CPU profile of the whole run to the file
+// MPARCHIVE_CPUPROFILE names, for anyone measuring where a build or a
+// fetch spends its time (go tool pprof mparchive FILE). A profile that
+// cannot be written is reported and the run goes on without it.
+func startCPUProfile(stderr io.Writer) (stop func()) {
+	path := os.Getenv("MPARCHIVE_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mparchive: MPARCHIVE_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(stderr, "mparchive: MPARCHIVE_CPUPROFILE: %v\n", err)
+		}
+	}
 }
 
 // run executes one command line and maps its outcome to an exit code, the

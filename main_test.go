@@ -18,6 +18,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 )
 
@@ -31,10 +32,33 @@ func TestMain(m *testing.M) {
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	pageSleep = retrySleep
 	scratchInMemory()
+	// Builds convert through a cache of their own, never the user's.
+	cache, err := os.MkdirTemp("", "mparchive-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv(convcache.EnvDir, cache)
 	// The CLI contract suite (scripts_test.go) runs this binary as
 	// mparchive: main itself, with its signal handling and exit codes,
 	// and the waits above off.
-	testscript.Main(m, map[string]func(){"mparchive": main})
+	testscript.Main(cleanupM{m, cache}, map[string]func(){"mparchive": main})
+}
+
+// cleanupM removes the tests' cache after the tests, before testscript.Main
+// exits.
+type cleanupM struct {
+	m     *testing.M
+	cache string
+}
+
+func (c cleanupM) Run() int {
+	defer func() {
+		os.RemoveAll(c.cache)
+		for _, d := range benchCleanup {
+			os.RemoveAll(d)
+		}
+	}()
+	return c.m.Run()
 }
 
 // scratchInMemory points the tests' temporary folders at /dev/shm when

@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 )
 
@@ -61,6 +62,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			env.Setenv("APPDATA", filepath.Join(home, "AppData"))
 			env.Setenv("MPARCHIVE_CONFIG", "")
+			env.Setenv(convcache.EnvDir, filepath.Join(home, ".cache", "mparchive"))
 			env.Values[scriptKey{}] = &scriptState{setupVars: env.Vars}
 			return nil
 		},

@@ -192,9 +192,14 @@ func DecodeItem(src Source, raw []byte) ([]Article, error) {
 	if err := json.Unmarshal(raw, &it); err != nil {
 		return nil, fmt.Errorf("%s item: %w", src, err)
 	}
-	id, err := ItemID(src, raw)
-	if err != nil {
-		return nil, err
+	// The id comes from the same parse: a second one cost a fifth of a
+	// build's decoding.
+	id := it.MediaID
+	if src == Published || src == URLs {
+		id = it.ArticleID
+	}
+	if id == "" {
+		return nil, fmt.Errorf("%s item without an id", src)
 	}
 	update := int64(it.UpdateTime)
 	if update == 0 {

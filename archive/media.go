@@ -31,12 +31,19 @@ type MediaRef struct {
 // key once. It is the one list the fetcher downloads and the outputs copy,
 // so that what one stores is exactly what the other looks for.
 func ArticleMedia(a *Article) []MediaRef {
+	return ArticleMediaOf(a, BodyMedia(a.Content))
+}
+
+// ArticleMediaOf is ArticleMedia for an article whose body's media
+// BodyMedia has listed already: outputs keep that list between builds,
+// so that an unchanged body is not parsed again.
+func ArticleMediaOf(a *Article, body []MediaRef) []MediaRef {
 	var out []MediaRef
 	cover := a.CoverKey()
 	if cover != "" {
 		out = append(out, MediaRef{Key: cover, Kind: MediaCover})
 	}
-	for _, m := range BodyMedia(a.Content) {
+	for _, m := range body {
 		if m.Key != cover {
 			out = append(out, m)
 		}

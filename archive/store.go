@@ -269,6 +269,14 @@ func (a *Archive) HasItem(src Source, id string) bool {
 // where a build takes minutes. Times play no part, so two archives with
 // the same contents have the same fingerprint.
 func (a *Archive) Fingerprint() (string, error) {
+	return FingerprintDir(a.dir)
+}
+
+// FingerprintDir is the Fingerprint of the archive in dir, read without
+// opening it: Open loads the media index, which the fingerprint reads as
+// bytes, and which takes longer to load than the fingerprint to compute.
+func FingerprintDir(dir string) (string, error) {
+	a := &Archive{dir: dir}
 	h := sha256.New()
 	b, err := os.ReadFile(filepath.Join(a.dir, stateFile))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

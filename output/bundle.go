@@ -1,12 +1,11 @@
 package output
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -106,23 +105,24 @@ func withDefaults(opts Options) Options {
 // names the writer in errors.
 func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Options, format string, l postLayout, res *Result) ([]postInfo, error) {
 	// First pass: slugs need the whole list (collisions are resolved in
-	// walk order), but not the bodies, which are dropped as Walk goes on.
-	var reqs []slugRequest
-	var posts []postInfo
-	var metas []archive.Article
-	err := walk(a, opts, func(art *archive.Article) error {
-		req := newSlugRequest(art)
-		req.free = freeIn(dir, l, art)
-		reqs = append(reqs, req)
-		meta := *art
-		meta.Content = ""
-		metas = append(metas, meta)
-		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
-		return ctx.Err()
-	})
+	// walk order), but not the bodies, which the catalog does not keep.
+	cat, err := loadCatalog(ctx, a, l, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
+	if err := cat.selectArticles(opts); err != nil {
+		return nil, err
+	}
+	reqs := make([]slugRequest, 0, len(cat.sel))
+	posts := make([]postInfo, 0, len(cat.sel))
+	for _, i := range cat.sel {
+		art := &cat.arts[i].meta
+		req := newSlugRequest(art)
+		req.free = freeIn(dir, l, art)
+		reqs = append(reqs, req)
+		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
+	}
+	folders := startMediaRecord(opts.Cache, dir, format)
 	known, err := loadSlugMap(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", format, err)
@@ -137,9 +137,9 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	for i := range posts {
 		posts[i].Slug = slugs[posts[i].Key]
 	}
-	opts.links = internalLinks(metas, slugs, l)
+	opts.links = internalLinks(cat, slugs, l)
 
-	failed, images, err := writeArticles(ctx, a, dir, opts, l, slugs, res)
+	failed, done, err := writeArticles(ctx, cat, dir, opts, l, format, slugs, res)
 	for i := range posts {
 		posts[i].Failed = failed[posts[i].Key]
 	}
@@ -148,19 +148,11 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	}
 	// Only after a complete pass: a page that failed this time keeps its
 	// old files, and articles not selected lose theirs.
-	selected := make(map[string]bool, len(posts))
-	for _, p := range posts {
-		selected[p.Key] = true
-	}
-	if err := prunePosts(ctx, a, dir, l, known, selected, failed, images); err != nil {
+	if err := prunePosts(ctx, cat, dir, l, known, failed, done, folders); err != nil {
 		return posts, fmt.Errorf("%s: removing pages no longer selected: %w", format, err)
 	}
+	folders.finish(done, failed)
 	return posts, nil
-}
-
-type articleJob struct {
-	seq int
-	art archive.Article
 }
 
 type articleResult struct {
@@ -169,44 +161,70 @@ type articleResult struct {
 	changed bool
 	copied  int
 	missing []string
-	images  []string // file names in its media folder
-	err     error
+	images  []string // file names in its media folder, sorted
+	// fresh is set when its media folder did not exist before: it then
+	// holds nothing but what this run put there.
+	fresh bool
+	err   error
 }
 
-// writeArticles runs the second pass: one goroutine walks the archive,
-// Workers goroutines convert and write, and this one collects the results
-// so that Progress is called from a single goroutine and the Result lists
-// come out in walk order. It returns the keys of the articles that failed
-// or were never reached.
-func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Options, l postLayout, slugs map[string]string, res *Result) (notWritten map[string]bool, images map[string]map[string]bool, err error) {
+// articleSpan is a run of selected articles (positions in catalog.sel)
+// that one item holds: a worker reads that item at most once.
+type articleSpan struct{ start, end int }
+
+// writeArticles runs the second pass: one goroutine hands out the selected
+// articles item by item, Workers goroutines convert and write, and this one
+// collects the results so that Progress is called from a single goroutine
+// and the Result lists come out in walk order. It returns the keys of the
+// articles that failed or were never reached, and what the others wrote.
+func writeArticles(ctx context.Context, cat *catalog, dir string, opts Options, l postLayout, format string, slugs map[string]string, res *Result) (notWritten map[string]bool, done map[string]writtenArticle, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	// A small buffer keeps the workers fed while bounding how many bodies
 	// are in memory at once.
-	jobs := make(chan articleJob, opts.Workers)
+	jobs := make(chan articleSpan, opts.Workers)
 	results := make(chan articleResult, opts.Workers)
 
-	var walkErr error
 	go func() {
 		defer close(jobs)
-		seq := 0
-		walkErr = walk(a, opts, func(art *archive.Article) error {
-			select {
-			case jobs <- articleJob{seq: seq, art: *art}:
-				seq++
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
+		for start := 0; start < len(cat.sel); {
+			end := start + 1
+			for end < len(cat.sel) && cat.arts[cat.sel[end]].item == cat.arts[cat.sel[start]].item {
+				end++
 			}
-		})
+			select {
+			case jobs <- articleSpan{start, end}:
+			case <-ctx.Done():
+				return
+			}
+			start = end
+		}
 	}()
 
+	w := &articleWriter{cat: cat, dir: dir, l: l, slugs: slugs, conv: newConverter(cat.a, opts, l, format)}
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Go(func() {
-			for job := range jobs {
-				results <- writeArticle(a, dir, opts, l, &job.art, slugs, job.seq)
+			for span := range jobs {
+				var (
+					arts   []archive.Article
+					loaded bool
+					err    error
+				)
+				load := func() ([]archive.Article, error) {
+					if !loaded {
+						arts, err = cat.bodies(cat.arts[cat.sel[span.start]].item)
+						loaded = true
+					}
+					return arts, err
+				}
+				for pos := span.start; pos < span.end; pos++ {
+					if ctx.Err() != nil {
+						return
+					}
+					results <- w.write(cat.sel[pos], pos, load)
+				}
 			}
 		})
 	}
@@ -215,31 +233,26 @@ func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Opt
 		close(results)
 	}()
 
-	var done []articleResult
+	var all []articleResult
 	for r := range results {
-		done = append(done, r)
+		all = append(all, r)
 		if opts.Progress != nil {
-			opts.Progress(len(done), res.Articles)
+			opts.Progress(len(all), res.Articles)
 		}
 	}
-	// results is closed only after jobs was, so the walk has returned.
 
 	notWritten = make(map[string]bool, len(slugs))
 	for k := range slugs {
 		notWritten[k] = true
 	}
-	images = make(map[string]map[string]bool, len(done))
-	slices.SortFunc(done, func(x, y articleResult) int { return x.seq - y.seq })
-	for _, r := range done {
+	done = make(map[string]writtenArticle, len(all))
+	slices.SortFunc(all, func(x, y articleResult) int { return x.seq - y.seq })
+	for _, r := range all {
 		if r.err != nil {
 			res.Failed = append(res.Failed, ArticleError{Article: r.key, Err: r.err})
 		} else {
 			delete(notWritten, r.key)
-			names := make(map[string]bool, len(r.images))
-			for _, n := range r.images {
-				names[n] = true
-			}
-			images[r.key] = names
+			done[r.key] = writtenArticle{images: r.images, fresh: r.fresh}
 			if r.changed {
 				res.Written++
 			} else {
@@ -251,17 +264,33 @@ func writeArticles(ctx context.Context, a *archive.Archive, dir string, opts Opt
 			res.Missing = append(res.Missing, MissingImages{Article: r.key, Images: r.missing})
 		}
 	}
-	if walkErr != nil {
-		return notWritten, images, walkErr
-	}
-	return notWritten, images, ctx.Err()
+	return notWritten, done, ctx.Err()
 }
 
-// writeArticle writes one page and its images: images first, so that a
-// page never names a file that is not there yet.
-func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, art *archive.Article, slugs map[string]string, seq int) articleResult {
+// writtenArticle is what prunePosts needs to know of a written article.
+type writtenArticle struct {
+	images []string // its files in its media folder, sorted
+	fresh  bool     // the folder is new: nothing else is in it
+}
+
+// articleWriter writes one article at a time; workers share one.
+type articleWriter struct {
+	cat   *catalog
+	dir   string
+	l     postLayout
+	slugs map[string]string
+	conv  *converter
+}
+
+// write writes the page and images of catalog article ci, seq-th of the
+// selection: images first, so that a page never names a file that is not
+// there yet. load gives the articles of its item, bodies included, for
+// when the cache does not hold its conversion.
+func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error)) articleResult {
+	ca := &w.cat.arts[ci]
+	art := ca.meta
 	r := articleResult{seq: seq, key: art.Key()}
-	slug, ok := slugs[r.key]
+	slug, ok := w.slugs[r.key]
 	if !ok {
 		r.err = errors.New("article appeared in the archive during the build; run the build again")
 		return r
@@ -272,43 +301,54 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 		r.err = fmt.Errorf("unsafe slug %q", slug)
 		return r
 	}
-	pagePath, mediaDir := l.paths(art, slug)
-	link := func(name string) string { return l.imageLink(art, slug, name) }
+	pagePath, mediaDir := w.l.paths(&art, slug)
+	link := func(name string) string { return w.l.imageLink(&art, slug, name) }
 
-	imgs := planImages(a, art)
-	local := func(remote string) string {
-		if name := imgs.localURL(remote); name != "" {
-			return link(name)
+	imgs, body, hit := w.conv.cached(&art, ca, link)
+	if !hit {
+		arts, err := load()
+		if err != nil {
+			r.err = err
+			return r
 		}
-		return ""
+		full, err := w.cat.withBody(ci, arts)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		if imgs, body, err = w.conv.convert(&full, ca, link); err != nil {
+			r.err = err
+			return r
+		}
 	}
-	content := art.Content
-	if bs, ok := l.(bodySource); ok {
-		content = bs.body(art)
-	}
-	md, err := opts.Converter.Convert(content, render.Options{
-		ImageURL: local,
-		MediaURL: local,
-		LinkURL:  bodyLink(opts.links),
-	})
-	if err != nil {
-		r.err = fmt.Errorf("convert: %w", err)
-		return r
-	}
-	md = neutralizeLinks(md)
 	r.missing = imgs.missingKeys()
 
 	pi := pageImages{local: imgs.localURL}
-	pi.Cover, pi.Images = imgs.coverAndImages(art)
-	page, err := l.page(art, slug, pi, strings.TrimSpace(md))
+	pi.Cover, pi.Images = imgs.coverAndImages(&art)
+	var page []byte
+	var err error
+	if hl, ok := w.l.(htmlLayout); ok {
+		page, err = hl.htmlPage(&art, slug, pi, body)
+	} else {
+		page, err = w.l.page(&art, slug, pi, body.md)
+	}
 	if err != nil {
 		r.err = fmt.Errorf("front matter: %w", err)
 		return r
 	}
 
+	// The folder is checked once, then each image only for itself.
+	folder, err := checkOutPath(w.dir, mediaDir)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	_, err = os.Lstat(folder)
+	r.fresh = errors.Is(err, fs.ErrNotExist)
+	way := wayFor(w.cat.a.Dir(), w.dir)
 	for _, f := range imgs.sortedFiles() {
 		r.images = append(r.images, f.name)
-		copied, err := copyMedia(a, f.entry, dir, mediaDir+"/"+f.name)
+		copied, err := placeMedia(way, w.cat.a, f.entry, folder, f.name)
 		if err != nil {
 			r.err = fmt.Errorf("image %s: %w", f.name, err)
 			return r
@@ -317,7 +357,7 @@ func writeArticle(a *archive.Archive, dir string, opts Options, l postLayout, ar
 			r.copied++
 		}
 	}
-	r.changed, r.err = writeOut(dir, pagePath, page)
+	r.changed, r.err = writeOut(w.dir, pagePath, page)
 	return r
 }
 
@@ -333,44 +373,6 @@ func joinPage(head []byte, body string) []byte {
 		page = append(page, '\n')
 	}
 	return page
-}
-
-// copyMedia copies a stored image to root/rel unless it is there already.
-// The file name carries the content hash, so an existing file of the right
-// size is taken to be the same image without reading it twice; an SVG,
-// published sanitized (publishedBytes), is compared by content.
-//
-// It writes the file in place rather than through a temp file and a rename:
-// the name already says what the content must be, so a copy cut short by a
-// crash has the wrong size and is simply copied again, and creating and
-// renaming a temp file per image made first builds twice as slow. Nothing
-// is written through a link (checkOutPath).
-func copyMedia(a *archive.Archive, e archive.MediaEntry, root, rel string) (bool, error) {
-	dest, err := checkOutPath(root, rel)
-	if err != nil {
-		return false, err
-	}
-	sanitized := strings.HasSuffix(rel, svgExt)
-	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() && st.Size() == e.Size && !sanitized {
-		return false, nil
-	}
-	data, err := os.ReadFile(a.MediaPath(e))
-	if err != nil {
-		return false, err
-	}
-	if clean := publishedBytes(rel, data); clean != nil {
-		data = clean
-		if old, err := os.ReadFile(dest); err == nil && bytes.Equal(old, data) {
-			return false, nil
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return false, err
-	}
-	if err := os.WriteFile(dest, data, 0o644); err != nil {
-		return false, err
-	}
-	return true, nil
 }
 
 // linkPath escapes a relative, slash-separated path for a Markdown or HTML

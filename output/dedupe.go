@@ -2,7 +2,6 @@ package output
 
 import (
 	"cmp"
-	"crypto/sha256"
 	"slices"
 
 	"github.com/mparchive/mparchive/archive"
@@ -25,13 +24,13 @@ type duplicates struct {
 	aliases map[string][]string
 }
 
-func findDuplicates(a *archive.Archive) (*duplicates, error) {
+func (c *catalog) duplicates() *duplicates {
 	type copyInfo struct {
 		key  string
 		rank int
 	}
 	// Union-find over article keys, joined by permalink and by body hash.
-	parent := map[string]string{}
+	parent := make(map[string]string, len(c.arts))
 	var find func(string) string
 	find = func(k string) string {
 		for parent[k] != k {
@@ -47,8 +46,10 @@ func findDuplicates(a *archive.Archive) (*duplicates, error) {
 	}
 	byLink := map[archive.Permalink]string{}
 	byBody := map[[32]byte]string{}
-	var all []copyInfo
-	err := a.Walk(func(art *archive.Article) error {
+	all := make([]copyInfo, 0, len(c.arts))
+	for i := range c.arts {
+		ca := &c.arts[i]
+		art := &ca.meta
 		k := art.Key()
 		parent[k] = k
 		all = append(all, copyInfo{key: k, rank: sourceRank[art.Source]})
@@ -60,18 +61,13 @@ func findDuplicates(a *archive.Archive) (*duplicates, error) {
 			}
 		}
 		// Empty and tiny bodies say nothing about identity.
-		if len(art.Content) >= 200 {
-			sum := sha256.Sum256([]byte(art.Content))
-			if other, seen := byBody[sum]; seen {
+		if ca.bodyLen >= 200 {
+			if other, seen := byBody[ca.body]; seen {
 				union(other, k)
 			} else {
-				byBody[sum] = k
+				byBody[ca.body] = k
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	groups := map[string][]copyInfo{}
 	for _, c := range all {
@@ -93,5 +89,5 @@ func findDuplicates(a *archive.Archive) (*duplicates, error) {
 		}
 		slices.Sort(d.aliases[best])
 	}
-	return d, nil
+	return d
 }

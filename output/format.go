@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 )
 
 // Options tune a writer. The zero value is ready to use; each writer reads
@@ -44,6 +45,9 @@ type Options struct {
 	// and Zola always get drafts, as drafts, which each generator leaves
 	// out of the site unless told to build drafts.
 	IncludeDrafts bool
+	// Cache, when set, keeps converted bodies between builds
+	// (convcache); nil converts every article every time.
+	Cache *convcache.Cache
 
 	// links maps the permalinks of the articles in the output to their
 	// pages; writers fill it after the first pass (see internalLinks).
@@ -128,38 +132,4 @@ func Formats() []string {
 
 func init() {
 	register("hugo", func(dir string, opts Options) Writer { return NewHugo(dir, opts) })
-}
-
-// walk calls fn for the articles of the archive that opts select, in the
-// archive's order. Every writer walks through here, so a filter or policy
-// means the same in every format.
-func walk(a *archive.Archive, opts Options, fn func(*archive.Article) error) error {
-	dups, err := findDuplicates(a)
-	if err != nil {
-		return err
-	}
-	acct, err := accountOf(a, opts)
-	if err != nil {
-		return err
-	}
-	return a.Walk(func(art *archive.Article) error {
-		if _, isCopy := dups.canonical[art.Key()]; isCopy {
-			return nil
-		}
-		// API items name no account: the archive's is theirs.
-		acct.Fill(art)
-		art.Aliases = dups.aliases[art.Key()]
-		if !opts.Filter.Match(art) || (opts.noDrafts && isDraft(art)) {
-			return nil
-		}
-		gone := art.Removed != nil || art.Deleted
-		switch {
-		case gone && opts.Removed == RemovedDrop:
-			return nil
-		case opts.Removed == RemovedKeep:
-			// Shown like any other: the marks stay in the archive only.
-			art.Removed, art.Deleted = nil, false
-		}
-		return fn(art)
-	})
 }

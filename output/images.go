@@ -40,6 +40,12 @@ type imagePlan struct {
 // conversion, so that missing files are counted the same way whatever the
 // converter asks for.
 func planImages(a *archive.Archive, art *archive.Article) *imagePlan {
+	return planImagesOf(a, art, archive.BodyMedia(art.Content))
+}
+
+// planImagesOf is planImages for an article whose body's media are known
+// (archive.BodyMedia): art's Content is not read.
+func planImagesOf(a *archive.Archive, art *archive.Article, body []archive.MediaRef) *imagePlan {
 	p := &imagePlan{
 		a:      a,
 		byURL:  map[string]string{},
@@ -48,7 +54,7 @@ func planImages(a *archive.Archive, art *archive.Article) *imagePlan {
 		usable: map[archive.MediaEntry]bool{},
 		voices: map[string]bool{},
 	}
-	for _, m := range archive.ArticleMedia(art) {
+	for _, m := range archive.ArticleMediaOf(art, body) {
 		name, ok := p.resolve(m.Key)
 		switch m.Kind {
 		case archive.MediaCover:

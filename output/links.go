@@ -20,22 +20,23 @@ type pageLinker interface {
 // internalLinks maps the permalink of every selected article to the link
 // its page gets in layout l. Articles without a permalink (drafts, pages
 // fetched by a short link) cannot be link targets.
-func internalLinks(metas []archive.Article, slugs map[string]string, l postLayout) map[archive.Permalink]string {
+func internalLinks(cat *catalog, slugs map[string]string, l postLayout) map[archive.Permalink]string {
 	pl, ok := l.(pageLinker)
 	if !ok {
 		return nil
 	}
-	links := make(map[archive.Permalink]string, len(metas))
-	for i := range metas {
-		p, ok := archive.ParsePermalink(metas[i].URL)
+	links := make(map[archive.Permalink]string, len(cat.sel))
+	for _, i := range cat.sel {
+		art := &cat.arts[i].meta
+		p, ok := archive.ParsePermalink(art.URL)
 		if !ok {
 			continue
 		}
-		slug, ok := slugs[metas[i].Key()]
+		slug, ok := slugs[art.Key()]
 		if !ok || !ValidSlug(slug) {
 			continue
 		}
-		page, _ := l.paths(&metas[i], slug)
+		page, _ := l.paths(art, slug)
 		links[p] = pl.pageLink(page)
 	}
 	return links

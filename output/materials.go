@@ -3,7 +3,6 @@ package output
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,7 +170,7 @@ func copyMaterials(a *archive.Archive, root, dir string, ms []outputMaterial) (i
 			continue
 		}
 		keep[m.File] = true
-		wrote, err := copyFileAtomic(a.MediaPath(m.entry), root, dir+"/"+m.File, m.Size)
+		wrote, err := copyFileAtomic(wayFor(a.Dir(), root), a.MediaPath(m.entry), root, dir+"/"+m.File, m.Size)
 		if err != nil {
 			return copied, fmt.Errorf("material %s %s: %w", m.Kind, m.MediaID, err)
 		}
@@ -182,12 +181,13 @@ func copyMaterials(a *archive.Archive, root, dir string, ms []outputMaterial) (i
 	return copied, removeOurFilesExcept(root, dir, keep)
 }
 
-// copyFileAtomic copies src to root/rel through a temporary file and a
-// rename, streaming, since a video material may be far larger than memory
-// should hold. A regular file there of the given size is taken to be the
-// same file: its name is the content hash. An SVG is published sanitized
-// (publishedBytes); nothing is written through a link (checkOutPath).
-func copyFileAtomic(src, root, rel string, size int64) (wrote bool, err error) {
+// copyFileAtomic places src at root/rel (placeFile: a reflink, a hard
+// link or a copy) through a temporary name and a rename, since a video
+// material may be large and a reader must never see half of it. A regular
+// file there of the given size is taken to be the same file: its name is
+// the content hash. An SVG is published sanitized (publishedBytes);
+// nothing is written through a link (checkOutPath).
+func copyFileAtomic(way *placeWay, src, root, rel string, size int64) (wrote bool, err error) {
 	dest, err := checkOutPath(root, rel)
 	if err != nil {
 		return false, err
@@ -202,35 +202,24 @@ func copyFileAtomic(src, root, rel string, size int64) (wrote bool, err error) {
 	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() && st.Size() == size {
 		return false, nil
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return false, err
-	}
-	defer in.Close()
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return false, err
 	}
+	// A free name for the temporary file; placeFile creates it.
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
 	if err != nil {
 		return false, err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = io.Copy(tmp, in); err != nil {
+	tmp.Close()
+	if err := os.Remove(tmp.Name()); err != nil {
 		return false, err
 	}
-	if err = tmp.Close(); err != nil {
+	if err := placeFile(way, src, tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
 		return false, err
 	}
-	// CreateTemp makes files 0600; outputs are meant to be published.
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return false, err
-	}
-	if err = os.Rename(tmp.Name(), dest); err != nil {
+	if err := os.Rename(tmp.Name(), dest); err != nil {
+		os.Remove(tmp.Name())
 		return false, err
 	}
 	return true, nil

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -90,7 +91,6 @@ type sitePost struct {
 	// Set by the article's worker.
 	Cover  string // file name beside the page, or a remote URL
 	Remote bool   // the page shows a remote image
-	Text   string // plain text, for the search index
 	HTML   []byte // the rendered body, kept for the newest (the feed)
 	Failed bool
 	// Gallery holds a picture post's pictures (site_kinds.go).
@@ -125,18 +125,23 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	w.siteTitle(account)
 
 	// First pass: slugs and the order of the lists need every article,
-	// but not the bodies, which are dropped as the walk goes on.
-	var reqs []slugRequest
-	var posts []*sitePost
-	var metas []archive.Article
-	err = walk(a, w.opts, func(art *archive.Article) error {
+	// but not the bodies, which the catalog does not keep.
+	layout := &siteBuild{w: w}
+	cat, err := loadCatalog(ctx, a, layout, w.opts.Workers)
+	if err != nil {
+		return res, err
+	}
+	if err := cat.selectArticles(w.opts); err != nil {
+		return res, err
+	}
+	reqs := make([]slugRequest, 0, len(cat.sel))
+	posts := make([]*sitePost, 0, len(cat.sel))
+	for _, i := range cat.sel {
+		art := &cat.arts[i].meta
 		req := newSlugRequest(art)
 		// paths reads nothing of the build, so a nil one answers it.
 		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
 		reqs = append(reqs, req)
-		meta := *art
-		meta.Content = ""
-		metas = append(metas, meta)
 		p := &sitePost{
 			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
@@ -149,11 +154,8 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), strings.TrimSpace(sh.Account)
 		}
 		posts = append(posts, p)
-		return ctx.Err()
-	})
-	if err != nil {
-		return res, err
 	}
+	folders := startMediaRecord(w.opts.Cache, w.dir, "site")
 	known, err := loadSlugMap(w.dir)
 	if err != nil {
 		return res, fmt.Errorf("site: %w", err)
@@ -182,23 +184,25 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		return res, fmt.Errorf("site: %w", err)
 	}
 
-	s := &siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account}
+	s := layout
+	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account}
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
+	if s.search, err = newSearchSpill(len(posts)); err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	defer s.search.close()
 	opts := w.opts
-	opts.links = internalLinks(metas, slugs, s)
-	failed, images, err := writeArticles(ctx, a, w.dir, opts, s, slugs, res)
+	opts.links = internalLinks(cat, slugs, s)
+	failed, done, err := writeArticles(ctx, cat, w.dir, opts, s, "site", slugs, res)
 	if err != nil {
 		return res, err
 	}
-	selected := make(map[string]bool, len(posts))
-	for _, p := range posts {
-		selected[p.Key] = true
-	}
-	if err := prunePosts(ctx, a, w.dir, s, known, selected, failed, images); err != nil {
+	if err := prunePosts(ctx, cat, w.dir, s, known, failed, done, folders); err != nil {
 		return res, fmt.Errorf("site: removing pages no longer selected: %w", err)
 	}
+	folders.finish(done, failed)
 	live := posts[:0:0]
 	for _, p := range posts {
 		p.Failed = failed[p.Key]
@@ -273,8 +277,12 @@ type siteBuild struct {
 
 	// listPages records the list pages written this run (slash paths), so
 	// those of an earlier run that no longer exist (a narrower filter, an
-	// author gone) can be removed.
+	// author gone) can be removed. The list writers run at once.
+	mu        sync.Mutex
 	listPages map[string]bool
+	// search holds the articles' terms and texts until the index is
+	// written.
+	search *searchSpill
 }
 
 func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
@@ -283,23 +291,42 @@ func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
 
 func (s *siteBuild) imageLink(_ *archive.Article, _, name string) string { return linkPath(name) }
 
-// page renders an article page. Workers call it for different articles at
-// once: it writes only the fields of its own post, and reads of the others
-// only what the first pass set.
-func (s *siteBuild) page(art *archive.Article, _ string, imgs pageImages, body string) ([]byte, error) {
+// page renders an article page from its Markdown.
+func (s *siteBuild) page(art *archive.Article, slug string, imgs pageImages, body string) ([]byte, error) {
+	b, err := s.renderBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := art.TextContent(); ok {
+		b.textOnly = true
+	}
+	return s.htmlPage(art, slug, imgs, b)
+}
+
+// renderBody renders a converted body to the HTML of the page and the
+// text of the search index.
+func (s *siteBuild) renderBody(md string) (articleBody, error) {
+	html, err := markdownToHTML(md)
+	if err != nil {
+		return articleBody{}, err
+	}
+	return articleBody{html: html, text: plainText(html)}, nil
+}
+
+// htmlPage renders an article page. Workers call it for different
+// articles at once: it writes only the fields of its own post, and reads
+// of the others only what the first pass set.
+func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b articleBody) ([]byte, error) {
 	i, ok := s.byKey[art.Key()]
 	if !ok {
 		return nil, fmt.Errorf("article %s was not in the first pass", art.Key())
 	}
 	p := s.posts[i]
-	html, err := markdownToHTML(body)
-	if err != nil {
-		return nil, err
-	}
+	html := b.html
 	p.Cover = imgs.Cover
-	p.Gallery = gallery(art, imgs)
+	p.Gallery = gallery(art, imgs, b.textOnly)
 	p.Remote = hasRemoteImage(html) || isRemoteURL(p.Cover) || remoteGallery(p.Gallery)
-	p.Text = plainText(html)
+	s.search.add(i, b.text)
 	if i < 2*siteFeedEntries {
 		p.HTML = html
 		if len(p.Gallery) > 0 {
@@ -366,10 +393,12 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
 	if s.listPages == nil {
 		s.listPages = map[string]bool{}
 	}
 	s.listPages[rel] = true
+	s.mu.Unlock()
 	_, err = writeOut(s.w.dir, rel, page)
 	return err
 }

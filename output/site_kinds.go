@@ -70,9 +70,9 @@ func (s *siteBuild) body(art *archive.Article) string {
 }
 
 // gallery lays out the pictures of a picture post whose body was
-// converted without them; nil for any other article.
-func gallery(art *archive.Article, imgs pageImages) []galleryItem {
-	if _, ok := art.TextContent(); !ok {
+// converted without them (textOnly); nil for any other article.
+func gallery(art *archive.Article, imgs pageImages, textOnly bool) []galleryItem {
+	if !textOnly {
 		return nil
 	}
 	out := make([]galleryItem, 0, len(art.Pictures))

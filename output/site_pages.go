@@ -178,21 +178,27 @@ func rootOf(dir string) string {
 }
 
 // writeIndexes writes everything but the article pages: lists, archive,
-// authors, search, materials, assets, feed, sitemap and robots.txt.
+// authors, search, materials, assets, feed, sitemap and robots.txt, all at
+// once (each list's pages in parallel too, up to Workers at a time), then
+// removes the list pages of earlier runs that this one did not write.
+// Every file depends only on what the articles pass left, never on the
+// order of the writes.
 func (s *siteBuild) writeIndexes(ctx context.Context) error {
-	steps := []func() error{s.writeHome, s.writeArchive, s.writeAuthors, s.writeSearchPage, s.writeNotFound, s.writeMaterials, s.writeAssets, s.writeSearchIndex, s.writeFeed, s.writeSitemap, s.writeRobots, s.pruneListPages}
-	for _, step := range steps {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := step(); err != nil {
-			return err
-		}
+	plain := func(f func() error) func(context.Context) error {
+		return func(context.Context) error { return f() }
 	}
-	return nil
+	// The heaviest first, so that the light ones fill in beside them.
+	steps := []func(context.Context) error{s.writeSearchIndex, s.writeHome, s.writeArchive, s.writeAuthors,
+		plain(s.writeFeed), plain(s.writeSitemap), plain(s.writeMaterials), plain(s.writeSearchPage),
+		plain(s.writeNotFound), plain(s.writeAssets), plain(s.writeRobots)}
+	err := parallel(ctx, s.w.opts.Workers, len(steps), func(i int) error { return steps[i](ctx) })
+	if err != nil {
+		return err
+	}
+	return s.pruneListPages()
 }
 
-func (s *siteBuild) writeHome() error {
+func (s *siteBuild) writeHome(ctx context.Context) error {
 	pages := max(1, (len(s.live)+sitePerPage-1)/sitePerPage)
 	pageDir := func(n int) string {
 		if n == 1 {
@@ -200,7 +206,8 @@ func (s *siteBuild) writeHome() error {
 		}
 		return "page/" + strconv.Itoa(n) + "/"
 	}
-	for n := 1; n <= pages; n++ {
+	return parallel(ctx, s.w.opts.Workers, pages, func(i int) error {
+		n := i + 1
 		dir := pageDir(n)
 		root := rootOf(dir)
 		v := s.newPage("home", "home", root, dir)
@@ -217,16 +224,13 @@ func (s *siteBuild) writeHome() error {
 		if n < pages {
 			v.Pager.NextURL = root + pageDir(n+1) + "index.html"
 		}
-		if err := s.writePage("home", dir+"index.html", v); err != nil {
-			return err
-		}
-	}
-	return nil
+		return s.writePage("home", dir+"index.html", v)
+	})
 }
 
 type monthKey struct{ year, month int }
 
-func (s *siteBuild) writeArchive() error {
+func (s *siteBuild) writeArchive(ctx context.Context) error {
 	byMonth := map[monthKey][]*sitePost{}
 	var months []monthKey
 	var undated []*sitePost
@@ -267,15 +271,21 @@ func (s *siteBuild) writeArchive() error {
 	}
 
 	// One page per year listing its months' titles, one per month.
-	for i := 0; i < len(months); {
-		year := months[i].year
+	var years [][]monthKey
+	for _, k := range months {
+		if n := len(years); n == 0 || years[n-1][0].year != k.year {
+			years = append(years, nil)
+		}
+		years[len(years)-1] = append(years[len(years)-1], k)
+	}
+	return parallel(ctx, s.w.opts.Workers, len(years), func(i int) error {
+		year := years[i][0].year
 		dir := yearDir(year)
 		root := rootOf(dir)
 		yv := s.newPage("archive", "archive", root, dir)
 		yv.Title = strconv.Itoa(year) + " 年"
 		yv.Heading = yv.Title
-		for ; i < len(months) && months[i].year == year; i++ {
-			k := months[i]
+		for _, k := range years[i] {
 			posts, _ := s.postViews(byMonth[k], root)
 			yv.Groups = append(yv.Groups, groupView{Name: strconv.Itoa(k.month) + " 月", URL: root + monthDir(k) + "index.html", Count: len(posts), Posts: posts})
 
@@ -289,14 +299,11 @@ func (s *siteBuild) writeArchive() error {
 				return err
 			}
 		}
-		if err := s.writePage("archive", dir+"index.html", yv); err != nil {
-			return err
-		}
-	}
-	return nil
+		return s.writePage("archive", dir+"index.html", yv)
+	})
 }
 
-func (s *siteBuild) writeAuthors() error {
+func (s *siteBuild) writeAuthors(ctx context.Context) error {
 	byAuthor := map[string][]*sitePost{}
 	var names []string
 	for _, p := range s.live {
@@ -319,16 +326,19 @@ func (s *siteBuild) writeAuthors() error {
 	for _, n := range names {
 		slug := byAuthor[n][0].AuthorSlug
 		v.Authors = append(v.Authors, linkView{Name: n, URL: linkPath(slug) + "/index.html", Count: len(byAuthor[n])})
-
-		dir := "authors/" + slug + "/"
+	}
+	err := parallel(ctx, s.w.opts.Workers, len(names), func(i int) error {
+		n := names[i]
+		dir := "authors/" + byAuthor[n][0].AuthorSlug + "/"
 		root := rootOf(dir)
 		av := s.newPage("author", "authors", root, dir)
 		av.Title = n
 		av.Heading = n + " 的文章"
 		av.Posts, av.RemoteImages = s.postViews(byAuthor[n], root)
-		if err := s.writePage("author", dir+"index.html", av); err != nil {
-			return err
-		}
+		return s.writePage("author", dir+"index.html", av)
+	})
+	if err != nil {
+		return err
 	}
 	return s.writePage("authors", "authors/index.html", v)
 }

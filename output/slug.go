@@ -205,12 +205,11 @@ func newSlugRequest(a *archive.Article) slugRequest {
 }
 
 // freeIn is slugRequest.free for an article written into dir in layout l:
-// neither its page nor its media folder exists.
+// neither its page nor its media folder exists. a must stay as it is
+// until the slugs are assigned (a catalog's article does).
 func freeIn(dir string, l postLayout, a *archive.Article) func(string) bool {
-	meta := *a
-	meta.Content = ""
 	return func(slug string) bool {
-		page, media := l.paths(&meta, slug)
+		page, media := l.paths(a, slug)
 		return !outExists(dir, page) && !outExists(dir, media)
 	}
 }
