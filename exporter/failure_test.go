@@ -319,8 +319,11 @@ func TestResponseLimits(t *testing.T) {
 					if declare {
 						w.Header().Set("Content-Length", fmt.Sprint(tt.size))
 						io.WriteString(w, `{"item":[`)
-						w.(http.Flusher).Flush()
+						// Set before the flush: once the headers are out
+						// the client may refuse and the test end before
+						// this goroutine runs again.
 						stalled.Store(true)
+						w.(http.Flusher).Flush()
 						<-r.Context().Done()
 						return
 					}
