@@ -106,7 +106,7 @@ func withDefaults(opts Options) Options {
 func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Options, format string, l postLayout, res *Result) ([]postInfo, error) {
 	// First pass: slugs need the whole list (collisions are resolved in
 	// walk order), but not the bodies, which the catalog does not keep.
-	cat, err := loadCatalog(ctx, a, l, opts.Workers)
+	cat, err := loadCatalog(ctx, a, l, opts.Workers, opts.Cache)
 	if err != nil {
 		return nil, err
 	}

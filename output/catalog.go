@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 )
 
 // catalog is the archive as one build sees it, decoded once: every
@@ -39,7 +40,7 @@ type catArticle struct {
 // cores, in the order archive.Walk gives: source, item file name, index.
 // A damaged item stops it with an error naming the item's file, as the
 // walk does. l, when a bodySource, says what its conversion reads.
-func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs int) (*catalog, error) {
+func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs int, cache *convcache.Cache) (*catalog, error) {
 	refs, err := a.Items()
 	if err != nil {
 		return nil, err
@@ -49,6 +50,12 @@ func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs in
 		return nil, err
 	}
 	bs, _ := l.(bodySource)
+	program := ""
+	if cache != nil {
+		if program, err = convcache.ProgramID(); err != nil {
+			cache = nil
+		}
+	}
 	perItem := make([][]catArticle, len(refs))
 	errs := make([]error, len(refs))
 	err = parallel(ctx, procs, len(refs), func(i int) error {
@@ -58,29 +65,49 @@ func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs in
 			errs[i] = err
 			return nil
 		}
-		arts, err := archive.DecodeItem(ref.Source, raw)
-		if err != nil {
-			errs[i] = fmt.Errorf("%s: %w", filepath.Join("items", string(ref.Source), ref.File), err)
-			return nil
+		var (
+			out []catArticle
+			key convcache.Key
+		)
+		if cache != nil {
+			key = itemCacheKey(program, ref.Source, bs != nil, raw)
+			if v, ok := cache.Get(key); ok {
+				out, _ = decodeCatArticles(v, int32(i))
+			}
 		}
-		out := make([]catArticle, len(arts))
-		for j := range arts {
-			art := &arts[j]
+		if out == nil {
+			arts, err := archive.DecodeItem(ref.Source, raw)
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", filepath.Join("items", string(ref.Source), ref.File), err)
+				return nil
+			}
+			out = make([]catArticle, len(arts))
+			for j := range arts {
+				art := &arts[j]
+				c := &out[j]
+				c.item = int32(i)
+				c.body = sha256.Sum256([]byte(art.Content))
+				c.conv = c.body
+				c.bodyLen = len(art.Content)
+				if bs != nil {
+					if b := bs.body(art); b != art.Content {
+						c.conv = sha256.Sum256([]byte(b))
+					}
+				}
+				art.Content = ""
+				c.meta = *art
+			}
+			if cache != nil {
+				if v, ok := encodeCatArticles(out); ok {
+					cache.Put(key, v)
+				}
+			}
+		}
+		for j := range out {
+			art := &out[j].meta
 			if r, ok := st.Removed[archive.ItemKey(ref.Source, art.ItemID)]; ok {
 				art.Removed = &r
 			}
-			c := &out[j]
-			c.item = int32(i)
-			c.body = sha256.Sum256([]byte(art.Content))
-			c.conv = c.body
-			c.bodyLen = len(art.Content)
-			if bs != nil {
-				if b := bs.body(art); b != art.Content {
-					c.conv = sha256.Sum256([]byte(b))
-				}
-			}
-			art.Content = ""
-			c.meta = *art
 		}
 		perItem[i] = out
 		return nil

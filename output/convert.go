@@ -206,6 +206,30 @@ func (d *recordDecoder) byte() byte {
 	return c
 }
 
+func (d *recordDecoder) varint() int64 {
+	if d.bad {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// take returns the next n bytes.
+func (d *recordDecoder) take(n int) []byte {
+	if d.bad || n > len(d.b) {
+		d.bad = true
+		return nil
+	}
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
+}
+
 func (d *recordDecoder) str() string {
 	n := d.uvarint()
 	if d.bad || n > uint64(len(d.b)) {

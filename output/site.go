@@ -127,7 +127,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	// First pass: slugs and the order of the lists need every article,
 	// but not the bodies, which the catalog does not keep.
 	layout := &siteBuild{w: w}
-	cat, err := loadCatalog(ctx, a, layout, w.opts.Workers)
+	cat, err := loadCatalog(ctx, a, layout, w.opts.Workers, w.opts.Cache)
 	if err != nil {
 		return res, err
 	}
