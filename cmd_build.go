@@ -99,7 +99,9 @@ func build(ctx context.Context, archiveDir, format, out string, opts output.Opti
 	if err != nil {
 		return nil, err
 	}
+	stopGoverning := governMemory()
 	res, err := w.Write(ctx, arch)
+	stopGoverning()
 	prog.Done()
 	if opts.Cache != nil {
 		// A cache that cannot be completed or trimmed only makes the
