@@ -13,6 +13,7 @@ import (
 // one page fetched for it; --account-name replaces it for one build, and
 // for good when fetch is given it.
 func TestAccountNameReachesOutputs(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out, "--format", "markdown", "--quiet"); code != exitOK {
 		t.Fatalf("export: exit %d\n%s", code, stderr)

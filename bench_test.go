@@ -16,29 +16,48 @@ import (
 
 	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/output"
+	"github.com/mparchive/mparchive/render"
 )
 
 // BenchmarkExport2000 exports 2,000 articles from the fake API answering
 // every request (API and images) after 20 ms, as a distant server would,
-// and reports articles/s and the peak heap and RSS.
+// and compares the time with the network minimum: the API calls one after
+// the other (a list page needs the offset the last one ended at) plus the
+// downloads 8 at a time (FetchOptions.Concurrency), each one latency long.
+// It reports the export's and the fetch's multiple of that minimum, the
+// time of each half, articles/s and the peak heap and RSS.
 //
 //	go test -run '^$' -bench Export2000 -benchtime 1x .
 func BenchmarkExport2000(b *testing.B) {
-	const articles = 2000
+	const (
+		articles = 2000
+		latency  = 20 * time.Millisecond
+		parallel = 8 // exporter.FetchOptions' default Concurrency
+	)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		srv, err := wechattest.NewServer(wechattest.Options{Articles: articles, Drafts: -1, Seed: 1, Latency: 20 * time.Millisecond, Host: fakeHost})
+		srv, err := wechattest.NewServer(wechattest.Options{Articles: articles, Drafts: -1, Seed: 1, Latency: latency, Host: fakeHost})
 		if err != nil {
 			b.Fatal(err)
 		}
+		// The fake shares the client's cores: its images are encoded
+		// before the clock starts, as a CDN's are.
+		srv.WarmImages()
 		dir := b.TempDir()
 		peak := watchHeap()
 		b.StartTimer()
 		start := time.Now()
-		sum, res, err := exportWith(b, srv, dir, "bench-secret", nil, exporter.FetchOptions{})
+		sum, arch, err := fetchWith(b, srv, dir, "bench-secret", nil, exporter.FetchOptions{})
+		fetched := time.Since(start)
+		var res *output.Result
+		if err == nil {
+			res, err = output.NewHugo(dir, output.Options{Converter: render.New()}).Write(b.Context(), arch)
+		}
 		elapsed := time.Since(start)
 		b.StopTimer()
 		heap := peak()
+		stats := srv.Stats()
 		srv.Close()
 		if err != nil {
 			b.Fatal(err)
@@ -46,13 +65,88 @@ func BenchmarkExport2000(b *testing.B) {
 		if res.Articles != articles || len(sum.FailedMedia) != 0 {
 			b.Fatalf("exported %d articles with %d failed images", res.Articles, len(sum.FailedMedia))
 		}
+		sequential, downloads := networkCalls(stats)
+		minimum := time.Duration(sequential+(downloads+parallel-1)/parallel) * latency
+		b.ReportMetric(elapsed.Seconds()/minimum.Seconds(), "x-network-min")
+		b.ReportMetric(fetched.Seconds()/minimum.Seconds(), "fetch-x-network-min")
+		b.ReportMetric(minimum.Seconds(), "network-min-s")
+		b.ReportMetric(fetched.Seconds(), "fetch-s")
+		b.ReportMetric((elapsed - fetched).Seconds(), "build-s")
 		b.ReportMetric(float64(articles)/elapsed.Seconds(), "articles/s")
 		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
 		if mb, ok := maxRSSMB(); ok {
 			b.ReportMetric(mb, "max-RSS-MB")
 		}
 		b.ReportMetric(float64(sum.ImagesDownloaded), "images")
+		b.ReportMetric(float64(sequential), "api-calls")
 	}
+}
+
+// networkCalls splits what the fake received into the calls a fetch makes
+// one after the other (the API: token, counts, quotas, list pages) and the
+// downloads it runs in parallel (images, voices, videos, materials by
+// media_id, article pages).
+func networkCalls(stats map[string]wechattest.PathStats) (sequential, downloads int) {
+	for path, st := range stats {
+		if strings.HasPrefix(path, "/cgi-bin/") && path != wechattest.PathGetMaterial {
+			sequential += st.Calls
+		} else {
+			downloads += st.Calls
+		}
+	}
+	return sequential, downloads
+}
+
+// BenchmarkFetchPeakRSS runs `mparchive fetch` of a 2,000- and a
+// 10,000-article account, each in a child process of its own, and reports
+// each child's peak resident memory and how much more the larger account
+// took: a fetch's memory should not grow with the account.
+//
+//	go test -run '^$' -bench FetchPeakRSS -benchtime 1x .
+func BenchmarkFetchPeakRSS(b *testing.B) {
+	if raceEnabled {
+		b.Skip("under the race detector the child's memory is mostly the detector's")
+	}
+	for i := 0; i < b.N; i++ {
+		var rss [2]float64
+		for j, articles := range []int{2000, 10000} {
+			rss[j] = fetchChildRSS(b, articles)
+		}
+		b.ReportMetric(rss[0], "RSS-2000-MB")
+		b.ReportMetric(rss[1], "RSS-10000-MB")
+		b.ReportMetric(100*(rss[1]/rss[0]-1), "growth-%")
+	}
+}
+
+// fetchChildRSS fetches an account of n articles from a fresh fake into a
+// fresh archive in a child process and returns the child's peak RSS in MiB.
+func fetchChildRSS(b *testing.B, n int) float64 {
+	b.Helper()
+	b.StopTimer()
+	srv, err := wechattest.NewServer(wechattest.Options{Articles: n, Drafts: -1, Seed: 3,
+		// A large account lists past the daily quotas of a new one.
+		Quotas: map[string]int{wechattest.PathBatchGetMaterial: 0, wechattest.PathFreePublishList: 0}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	var stderr bytes.Buffer
+	dir := b.TempDir()
+	peakFile := filepath.Join(dir, "peak-rss")
+	cmd := exec.Command(os.Args[0], "fetch", "--api-base", srv.URL(), "--archive", filepath.Join(dir, "archive"), "--quiet")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "MPARCHIVE_APPID=wx1", "MPARCHIVE_SECRET=s", "MPARCHIVE_CONFIG=", peakRSSEnv+"="+peakFile)
+	cmd.Stderr = &stderr
+	b.StartTimer()
+	err = cmd.Run()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("fetch of %d articles: %v\n%s", n, err, stderr.String())
+	}
+	rss, ok := readPeakRSSMB(peakFile)
+	if !ok {
+		b.Skip("no peak RSS of a process of its own on this platform")
+	}
+	return rss
 }
 
 // watchHeap samples the heap in use until the returned func is called,
@@ -180,7 +274,7 @@ func benchBuildVersusHugo(b *testing.B, hugo string, articles int) {
 		}
 		peak := filepath.Join(b.TempDir(), "peak")
 		if name == os.Args[0] {
-			cmd.Env = append(cmd.Env, peakMemoryEnv+"="+peak)
+			cmd.Env = append(cmd.Env, peakRSSEnv+"="+peak)
 		}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -190,10 +284,7 @@ func benchBuildVersusHugo(b *testing.B, hugo string, articles int) {
 		}
 		wall = time.Since(start)
 		_, cpu, _ = childUsage(cmd.ProcessState)
-		if kb, err := os.ReadFile(peak); err == nil {
-			n, _ := strconv.Atoi(string(kb))
-			rssMB = float64(n) / 1024
-		}
+		rssMB, _ = readPeakRSSMB(peak)
 		return wall, cpu, rssMB
 	}
 	var site, hugoT, warm, retheme, siteCPU, hugoCPU, siteRSS, rethemeRSS []float64
@@ -291,26 +382,3 @@ func benchAccount(b *testing.B, articles int) string {
 // benchCleanup lists what the benchmarks made that outlives one of them;
 // TestMain removes it.
 var benchCleanup []string
-
-// peakMemoryEnv names the file a child run (runAsMain) writes its peak
-// resident memory to, in KiB. The rusage of a child is no use for that on
-// Linux: a process started with vfork carries its parent's peak over exec.
-const peakMemoryEnv = "MPARCHIVE_TEST_PEAK_MEMORY"
-
-// writePeakMemory writes the process's VmHWM, Linux's peak resident
-// memory of this program, where peakMemoryEnv says; elsewhere nothing.
-func writePeakMemory() {
-	p := os.Getenv(peakMemoryEnv)
-	if p == "" {
-		return
-	}
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			os.WriteFile(p, []byte(strings.TrimSuffix(strings.TrimSpace(v), " kB")), 0o644)
-		}
-	}
-}

@@ -11,9 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/output"
 )
 
@@ -36,7 +36,7 @@ func buildRecordPath(out, format string) string {
 
 // buildKey sums up everything a build's output depends on.
 func buildKey(fp, format string, opts output.Options) (string, error) {
-	exe, err := executableHash()
+	exe, err := convcache.ProgramID()
 	if err != nil {
 		return "", err
 	}
@@ -57,25 +57,6 @@ func buildKey(fp, format string, opts output.Options) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
-
-// executableHash identifies the running program, so that a new version
-// (a better converter) rebuilds even when nothing else changed.
-var executableHash = sync.OnceValues(func() (string, error) {
-	path, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-})
 
 func hashTree(w io.Writer, dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,51 +11,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/rogpeppe/go-internal/testscript"
 	"gopkg.in/yaml.v3"
 
 	"github.com/mparchive/mparchive/archive"
-	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 	"github.com/mparchive/mparchive/output"
 )
-
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		runAsMain()
-	}
-	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	pageSleep = retrySleep
-	// Builds convert through a cache of their own, never the user's.
-	cache, err := os.MkdirTemp("", "mparchive-test-cache-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv(convcache.EnvDir, cache)
-	// The CLI contract suite (scripts_test.go) runs this binary as
-	// mparchive: main itself, with its signal handling and exit codes,
-	// and the waits above off.
-	testscript.Main(cleanupM{m, cache}, map[string]func(){"mparchive": main})
-}
-
-// cleanupM removes the tests' cache after the tests, before testscript.Main
-// exits.
-type cleanupM struct {
-	m     *testing.M
-	cache string
-}
-
-func (c cleanupM) Run() int {
-	defer func() {
-		os.RemoveAll(c.cache)
-		for _, d := range benchCleanup {
-			os.RemoveAll(d)
-		}
-	}()
-	return c.m.Run()
-}
 
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
@@ -96,34 +57,6 @@ func TestHelpForEveryCommand(t *testing.T) {
 	if code, stdout, _ := runCLI(t, "help"); code != exitOK || !strings.Contains(stdout, "export") {
 		t.Errorf("help: exit %d\n%s", code, stdout)
 	}
-}
-
-// wrapFake serves srv behind handler wrap, to make one endpoint misbehave in
-// a way the fake itself does not offer.
-func wrapFake(t *testing.T, opts wechattest.Options, wrap func(next http.Handler) http.Handler) string {
-	t.Helper()
-	srv, err := wechattest.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(wrap(srv.Handler()))
-	t.Cleanup(ts.Close)
-	srv.SetBaseURL(ts.URL)
-	return ts.URL
-}
-
-func answer(path, body string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == path {
-			if strings.HasPrefix(body, "<") {
-				w.Header().Set("Content-Type", "text/html")
-				w.WriteHeader(http.StatusBadGateway)
-			}
-			w.Write([]byte(body))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // TestErrorMessages shows, for each error a user can meet, the exit code and
@@ -240,11 +173,10 @@ func TestConfigFileCredentials(t *testing.T) {
 // to break out of the output folder or the front matter, and checks every
 // file stays inside and every title round-trips.
 func TestHostileArticlesStayInside(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 120, Drafts: 10, Seed: 11})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out, "--source", "news,published,drafts", "--quiet")
+	code, _, stderr := runCLI(t, append([]string{"export", "--api-base", srv.URL(), "-o", out, "--source", "news,published,drafts", "--quiet"}, fakeConfig(t)...)...)
 	if code != exitOK && code != exitPartial {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -279,7 +211,9 @@ func TestHostileArticlesStayInside(t *testing.T) {
 			t.Errorf("title %q: %d pages, want %d", title, gotTitles[title], n)
 		}
 	}
-	hugoBuild(t, out)
+	if !testing.Short() { // -short runs no hugo
+		hugoBuild(t, out)
+	}
 }
 
 // TestFailedImageIsRetried breaks one image for the first run with a
@@ -345,24 +279,27 @@ func pagesMention(t *testing.T, dir, s string) bool {
 // does: the command exits 130 after printing what it did, and the next run
 // resumes and completes.
 func TestInterruptKeepsProgress(t *testing.T) {
-	srv := startFake(t, wechattest.Options{Articles: 200, Drafts: -1, Seed: 9})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
-	out := t.TempDir()
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	go func() {
-		for srv.Calls("/cgi-bin/material/batchget_material") < 2 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-	}()
+	// Ctrl-C comes as the second page of news is asked for: the first is in.
+	var pages atomic.Int32
+	base := wrapFake(t, wechattest.Options{Articles: 200, Drafts: -1, Seed: 9}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == wechattest.PathBatchGetMaterial && pages.Add(1) == 2 {
+				cancel()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	out := t.TempDir()
+	export := append([]string{"export", "--api-base", base, "-o", out}, fakeConfig(t)...)
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"export", "--api-base", srv.URL(), "-o", out}, &stdout, &stderr)
+	code := run(ctx, export, &stdout, &stderr)
 	if code != exitInterrupted || !strings.Contains(stderr.String(), "news") {
 		t.Fatalf("exit %d, want %d with a summary:\n%s", code, exitInterrupted, stderr.String())
 	}
-	code, _, errs := runCLI(t, "export", "--api-base", srv.URL(), "-o", out)
+	code, _, errs := runCLI(t, export...)
 	if code != exitOK || !strings.Contains(errs, "resuming at offset") {
 		t.Fatalf("second run: exit %d:\n%s", code, errs)
 	}
@@ -475,9 +412,9 @@ func TestURLSourceAndMaterials(t *testing.T) {
 // loopback in every format, then checks each output holds a page per
 // article and no image that still points at the server.
 func TestEveryFormatEndToEnd(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 12, Drafts: -1, Seed: 17})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	pages := map[string]string{
 		"hugo":     "content/posts/*/index.md",
 		"site":     "posts/*/index.html",
@@ -493,7 +430,7 @@ func TestEveryFormatEndToEnd(t *testing.T) {
 				t.Fatalf("no page pattern for format %q: add it to this test", format)
 			}
 			out := t.TempDir()
-			code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out, "--format", format, "--quiet")
+			code, _, stderr := runCLI(t, append([]string{"export", "--api-base", srv.URL(), "-o", out, "--format", format, "--quiet"}, cfg...)...)
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}

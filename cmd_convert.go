@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -37,6 +38,9 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	var in io.Reader = os.Stdin
 	name := "standard input"
+	// The body is read into a string builder sized for a file, so that it
+	// is neither grown by doubling nor copied again into a string.
+	var body strings.Builder
 	if len(rest) == 1 && rest[0] != "-" {
 		f, err := os.Open(rest[0])
 		if err != nil {
@@ -44,15 +48,18 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		defer f.Close()
 		in, name = f, rest[0]
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			body.Grow(int(min(fi.Size(), maxConvertInput)) + 1)
+		}
 	}
-	b, err := io.ReadAll(io.LimitReader(in, maxConvertInput+1))
+	n, err := io.Copy(&body, io.LimitReader(in, maxConvertInput+1))
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
-	if len(b) > maxConvertInput {
+	if n > maxConvertInput {
 		return fmt.Errorf("%s is larger than %d MB; an article body is at most 1 MB", name, maxConvertInput>>20)
 	}
-	md, err := render.New().Convert(string(b), render.Options{})
+	md, err := render.New().Convert(body.String(), render.Options{})
 	if err != nil {
 		return fmt.Errorf("converting %s: %w", name, err)
 	}

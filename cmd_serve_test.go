@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -15,15 +16,23 @@ import (
 	"time"
 )
 
-// lockedBuffer lets the test read what runServe prints while it runs.
+// lockedBuffer lets the test read what runServe prints while it runs. A
+// non-nil lines hears of every write that ends a line.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
+	mu    sync.Mutex
+	b     strings.Builder
+	lines chan struct{}
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.lines != nil && bytes.HasSuffix(p, []byte("\n")) {
+		select {
+		case l.lines <- struct{}{}:
+		default: // the reader has yet to take the last one
+		}
+	}
 	return l.b.Write(p)
 }
 
@@ -59,15 +68,18 @@ func TestServe(t *testing.T) {
 	}
 
 	ctx, stop := context.WithCancel(t.Context())
-	var stdout, stderr lockedBuffer
+	stdout := lockedBuffer{lines: make(chan struct{}, 1)}
+	var stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, []string{dir, "--listen", "127.0.0.1:0"}, &stdout, &stderr) }()
 
-	addr := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
-	var base string
-	for deadline := time.Now().Add(5 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		base = addr.FindString(stdout.String())
+	// The address is serve's first line, printed once it listens.
+	select {
+	case <-stdout.lines:
+	case err := <-done:
+		t.Fatalf("serve ended before it listened: %v; stderr %q", err, stderr.String())
 	}
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`).FindString(stdout.String())
 	if base == "" {
 		stop()
 		t.Fatalf("no address printed; stdout %q stderr %q", stdout.String(), stderr.String())

@@ -55,9 +55,6 @@ func readVersion() versionInfo {
 	return v
 }
 
-// version is the one-word version, for places that need only that.
-func version() string { return readVersion().Version }
-
 func (v versionInfo) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "mparchive %s\n", v.Version)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -12,9 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,89 +23,15 @@ import (
 	"github.com/mparchive/mparchive/render"
 )
 
-// runCLI runs one mparchive command line in-process and returns its exit
-// code and what it printed.
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(t.Context(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-// fakeHost names every fake server in tests that use its Client, so two
-// servers with the same seed serve byte-identical content.
-const fakeHost = "fake.mparchive.invalid"
-
-func startFake(t testing.TB, opts wechattest.Options) *wechattest.Server {
-	t.Helper()
-	srv, err := wechattest.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// bundles lists the page bundles of a Hugo output.
-func bundles(t *testing.T, dir string) []string {
-	t.Helper()
-	matches, err := filepath.Glob(filepath.Join(dir, "content", "posts", "*", "index.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(matches)
-	return matches
-}
-
-// treeDigest maps every file below dir to the SHA-256 of its content, so two
-// runs' outputs can be compared whole.
-func treeDigest(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		sum := sha256.Sum256(b)
-		out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func diffTrees(t testing.TB, want, got map[string]string) {
-	t.Helper()
-	n := 0
-	for k, v := range want {
-		if got[k] != v {
-			if n++; n <= 10 {
-				t.Errorf("file %s differs or is missing (want %.8s, got %.8s)", k, v, got[k])
-			}
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			if n++; n <= 10 {
-				t.Errorf("unexpected file %s", k)
-			}
-		}
-	}
-}
-
 // remoteImage finds Markdown images that still point at a server.
 var remoteImage = regexp.MustCompile(`!\[[^\]]*\]\((https?:)?//[^)]*\)`)
 
 // hugoBuild runs the real hugo on a written site and returns the public dir.
 func hugoBuild(t *testing.T, site string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs hugo")
+	}
 	if _, err := exec.LookPath("hugo"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("hugo is not installed; .ci/run installs it")
@@ -115,7 +39,7 @@ func hugoBuild(t *testing.T, site string) string {
 		t.Skip("hugo is not installed (apt-get install hugo)")
 	}
 	public := filepath.Join(t.TempDir(), "public")
-	cmd := exec.Command("hugo", "--source", site, "--destination", public)
+	cmd := exec.Command("hugo", "--source", site, "--destination", public, "--cacheDir", t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -130,6 +54,9 @@ func hugoBuild(t *testing.T, site string) string {
 }
 
 func TestDemoExportBuildsWithHugo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs hugo")
+	}
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(t, "export", "--demo", "-o", out)
 	if code != exitOK {
@@ -183,22 +110,32 @@ func TestDemoExportBuildsWithHugo(t *testing.T) {
 }
 
 // countingTransport records every access_token a client sent, so tests can
-// check no token leaked anywhere.
+// check no token leaked anywhere, and counts the requests of each path. A
+// non-nil sending sees each request before it goes.
 type countingTransport struct {
-	next   http.RoundTripper
-	mu     sync.Mutex
-	tokens map[string]bool
+	next    http.RoundTripper
+	sending func(*http.Request)
+	mu      sync.Mutex
+	tokens  map[string]bool
+	paths   map[string]int
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.sending != nil {
+		c.sending(r)
+	}
+	c.mu.Lock()
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
-		c.mu.Lock()
 		if c.tokens == nil {
 			c.tokens = map[string]bool{}
 		}
 		c.tokens[tok] = true
-		c.mu.Unlock()
 	}
+	if c.paths == nil {
+		c.paths = map[string]int{}
+	}
+	c.paths[r.URL.Path]++
+	c.mu.Unlock()
 	return c.next.RoundTrip(r)
 }
 
@@ -208,6 +145,18 @@ func instantSleep(ctx context.Context, _ time.Duration) error { return ctx.Err()
 // Hugo output into dir, as export does, with instant retries. A non-nil
 // counter sees every request.
 func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *output.Result, error) {
+	t.Helper()
+	sum, arch, err := fetchWith(t, srv, dir, secret, counter, opts)
+	if err != nil {
+		return sum, nil, err
+	}
+	w := output.NewHugo(dir, output.Options{Converter: render.New()})
+	res, err := w.Write(t.Context(), arch)
+	return sum, res, err
+}
+
+// fetchWith is the fetch half of exportWith.
+func fetchWith(t testing.TB, srv *wechattest.Server, dir string, secret string, counter *countingTransport, opts exporter.FetchOptions) (*exporter.Summary, *archive.Archive, error) {
 	t.Helper()
 	var rt http.RoundTripper = srv.Client().Transport
 	if counter != nil {
@@ -237,12 +186,7 @@ func exportWith(t testing.TB, srv *wechattest.Server, dir string, secret string,
 	opts.ImageHTTPClient = &http.Client{Transport: rt}
 	opts.VoiceBaseURL = srv.URL() // the fake's voices, never WeChat's
 	sum, err := exporter.Fetch(t.Context(), c, arch, opts)
-	if err != nil {
-		return sum, nil, err
-	}
-	w := output.NewHugo(dir, output.Options{Converter: render.New()})
-	res, err := w.Write(t.Context(), arch)
-	return sum, res, err
+	return sum, arch, err
 }
 
 func TestExportThousandArticlesThroughFaults(t *testing.T) {
@@ -261,22 +205,14 @@ func TestExportThousandArticlesThroughFaults(t *testing.T) {
 		SlowBody: 100 * time.Millisecond,
 		Host:     fakeHost,
 	})
-	rt := &countingTransport{}
-	dir := t.TempDir()
-
-	// Expire every token once the run is under way.
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for srv.Calls("/cgi-bin/freepublish/batchget")+srv.Calls("/cgi-bin/material/batchget_material") < 5 {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
+	// Expire every token once the run is under way: at the fifth list page.
+	var lists atomic.Int32
+	rt := &countingTransport{sending: func(r *http.Request) {
+		if p := r.URL.Path; (p == wechattest.PathFreePublishList || p == wechattest.PathBatchGetMaterial) && lists.Add(1) == 5 {
+			srv.ExpireTokens()
 		}
-		srv.ExpireTokens()
-	}()
+	}}
+	dir := t.TempDir()
 
 	var logs bytes.Buffer
 	var logMu sync.Mutex

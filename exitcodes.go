@@ -1,11 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"sort"
+	"context"
+	"errors"
 
 	"github.com/mparchive/mparchive/archive"
-	"github.com/mparchive/mparchive/exporter"
 	"github.com/mparchive/mparchive/output"
 )
 
@@ -22,23 +21,6 @@ import (
 //     file over its size limit) are reported by the run that finds them,
 //     recorded in the archive's state, and fail no run: a run whose only
 //     failures are of this kind exits 0, and so does the next one.
-
-// unavailableLines lists, for the summary, what this run found unavailable
-// for good, sorted: once, by the run that found it.
-func unavailableLines(fs *exporter.Summary) []string {
-	var out []string
-	for k, why := range fs.UnavailableMedia {
-		out = append(out, fmt.Sprintf("%s %s: %s", exporter.MediaWhat(k), k, why))
-	}
-	sort.Strings(out)
-	for _, pe := range fs.UnavailablePages {
-		out = append(out, "page "+pe.Error())
-	}
-	if len(out) > 40 {
-		out = append(out[:40], fmt.Sprintf("… and %d more (listed in the archive's state.json)", len(out)-40))
-	}
-	return out
-}
 
 // dropUnavailable takes the images the archive knows to be unavailable for
 // good out of res.Missing, since no re-run fetches them, and returns how
@@ -73,4 +55,21 @@ func dropUnavailable(archiveDir string, res *output.Result) int {
 	}
 	res.Missing = keep
 	return gone
+}
+
+// interrupted tells an error that Ctrl-C (or SIGTERM) caused.
+func interrupted(ctx context.Context, err error) bool {
+	return err != nil && (errors.Is(err, context.Canceled) || ctx.Err() != nil)
+}
+
+// codeOf combines the fetch stage's exit code with the build's result into
+// what the command returns: nil when all is done.
+func codeOf(fetchCode int, res *output.Result) error {
+	if fetchCode == exitOK && res != nil && (len(res.Failed) > 0 || len(res.Missing) > 0) {
+		fetchCode = exitPartial
+	}
+	if fetchCode == exitOK {
+		return nil
+	}
+	return exitError{fetchCode}
 }

@@ -131,6 +131,7 @@ func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
 		{"unknown theme", []string{"export", "-o", dir, "--format", "site", "--theme", "nosuch"}, []string{`unknown theme "nosuch"`}},
 		{"theme of another format", []string{"export", "-o", dir, "--theme", "compact"}, []string{"--format site"}},
 		{"theme-dir that is a file", []string{"export", "-o", dir, "--format", "site", "--theme-dir", file}, []string{"not a folder"}},
+		{"theme-dir of jekyll that is a file", []string{"export", "-o", dir, "--format", "jekyll", "--theme-dir", file}, []string{"not a folder"}},
 		{"unknown format", []string{"export", "-o", dir, "--format", "docx"}, []string{`unknown --format "docx"`}},
 		{"extra argument", []string{"export", "-o", dir, "news"}, []string{`unexpected argument "news"`}},
 		{"extra argument to fetch", []string{"fetch", "--archive", dir, "published"}, []string{`unexpected argument "published"`}},
@@ -170,6 +171,7 @@ func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
 // export after a filtered build builds again instead of counting the
 // articles of an output that no longer holds them as unchanged.
 func TestBuildRecordIsShared(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out); code != exitOK {
 		t.Fatalf("export: exit %d:\n%s", code, stderr)
@@ -199,6 +201,9 @@ func TestBuildRecordIsShared(t *testing.T) {
 // request failing (errcode -1 and 45011, 5xx, truncated, cut and stalled
 // bodies, resets): the second run exits 0 and leaves the very same files.
 func TestExportThroughFaultsEqualsFaultFree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: exports 300 articles twice; TestNetworkLostMidRunIsPartial and the exporter's tests cover faults")
+	}
 	srv := startFake(t, wechattest.Options{
 		Articles: 300, Drafts: 30, Seed: 10, MassSent: 6, PicturePosts: 2, TextPosts: 2, SharePosts: 2, VideoPosts: 2,
 		// Slow bodies stall for less than the deadline: they pass, slowly.
@@ -266,7 +271,7 @@ func TestStalledServerCostsOneDeadline(t *testing.T) {
 		t.Errorf("the error does not name the deadline:\n%s", stderr)
 	}
 	if n := srv.Calls(wechattest.PathStableToken); n != 1 {
-		t.Errorf("%d token requests, want 1: the deadline was spent by the first", n)
+		t.Errorf("%d token requests, want 1: the deadline was spent by the first\n%s", n, stderr)
 	}
 }
 

@@ -43,18 +43,18 @@ func stamps(t *testing.T, dir string) map[string]fileStamp {
 // not change: it must make only listing calls (one page per source),
 // download nothing and write nothing, so cron runs and git stay quiet.
 func TestNoChangeRerunOnlyLists(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 150, Drafts: -1, Seed: 31})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()
-	if code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out); code != exitOK {
+	export := append([]string{"export", "--api-base", srv.URL(), "-o", out}, fakeConfig(t)...)
+	if code, _, stderr := runCLI(t, export...); code != exitOK {
 		t.Fatalf("first run: exit %d\n%s", code, stderr)
 	}
+	backdate(t, out) // a rewrite would show in the mtime
 	before := stamps(t, out)
 	digests := treeDigest(t, out)
 	calls := srv.Stats()
-	time.Sleep(20 * time.Millisecond) // a rewrite would show in the mtime
-	code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "-o", out)
+	code, _, stderr := runCLI(t, export...)
 	if code != exitOK {
 		t.Fatalf("second run: exit %d\n%s", code, stderr)
 	}
@@ -82,6 +82,22 @@ func TestNoChangeRerunOnlyLists(t *testing.T) {
 		t.Errorf("%d files before, %d after", len(before), len(after))
 	}
 	diffTrees(t, digests, treeDigest(t, out))
+}
+
+// backdate sets the mtime of every file below dir a day back, so that a
+// file written after it shows, however coarse the file system's clock.
+func backdate(t *testing.T, dir string) {
+	t.Helper()
+	day := time.Now().Add(-24 * time.Hour)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, day, day)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func gitLog(t *testing.T, dir string) []string {
@@ -117,6 +133,9 @@ func readPage(t *testing.T, out, mediaID string, index int) string {
 // articles, the outputs mark them, and the git history shows one commit per
 // run that changed something, with the titles in its message.
 func TestUpstreamEditsAndDeletions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs git")
+	}
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -229,6 +248,9 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 // stops at the quota and the next day's resumes, until the archive is
 // complete and identical to one made without the quota.
 func TestQuotaBackupAcrossDays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: backs up over several days")
+	}
 	t.Parallel()
 	opts := wechattest.Options{
 		Articles:    300,
@@ -280,13 +302,13 @@ func TestQuotaBackupAcrossDays(t *testing.T) {
 // inputs did not change, so it must notice an archive changed by a
 // separate fetch (and a change of options) and build again.
 func TestExportRebuildsWhenArchiveChangedElsewhere(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 30, Drafts: -1, Seed: 51})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	out := t.TempDir()
 	exportOK := func(extra ...string) {
 		t.Helper()
-		args := append([]string{"export", "--api-base", srv.URL(), "-o", out}, extra...)
+		args := append(append([]string{"export", "--api-base", srv.URL(), "-o", out}, cfg...), extra...)
 		if code, _, stderr := runCLI(t, args...); code != exitOK {
 			t.Fatalf("export %v: exit %d\n%s", extra, code, stderr)
 		}
@@ -298,7 +320,7 @@ func TestExportRebuildsWhenArchiveChangedElsewhere(t *testing.T) {
 	if err := srv.EditArticle(edited.ID, edited.Index, func(a *wechattest.Article) { a.Title = "改了标题" }); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCLI(t, "fetch", "--api-base", srv.URL(), "--archive", filepath.Join(out, archiveSubdir)); code != exitOK {
+	if code, _, stderr := runCLI(t, append([]string{"fetch", "--api-base", srv.URL(), "--archive", filepath.Join(out, archiveSubdir)}, cfg...)...); code != exitOK {
 		t.Fatalf("fetch: exit %d\n%s", code, stderr)
 	}
 	exportOK()

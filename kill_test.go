@@ -170,7 +170,7 @@ func runAsMain() {
 	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	writePeakMemory()
+	writePeakRSS()
 	os.Exit(code)
 }
 

@@ -24,6 +24,9 @@ const nobody = 65534
 // writable copy: build needs no write access to the archive (no lock file
 // to create, no state to save). Run as root, the build runs as nobody.
 func TestBuildFromReadOnlyArchive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs mparchive as a child process")
+	}
 	base := t.TempDir()
 	// The test's temp folders are private to the user running it.
 	os.Chmod(filepath.Dir(base), 0o755)
@@ -81,6 +84,7 @@ func canWrite(dir string, attr *syscall.SysProcAttr) bool {
 // folder, another into the same folder is refused at once, exit 1, and
 // names what is in the way; once it is released, the build runs.
 func TestSecondBuildIntoOneFolderRefused(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out, "--quiet"); code != 0 {
 		t.Fatalf("export: %d %s", code, stderr)

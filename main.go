@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -150,10 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mparchive %s: %s\nRun 'mparchive %s --help' for usage.\n", c.name, ue.msg, c.name)
 			return exitUsage
 		case errors.As(err, &ee):
-			if ee.code == exitInterrupted {
-				// The summary said what was done; this says why it stopped.
-				fmt.Fprintf(stderr, "mparchive %s: interrupted; run the same command again to go on from here\n", c.name)
-			}
+			// The command's summary said what happened, Ctrl-C included.
 			return ee.code
 		case errors.Is(err, context.Canceled):
 			fmt.Fprintf(stderr, "mparchive %s: interrupted; run the same command again to go on from here\n", c.name)
@@ -188,48 +184,4 @@ Try it without an account:
 
 Run 'mparchive <command> --help' for a command's flags.
 `)
-}
-
-// newFlagSet makes a flag set whose errors come back to run as usage errors
-// instead of exiting, and whose help names the command.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mparchive %s\n", synopsis)
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintf(fs.Output(), "\nFlags:\n")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parseFlags parses args and turns flag errors into usage errors. Flags may
-// come after positional arguments too. The flag package prints the whole
-// flag list on any mistake; that list is kept for --help, and a mistake
-// gets one line that points to --help instead.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	out := fs.Output()
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	defer fs.SetOutput(out)
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				out.Write(buf.Bytes())
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return rest, nil
-		}
-		rest = append(rest, args[0])
-		args = args[1:]
-	}
 }

@@ -23,6 +23,9 @@ const maxRSS = 200 << 20
 // resident memory: bounded reads and files streamed to disk keep it under
 // maxRSS whatever the server sends. It measures memory, never time.
 func TestHostileServersBoundMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs mparchive as a child process")
+	}
 	if raceEnabled {
 		t.Skip("under the race detector the child's memory is mostly the detector's")
 	}

@@ -68,7 +68,7 @@ func explainRefusals(rep *reporter, ff *fetchFlags, sum *exporter.Summary) {
 			lines = append(lines, fmt.Sprintf("Later runs skip %s, with one line in their summary; --source %s tries it again (after 微信认证, say).", src, src))
 		}
 	}
-	rep.always(lines)
+	rep.Always(lines)
 }
 
 // isPublishing tells the endpoints of WeChat's 发布能力 (freepublish/*).

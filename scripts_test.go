@@ -45,6 +45,9 @@ import (
 // No script waits for time to pass: the program's waits between retries
 // are off in tests (TestMain), and an interrupt follows an event.
 func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: every script runs mparchive as a child process")
+	}
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),

@@ -101,6 +101,11 @@ func TestPutItemKeepsBytesAndSkipsUnchanged(t *testing.T) {
 		t.Fatalf("first put: changed=%v err=%v", changed, err)
 	}
 	path := filepath.Join(a.Dir(), "items", "news", "mErowUdivp53pbwYC5N7cQonQ8MCSPtJ3gVJblKNJjc.json")
+	// A day back: a rewrite would show in the mtime.
+	day := time.Now().Add(-24 * time.Hour)
+	if err := os.Chtimes(path, day, day); err != nil {
+		t.Fatal(err)
+	}
 	st1, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +115,6 @@ func TestPutItemKeepsBytesAndSkipsUnchanged(t *testing.T) {
 	if !strings.HasPrefix(string(b), "{\n  \"media_id\"") || strings.Index(string(b), `"content"`) > strings.LastIndex(string(b), `"update_time"`) {
 		t.Errorf("stored item lost the API's key order:\n%s", b)
 	}
-	time.Sleep(10 * time.Millisecond)
 	changed, err = a.PutItem(News, news.Item[0])
 	if err != nil || changed {
 		t.Fatalf("second put: changed=%v err=%v", changed, err)
@@ -220,7 +224,7 @@ func TestContentImages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ContentImages(tt.html)
+			got := contentImages(tt.html)
 			if tt.name == "broken markup" {
 				return // only must not panic
 			}
@@ -228,5 +232,35 @@ func TestContentImages(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// contentImages lists the images an article body shows, in document order,
+// each once: the MediaImage entries of BodyMedia.
+func contentImages(body string) []string {
+	var out []string
+	for _, m := range BodyMedia(body) {
+		if m.Kind == MediaImage {
+			out = append(out, m.Key)
+		}
+	}
+	return out
+}
+
+func TestFlexInt(t *testing.T) {
+	for in, want := range map[string]int64{
+		`12`: 12, `-1`: -1, `"1700000000"`: 1700000000, `" 7 "`: 7, `null`: 0, `""`: 0, `"  "`: 0,
+		`3.0`: 3, `1e3`: 1000, `"2.0"`: 2, `9007199254740993`: 9007199254740993, `"\u0031\u0032"`: 12,
+	} {
+		var n FlexInt
+		if err := json.Unmarshal([]byte(in), &n); err != nil || int64(n) != want {
+			t.Errorf("FlexInt(%s) = %d, %v; want %d", in, n, err, want)
+		}
+	}
+	for _, bad := range []string{`"x"`, `1.5`, `"1.5"`, `1e300`, `{}`, `true`, `[1]`, `"12abc"`} {
+		var n FlexInt
+		if err := json.Unmarshal([]byte(bad), &n); err == nil {
+			t.Errorf("FlexInt(%s) accepted as %d", bad, n)
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,11 +16,11 @@ type rawItem struct {
 	MediaID   string `json:"media_id"`
 	ArticleID string `json:"article_id"`
 	Content   struct {
-		NewsItem   []rawNewsItem `json:"news_item"`
-		CreateTime flexInt       `json:"create_time"`
-		UpdateTime flexInt       `json:"update_time"`
+		NewsItem   []NewsItem `json:"news_item"`
+		CreateTime FlexInt    `json:"create_time"`
+		UpdateTime FlexInt    `json:"update_time"`
 	} `json:"content"`
-	UpdateTime flexInt `json:"update_time"`
+	UpdateTime FlexInt `json:"update_time"`
 	// Page is what the urls source adds; items it stored before news
 	// items had PageFields name the account only here.
 	Page struct {
@@ -26,24 +28,27 @@ type rawItem struct {
 	} `json:"page"`
 }
 
-type rawNewsItem struct {
+// NewsItem is one article of an item's news_item, as the API lists it and
+// as the urls source writes one from a page, in that field order (the
+// stored JSON of a page does not change from one version to the next).
+type NewsItem struct {
 	Title              string   `json:"title"`
 	Author             string   `json:"author"`
 	Digest             string   `json:"digest"`
 	Content            string   `json:"content"`
 	ContentSourceURL   string   `json:"content_source_url"`
 	ThumbMediaID       string   `json:"thumb_media_id"`
-	ThumbURL           string   `json:"thumb_url"`
-	ShowCoverPic       flexInt  `json:"show_cover_pic"`
+	ShowCoverPic       FlexInt  `json:"show_cover_pic"`
 	URL                string   `json:"url"`
-	NeedOpenComment    flexInt  `json:"need_open_comment"`
-	OnlyFansCanComment flexInt  `json:"only_fans_can_comment"`
-	IsDeleted          flexBool `json:"is_deleted"`
+	ThumbURL           string   `json:"thumb_url"`
+	NeedOpenComment    FlexInt  `json:"need_open_comment"`
+	OnlyFansCanComment FlexInt  `json:"only_fans_can_comment"`
+	IsDeleted          FlexBool `json:"is_deleted"`
 	// ArticleType is "newspic" for a picture post in the API (draft/get,
 	// draft/batchget, freepublish): its content is then text and its
 	// pictures are listed in ImageInfo.
-	ArticleType string    `json:"article_type"`
-	ImageInfo   ImageInfo `json:"image_info"`
+	ArticleType string     `json:"article_type,omitempty"`
+	ImageInfo   *ImageInfo `json:"image_info,omitempty"`
 	PageFields
 }
 
@@ -92,37 +97,50 @@ const (
 	CopyrightShare    = 2
 )
 
-// flexInt accepts a JSON number or a numeric string: SDKs and proxies differ
-// in how they pass WeChat's integers along, and a backup must not fail on it.
-type flexInt int64
+// FlexInt is an integer WeChat sends as a JSON number or as a numeric
+// string, by endpoint (draft/batchget's create_time is a string, the other
+// lists' a number) and by the SDK or proxy that passed it along; a backup
+// must not fail on either. null and "" read as 0, spaces around the digits
+// are ignored, and a whole number written as 3.0 or 1e3 is that number;
+// a fraction or a word is an error.
+type FlexInt int64
 
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
+func (n *FlexInt) UnmarshalJSON(data []byte) error {
+	text := bytes.TrimSpace(data)
+	if string(text) == "null" {
+		*n = 0
 		return nil
 	}
-	if b[0] == '"' {
+	if len(text) > 0 && text[0] == '"' {
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := json.Unmarshal(text, &s); err != nil {
 			return err
 		}
-		if s == "" {
+		text = []byte(strings.TrimSpace(s))
+		if len(text) == 0 {
+			*n = 0
 			return nil
 		}
-		b = []byte(s)
 	}
-	v, err := strconv.ParseFloat(string(b), 64)
+	v, err := strconv.ParseInt(string(text), 10, 64)
 	if err != nil {
-		return fmt.Errorf("not a number: %s", b)
+		// Exactly representable whole floats only: beyond 2^53 a float
+		// no longer names one integer.
+		f, ferr := strconv.ParseFloat(string(text), 64)
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return fmt.Errorf("not an integer: %s", data)
+		}
+		v = int64(f)
 	}
-	*n = flexInt(v)
+	*n = FlexInt(v)
 	return nil
 }
 
-// flexBool accepts true/false, 0/1 and their string forms.
-type flexBool bool
+// FlexBool is a boolean WeChat sends as true/false, 0/1 or their string
+// forms.
+type FlexBool bool
 
-func (f *flexBool) UnmarshalJSON(b []byte) error {
+func (f *FlexBool) UnmarshalJSON(b []byte) error {
 	switch string(bytes.Trim(bytes.TrimSpace(b), `"`)) {
 	case "true", "1":
 		*f = true

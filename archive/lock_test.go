@@ -120,6 +120,9 @@ func TestMain(m *testing.M) {
 // run takes it with no stale-lock guessing, and sweeps the temp files of
 // the writes the killed run had not finished.
 func TestKilledHolderReleasesLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: holds the lock in a child process")
+	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), lockHolderEnv+"="+dir)

@@ -81,7 +81,7 @@ type rawMaterial struct {
 	MediaID    string  `json:"media_id"`
 	Name       string  `json:"name"`
 	URL        string  `json:"url"`
-	UpdateTime flexInt `json:"update_time"`
+	UpdateTime FlexInt `json:"update_time"`
 }
 
 type rawVideoDetail struct {

@@ -137,7 +137,7 @@ func BodyMedia(body string) []MediaRef {
 // embedCoverAttrs lists the attributes the converter reads the cover of
 // an element's embed from (a video's poster, a voice's or song's cover, a
 // mini program's picture, an account's avatar, a product's image), in the
-// order it reads them: render/embeds.go embedOf and customEmbed. Elements
+// order it reads them: render/embedhtml.go embedOf and customEmbed. Elements
 // that are no embed have none. iframes' covers are their data-cover, which
 // BodyMedia takes from every element.
 func embedCoverAttrs(element string) []string {
@@ -167,7 +167,7 @@ func embedCoverAttrs(element string) []string {
 }
 
 // voiceIDAttrs are the attributes that carry a voice's file id, in the
-// order render reads them (render/embeds.go customEmbed).
+// order render reads them (render/embedhtml.go customEmbed).
 var voiceIDAttrs = []string{"voice_encode_fileid", "data-voice_encode_fileid", "data-voiceid"}
 
 // isVoiceElement reports the elements WeChat stores voice messages as: the
@@ -209,7 +209,9 @@ func VoiceFileID(key string) (id string, ok bool) {
 // scheme completed or swapped, since WeChat serves the same image over http
 // and https. BodyMedia's keys and these forms are the two halves of one
 // contract: every URL the converter asks for has a form among the keys
-// (render's TestMediaContract checks it on every fixture).
+// (render's TestMediaContract checks it on every fixture). Archive.Media
+// folds each form further (MediaKey), so a picture of the image CDN is
+// found whatever host alias or tracking query either side spelled it with.
 func LookupKeys(u string) []string {
 	u = strings.TrimSpace(u)
 	out := []string{u}

@@ -27,7 +27,7 @@ func TestBodyMedia(t *testing.T) {
 			[]MediaRef{{"https://res.wx.qq.com/voice/getvoice?mediaid=A", MediaVoice}}},
 		{"a voice without an id has no file", `<mpvoice name="无id"></mpvoice>`, nil},
 		{"other elements' file ids are not voices", `<qqmusic voice_encode_fileid="A"></qqmusic>`, nil},
-		// Embed covers, as the converter reads them (render/embeds.go).
+		// Embed covers, as the converter reads them (render/embedhtml.go).
 		{"video poster", `<video src="https://e/v.mp4" poster="https://e/poster.png"></video>`,
 			[]MediaRef{{"https://e/poster.png", MediaImage}}},
 		{"QQ music album", `<qqmusic mid="M" albumurl="https://y.gtimg.cn/a.jpg" cover="https://e/other.jpg"></qqmusic>`,

@@ -19,11 +19,15 @@ import (
 
 // shapePost sets the post kind of an article from its stored item and, for
 // the kinds without an HTML body, builds Content.
-func shapePost(a *Article, n *rawNewsItem) {
+func shapePost(a *Article, n *NewsItem) {
 	switch {
 	case n.ArticleType == "newspic" || n.ItemShowType == ShowTypePicture:
 		a.Type = PostPicture
-		for _, img := range n.ImageInfo.ImageList {
+		var pictures []ImageListItem
+		if n.ImageInfo != nil {
+			pictures = n.ImageInfo.ImageList
+		}
+		for _, img := range pictures {
 			key := strings.TrimSpace(img.ImageURL)
 			if key == "" && img.ImageMediaID != "" {
 				key = MaterialKey(img.ImageMediaID)

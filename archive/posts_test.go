@@ -81,9 +81,9 @@ func TestDecodeItem_NewspicFromTheAPI(t *testing.T) {
 	if a.Content != want {
 		t.Errorf("content\n got %s\nwant %s", a.Content, want)
 	}
-	// The fetcher downloads what ContentImages lists: the picture is among it.
-	if imgs := ContentImages(a.Content); !reflect.DeepEqual(imgs, []string{MaterialKey(id)}) {
-		t.Errorf("ContentImages = %q", imgs)
+	// The fetcher downloads the images of BodyMedia: the picture is among it.
+	if imgs := contentImages(a.Content); !reflect.DeepEqual(imgs, []string{MaterialKey(id)}) {
+		t.Errorf("images = %q", imgs)
 	}
 	if a.AccountID != "MzkyNTg4NDM1NA==" {
 		t.Errorf("account id %q, want the __biz of the preview link", a.AccountID)
@@ -212,7 +212,7 @@ func TestTextContent(t *testing.T) {
 	if !ok || body != "<p>第一段</p><p>第二段</p>" {
 		t.Errorf("picture post: %q, %v", body, ok)
 	}
-	if ContentImages(body) != nil {
+	if contentImages(body) != nil {
 		t.Errorf("the text part still shows pictures: %q", body)
 	}
 	article := decodeNews(t, map[string]any{"title": "a", "content": `<p><img data-src="https://mmbiz.qpic.cn/a/0"></p>`})[0]

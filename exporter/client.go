@@ -81,7 +81,6 @@ type config struct {
 	report      func(msg string, err error, wait time.Duration)
 	sleep       func(ctx context.Context, d time.Duration) error
 	clock       func() time.Time
-	userAgent   string
 }
 
 // WithBaseURL sends requests to base instead of https://api.weixin.qq.com:
@@ -247,17 +246,6 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option {
-	return func(c *config) error {
-		if strings.TrimSpace(ua) == "" || strings.ContainsAny(ua, "\r\n") {
-			return errors.New("user agent must be a non-empty single line")
-		}
-		c.userAgent = ua
-		return nil
-	}
-}
-
 var errNoCredentials = errors.New("no WeChat credentials: give the AppID and AppSecret, " +
 	"or an access token from the account's token service")
 
@@ -285,7 +273,6 @@ func NewClient(opts ...Option) (*Client, error) {
 		report:      func(string, error, time.Duration) {},
 		sleep:       sleepContext,
 		clock:       time.Now,
-		userAgent:   DefaultUserAgent,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -317,7 +304,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		base:      cfg.baseURL,
 		client:    cfg.httpClient,
 		timeout:   cfg.timeout,
-		userAgent: cfg.userAgent,
+		userAgent: DefaultUserAgent,
 		clock:     cfg.clock,
 		secrets:   secrets,
 	}

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,12 +62,6 @@ func (c *fakeClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
@@ -359,7 +354,6 @@ func TestNewClient_Options(t *testing.T) {
 		{"nil sleep", []Option{WithCredentials("wx1", "s"), WithSleep(nil)}, "nil"},
 		{"nil clock", []Option{WithCredentials("wx1", "s"), WithClock(nil)}, "nil"},
 		{"nil report", []Option{WithCredentials("wx1", "s"), WithRetryReport(nil)}, "nil"},
-		{"empty user agent", []Option{WithCredentials("wx1", "s"), WithUserAgent("")}, "user agent"},
 		{"classic mode", []Option{WithCredentials("wx1", "s"), WithTokenMode(TokenClassic)}, ""},
 		{"base with path", []Option{WithCredentials("wx1", "s"), WithBaseURL("https://proxy.example/wechat")}, ""},
 	}
@@ -385,9 +379,9 @@ func TestNewClient_Options(t *testing.T) {
 
 func TestClient_BaseURLPrefixAndUserAgent(t *testing.T) {
 	t.Parallel()
-	e := setup(t, WithUserAgent("mparchive-test/1.0"))
+	e := setup(t)
 	e.handle("/cgi-bin/draft/count", http.MethodGet, func(w http.ResponseWriter, r *http.Request) {
-		if ua := r.Header.Get("User-Agent"); ua != "mparchive-test/1.0" {
+		if ua := r.Header.Get("User-Agent"); ua != DefaultUserAgent {
 			t.Errorf("User-Agent = %q", ua)
 		}
 		serveFixture(t, "draft_count.json")(w, r)
@@ -442,6 +436,9 @@ func TestClient_Quota(t *testing.T) {
 	}
 }
 
+// TestClient_GetMaterial: a file answer streams to the sink, with the
+// Content-Type WeChat sent; JSON (a video material, an error) and HTML are
+// read as answers, whatever their Content-Type says.
 func TestClient_GetMaterial(t *testing.T) {
 	t.Parallel()
 	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, []byte("JFIF fake image bytes")...)
@@ -450,18 +447,19 @@ func TestClient_GetMaterial(t *testing.T) {
 		serve     func(w http.ResponseWriter)
 		wantData  []byte
 		wantType  string
+		streamed  bool   // the file went to the sink
 		wantCode  int    // errcode of an expected *APIError
 		wantPhase string // phrase of another expected error
 	}{
 		{
 			name:     "image",
 			serve:    func(w http.ResponseWriter) { w.Header().Set("Content-Type", "image/jpeg"); w.Write(jpeg) },
-			wantData: jpeg, wantType: "image/jpeg",
+			wantData: jpeg, wantType: "image/jpeg", streamed: true,
 		},
 		{
-			name:     "no content type is sniffed",
+			name:     "a file without a content type",
 			serve:    func(w http.ResponseWriter) { w.Header()["Content-Type"] = nil; w.Write(jpeg) },
-			wantData: jpeg, wantType: "image/jpeg",
+			wantData: jpeg, wantType: "", streamed: true,
 		},
 		{
 			name: "video material is JSON",
@@ -499,7 +497,13 @@ func TestClient_GetMaterial(t *testing.T) {
 				}
 				tt.serve(w)
 			})
-			data, ctype, err := e.client.GetMaterial(t.Context(), "MEDIA_1")
+			var file bytes.Buffer
+			var sinkType string
+			resp, err := e.client.getMaterial(t.Context(), "MEDIA_1", 1<<20, func(body io.Reader, ctype string) error {
+				sinkType = ctype
+				_, err := file.ReadFrom(body)
+				return err
+			})
 			switch {
 			case tt.wantCode != 0:
 				var apiErr *APIError
@@ -514,8 +518,15 @@ func TestClient_GetMaterial(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if string(data) != string(tt.wantData) || ctype != tt.wantType {
-					t.Errorf("got %q (%s), want %q (%s)", data, ctype, tt.wantData, tt.wantType)
+				data, ctype := resp.body, resp.contentType
+				if resp.streamed {
+					data = file.Bytes()
+					if sinkType != ctype {
+						t.Errorf("the sink got Content-Type %q, the response says %q", sinkType, ctype)
+					}
+				}
+				if resp.streamed != tt.streamed || string(data) != string(tt.wantData) || ctype != tt.wantType {
+					t.Errorf("got %q (%q, streamed %v), want %q (%q, streamed %v)", data, ctype, resp.streamed, tt.wantData, tt.wantType, tt.streamed)
 				}
 			}
 		})

@@ -268,8 +268,8 @@ func checkResponse(req *request, resp *http.Response, body []byte, now time.Time
 		return fail("the body is not JSON", false)
 	}
 	var envelope struct {
-		ErrCode flexInt `json:"errcode"`
-		ErrMsg  string  `json:"errmsg"`
+		ErrCode archive.FlexInt `json:"errcode"`
+		ErrMsg  string          `json:"errmsg"`
 	}
 	// A Decoder, unlike Unmarshal, tells a body that ends too early
 	// (io.ErrUnexpectedEOF, worth another try) from one that is wrong.
@@ -444,12 +444,6 @@ func isTokenByte(c byte) bool {
 // already retried these; the answer tells a caller whether a later run may
 // succeed.
 func IsRetryable(err error) bool { return classify(err) == classTransient }
-
-// IsPermanent reports whether err will very likely come back on every try
-// until someone changes something: wrong credentials, a missing permission,
-// a spent daily quota, an IP not whitelisted, a proxy page, an image that
-// is gone. Cancellation is neither permanent nor retryable.
-func IsPermanent(err error) bool { return classify(err) == classPermanent }
 
 // IsQuotaExhausted reports whether err is WeChat's 45009: the endpoint's
 // daily quota is used up. The *APIError's ResetAt says when it refills.

@@ -64,8 +64,8 @@ func TestAPIError_Messages(t *testing.T) {
 					t.Errorf("message lacks %q:\n%s", phrase, msg)
 				}
 			}
-			if IsRetryable(err) != tt.retryable || IsPermanent(err) == tt.retryable {
-				t.Errorf("IsRetryable = %v, IsPermanent = %v, want retryable %v", IsRetryable(err), IsPermanent(err), tt.retryable)
+			if IsRetryable(err) != tt.retryable || isPermanent(err) == tt.retryable {
+				t.Errorf("IsRetryable = %v, IsPermanent = %v, want retryable %v", IsRetryable(err), isPermanent(err), tt.retryable)
 			}
 			if IsQuotaExhausted(err) != tt.quota {
 				t.Errorf("IsQuotaExhausted = %v", IsQuotaExhausted(err))
@@ -198,8 +198,8 @@ func TestResponseError_Bodies(t *testing.T) {
 			if len(msg) > 600 {
 				t.Errorf("message is %d bytes long:\n%s", len(msg), msg)
 			}
-			if IsRetryable(err) != tt.retryable || IsPermanent(err) == tt.retryable {
-				t.Errorf("IsRetryable = %v, IsPermanent = %v, want retryable %v", IsRetryable(err), IsPermanent(err), tt.retryable)
+			if IsRetryable(err) != tt.retryable || isPermanent(err) == tt.retryable {
+				t.Errorf("IsRetryable = %v, IsPermanent = %v, want retryable %v", IsRetryable(err), isPermanent(err), tt.retryable)
 			}
 		})
 	}

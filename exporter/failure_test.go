@@ -112,7 +112,7 @@ func TestGetter_SameAttemptsAsTheAPI(t *testing.T) {
 	}
 	calls.Store(0)
 	spec.url = srv.URL + "/gone"
-	if err := g.get(t.Context(), spec, discard); !IsPermanent(err) || calls.Load() != 1 || !strings.Contains(err.Error(), "404") {
+	if err := g.get(t.Context(), spec, discard); !isPermanent(err) || calls.Load() != 1 || !strings.Contains(err.Error(), "404") {
 		t.Errorf("404: %v after %d attempts, want a permanent failure after one", err, calls.Load())
 	}
 }
@@ -240,7 +240,7 @@ func TestDownloadClient_RefusesPrivateAddresses(t *testing.T) {
 		"http://localhost:" + port + "/x.png", // a name for loopback
 	} {
 		err := g.get(t.Context(), getSpec{what: "image", url: u, limit: 1 << 10, timeout: time.Second}, discard)
-		if !errors.Is(err, ErrPrivateAddress) || !IsPermanent(err) {
+		if !errors.Is(err, ErrPrivateAddress) || !isPermanent(err) {
 			t.Errorf("%s: %v, want a permanent refusal", u, err)
 		}
 	}
@@ -279,8 +279,8 @@ func TestClient_NeverFollowsRedirects(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "redirected the call to "+thief.URL+"/collect") || strings.Contains(err.Error(), secret) {
 		t.Errorf("err = %v, want the redirect refused and named", err)
 	}
-	if !IsPermanent(err) || !isFatal(err) {
-		t.Errorf("a redirect of the token call dooms the run: permanent %v, fatal %v", IsPermanent(err), isFatal(err))
+	if !isPermanent(err) || !isFatal(err) {
+		t.Errorf("a redirect of the token call dooms the run: permanent %v, fatal %v", isPermanent(err), isFatal(err))
 	}
 	if n := elsewhere.Load(); n != 0 {
 		t.Errorf("the redirect target got %d requests", n)
@@ -319,8 +319,11 @@ func TestResponseLimits(t *testing.T) {
 					if declare {
 						w.Header().Set("Content-Length", fmt.Sprint(tt.size))
 						io.WriteString(w, `{"item":[`)
-						w.(http.Flusher).Flush()
+						// Set before the flush: once the headers are out
+						// the client may refuse and the test end before
+						// this goroutine runs again.
 						stalled.Store(true)
+						w.(http.Flusher).Flush()
 						<-r.Context().Done()
 						return
 					}
@@ -339,7 +342,7 @@ func TestResponseLimits(t *testing.T) {
 				default:
 					_, err = c.MaterialCount(t.Context())
 				}
-				if err == nil || !strings.Contains(err.Error(), tt.want) || !IsPermanent(err) {
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !isPermanent(err) {
 					t.Errorf("err = %v, want a permanent %q", err, tt.want)
 				}
 				if declare && !stalled.Load() {
@@ -359,3 +362,8 @@ func (zeros) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// isPermanent reports a failure that will very likely come back on every
+// try until someone changes something: wrong credentials, a missing
+// permission, a spent quota, a proxy page, an image that is gone.
+func isPermanent(err error) bool { return classify(err) == classPermanent }

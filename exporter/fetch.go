@@ -3,6 +3,7 @@ package exporter
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -276,8 +277,9 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 			FailedMedia:      map[string]string{},
 			UnavailableMedia: map[string]string{},
 		},
-		tried: map[string]bool{},
-		slots: make(chan struct{}, opts.Concurrency),
+		tried:      map[triedKey]bool{},
+		slots:      make(chan struct{}, opts.Concurrency),
+		downloaded: make(chan struct{}, 1),
 	}
 	err = f.run(ctx)
 	if err == nil {
@@ -287,6 +289,10 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 	// cursors are what make the next run resume instead of restart.
 	if ferr := f.checkpoint(); err == nil {
 		err = ferr
+	}
+	// The media journal folds into the index once per run, not per page.
+	if cerr := arch.Compact(); err == nil {
+		err = cerr
 	}
 	return f.sum, err
 }
@@ -303,8 +309,11 @@ type fetcher struct {
 	// slots bounds the downloads in flight across pages.
 	slots chan struct{}
 
+	// downloaded is signalled (without blocking) as downloads finish.
+	downloaded chan struct{}
+
 	mu         sync.Mutex // guards the fields below, written by downloads
-	tried      map[string]bool
+	tried      map[triedKey]bool
 	imagesDone int
 	imagesPlan int
 	progress   Progress
@@ -659,27 +668,29 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 	// Pages stops by itself at the end of the list, and when a list that
 	// keeps growing would have it page forever.
 	// A page is done when its images are: the cursor moves past it only
-	// then. Meanwhile the next page is listed and its images start.
+	// then. Meanwhile the next pages are listed and their images start,
+	// as long as few downloads wait for a slot (listAhead): the downloads,
+	// not the list calls, are what a run waits for.
 	type inflight struct {
 		start, end int
-		wait       func()
+		done       chan struct{} // closed when its downloads are
 		// changed is false for a page that stored nothing new: it is
 		// not worth a checkpoint of its own (the run's last one records
 		// where listing stopped), and a run that finds nothing new
 		// must not rewrite the state.
 		changed bool
 	}
-	var prev *inflight
+	var queue []*inflight // listed, images not all in, oldest first
 	finish := func(p *inflight) error {
-		p.wait()
+		<-p.done
 		if err := ctx.Err(); err != nil {
 			// The page's images are not all in: list it again next time.
 			cur.Offset, cur.Incomplete = p.start, true
 			return err
 		}
 		cur.Offset, cur.Incomplete = p.end, true
-		// The counts of the listing so far, as reported when the page was
-		// listed: progress and summary count the same items.
+		// The counts of the listing so far: progress and summary count
+		// the same items.
 		f.report(func(pr *Progress) {
 			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, ss.Pages, ss.Items, ss.Total
 		})
@@ -688,17 +699,37 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		}
 		return f.pageDone()
 	}
-	// stop ends the listing early: the page in flight is finished first, so
-	// the cursor and state say exactly what is stored.
-	stop := func(err error) error {
-		if prev != nil {
-			if ferr := finish(prev); ferr != nil {
-				return ferr
+	// settle finishes the pages at the head of the queue whose images are
+	// in, or, with all, every page. Once one fails, the rest are only
+	// waited for: the cursor stays at the first page not done.
+	settle := func(all bool) error {
+		for len(queue) > 0 {
+			p := queue[0]
+			select {
+			case <-p.done:
+			default:
+				if !all {
+					return nil
+				}
 			}
-			prev = nil
-		} else {
-			cur.Offset, cur.Incomplete = offset, true
+			queue = queue[1:]
+			if err := finish(p); err != nil {
+				for _, q := range queue {
+					<-q.done
+				}
+				queue = nil
+				return err
+			}
 		}
+		return nil
+	}
+	// stop ends the listing early: the pages in flight are finished first,
+	// so the cursor and state say exactly what is stored.
+	stop := func(err error) error {
+		if ferr := settle(true); ferr != nil {
+			return ferr
+		}
+		cur.Offset, cur.Incomplete = offset, true
 		return err
 	}
 	for page, err := range f.client.Pages(ctx, src, offset) {
@@ -765,24 +796,29 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, ss.Pages, ss.Items, ss.Total
 		})
 		wait, downloads := f.startDownloads(ctx, keys)
-		p := &inflight{start: offset, end: page.Offset + page.ItemCount, wait: wait, changed: !nothingNew || downloads > 0}
+		p := &inflight{start: offset, end: page.Offset + page.ItemCount, done: make(chan struct{}), changed: !nothingNew || downloads > 0}
+		go func() { wait(); close(p.done) }()
 		offset = p.end
-		if prev != nil {
-			if err := finish(prev); err != nil {
-				p.wait()
+		queue = append(queue, p)
+		for {
+			if err := settle(false); err != nil {
 				return err
 			}
+			if len(queue) == 0 || f.backlog() <= listAhead*f.opts.Concurrency {
+				break
+			}
+			select {
+			case <-f.downloaded:
+			case <-queue[0].done:
+			}
 		}
-		prev = p
 		if mayStopEarly && nothingNew && p.end < page.TotalCount {
 			ss.Early = true
 			break
 		}
 	}
-	if prev != nil {
-		if err := finish(prev); err != nil {
-			return err
-		}
+	if err := settle(true); err != nil {
+		return err
 	}
 	cur.Offset, cur.Incomplete = 0, false
 	if !resumed && !ss.Early {
@@ -892,10 +928,13 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 	var todo []string
 	f.mu.Lock()
 	for _, k := range keys {
-		if f.tried[k] {
+		// One picture under several spellings is one key: downloaded
+		// once, from its canonical URL.
+		k = archive.MediaKey(k)
+		if f.tried[keyOf(k)] {
 			continue
 		}
-		f.tried[k] = true
+		f.tried[keyOf(k)] = true
 		if _, ok := f.arch.Media(k); ok {
 			f.sum.ImagesReused++
 			continue
@@ -920,7 +959,7 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 				f.mu.Lock()
 				for _, left := range todo {
 					if _, ok := f.arch.Media(left); !ok {
-						delete(f.tried, left)
+						delete(f.tried, keyOf(left))
 					}
 				}
 				f.mu.Unlock()
@@ -936,6 +975,15 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 	return wg.Wait, len(todo)
 }
 
+// triedKey stands for a media key in fetcher.tried: a run meets every key
+// of the account, and their hashes take a sixth of their memory.
+type triedKey [16]byte
+
+func keyOf(k string) triedKey {
+	sum := sha256.Sum256([]byte(k))
+	return triedKey(sum[:16])
+}
+
 // download stores one media key and records how it went.
 func (f *fetcher) download(ctx context.Context, k string) {
 	_, err := f.dl.fetchMedia(ctx, f.arch, k)
@@ -949,7 +997,7 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	case ctx.Err() != nil:
 		// Not a failure of the image: the run is stopping. Forget we
 		// tried, so the next page or run tries again.
-		delete(f.tried, k)
+		delete(f.tried, keyOf(k))
 	case goneForGood(err):
 		msg := redactError(err)
 		delete(f.state.FailedMedia, k)
@@ -965,6 +1013,23 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	}
 	f.progress.ImagesDone, f.progress.ImagesPlanned = f.imagesDone, f.imagesPlan
 	f.opts.Progress(f.progress)
+	select {
+	case f.downloaded <- struct{}{}:
+	default:
+	}
+}
+
+// listAhead is how many rounds of downloads (Concurrency each) may wait
+// for a slot before a source stops listing ahead: enough to keep every
+// slot busy through a list call and a checkpoint, few enough that the
+// pages listed ahead stay a handful.
+const listAhead = 16
+
+// backlog is how many downloads of the run are queued or in flight.
+func (f *fetcher) backlog() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.imagesPlan - f.imagesDone
 }
 
 // markUnavailable records in the state that key cannot be had, and

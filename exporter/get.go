@@ -139,9 +139,19 @@ func (s *stager) sink(body io.Reader, contentType string) error {
 		return err
 	}
 	s.w, s.ctype = w, contentType
-	_, err = io.Copy(w, body)
+	buf := copyBuffers.Get().(*[]byte)
+	_, err = io.CopyBuffer(w, body, *buf)
+	copyBuffers.Put(buf)
 	return err
 }
+
+// copyBuffers keeps the buffers media files are copied through: io.Copy
+// would allocate one per file, and an account's files, tens of thousands,
+// made that most of what a fetch allocated.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
 
 func (s *stager) discard() {
 	if s.w != nil {

@@ -46,7 +46,7 @@ func TestDownloadDetectsPlaceholderAndStoresOnce(t *testing.T) {
 	arts := srv.Articles(wechattest.SourceNews)
 	var img string
 	for _, a := range arts {
-		if imgs := archive.ContentImages(a.Content); len(imgs) > 0 {
+		if imgs := contentImages(a.Content); len(imgs) > 0 {
 			img = imgs[0]
 			break
 		}
@@ -139,4 +139,16 @@ func TestImageType(t *testing.T) {
 // separated by sleep.
 func testDownloader(hc *http.Client, api *Client, voiceBase string, attempts int, sleep func(context.Context, time.Duration) error) *downloader {
 	return &downloader{get: newGetter(hc, newRetrier(attempts, sleep)), api: api, voiceBase: voiceBase}
+}
+
+// contentImages lists the images an article body shows, in document order,
+// each once: the MediaImage entries of BodyMedia.
+func contentImages(body string) []string {
+	var out []string
+	for _, m := range archive.BodyMedia(body) {
+		if m.Kind == archive.MediaImage {
+			out = append(out, m.Key)
+		}
+	}
+	return out
 }

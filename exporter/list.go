@@ -1,14 +1,12 @@
 package exporter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/mparchive/mparchive/archive"
@@ -30,10 +28,10 @@ type MaterialCount struct {
 // WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Get_the_total_of_all_materials.html
 func (c *Client) MaterialCount(ctx context.Context) (MaterialCount, error) {
 	var answer struct {
-		Voice flexInt `json:"voice_count"`
-		Video flexInt `json:"video_count"`
-		Image flexInt `json:"image_count"`
-		News  flexInt `json:"news_count"`
+		Voice archive.FlexInt `json:"voice_count"`
+		Video archive.FlexInt `json:"video_count"`
+		Image archive.FlexInt `json:"image_count"`
+		News  archive.FlexInt `json:"news_count"`
 	}
 	if err := c.callJSON(ctx, http.MethodGet, pathMaterialCount, nil, &answer); err != nil {
 		return MaterialCount{}, err
@@ -51,7 +49,7 @@ func (c *Client) MaterialCount(ctx context.Context) (MaterialCount, error) {
 // WeChat API docs: https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Count_drafts.html
 func (c *Client) DraftCount(ctx context.Context) (int, error) {
 	var answer struct {
-		TotalCount flexInt `json:"total_count"`
+		TotalCount archive.FlexInt `json:"total_count"`
 	}
 	if err := c.callJSON(ctx, http.MethodGet, pathDraftCount, nil, &answer); err != nil {
 		return 0, err
@@ -82,9 +80,9 @@ func (c *Client) Quota(ctx context.Context, cgiPath string) (Quota, error) {
 	}
 	var answer struct {
 		Quota struct {
-			DailyLimit flexInt `json:"daily_limit"`
-			Used       flexInt `json:"used"`
-			Remain     flexInt `json:"remain"`
+			DailyLimit archive.FlexInt `json:"daily_limit"`
+			Used       archive.FlexInt `json:"used"`
+			Remain     archive.FlexInt `json:"remain"`
 		} `json:"quota"`
 	}
 	body := struct {
@@ -158,8 +156,8 @@ func (c *Client) ListPage(ctx context.Context, src archive.Source, offset, count
 		}{offset, count, 0}
 	}
 	var answer struct {
-		TotalCount *flexInt          `json:"total_count"`
-		ItemCount  *flexInt          `json:"item_count"`
+		TotalCount *archive.FlexInt  `json:"total_count"`
+		ItemCount  *archive.FlexInt  `json:"item_count"`
 		Item       []json.RawMessage `json:"item"`
 	}
 	resp, err := c.call(ctx, http.MethodPost, endpoint, body, false)
@@ -241,41 +239,6 @@ func (c *Client) Pages(ctx context.Context, src archive.Source, startOffset int)
 	}
 }
 
-// ItemID returns the id of a list item: media_id for news and drafts,
-// article_id for published articles. Pages can overlap when a list changes
-// during a walk, and this id is what tells duplicates apart. It is
-// archive.ItemID, offered here next to Pages so callers find it.
-func ItemID(src archive.Source, raw json.RawMessage) (string, error) {
-	return archive.ItemID(src, raw)
-}
-
-// GetMaterial downloads a permanent material. For images, voice and thumbs
-// data is the file; for news and video materials it is WeChat's JSON (video
-// JSON carries a down_url). contentType is the one WeChat sent, or sniffed
-// when it sent none.
-//
-// WeChat API docs: https://developers.weixin.qq.com/doc/service/api/material/permanent/api_getmaterial
-func (c *Client) GetMaterial(ctx context.Context, mediaID string) (data []byte, contentType string, err error) {
-	var file bytes.Buffer
-	resp, err := c.getMaterial(ctx, mediaID, maxImageBytes, func(body io.Reader, ctype string) error {
-		file.Reset()
-		_, err := file.ReadFrom(body)
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	data = resp.body
-	if resp.streamed {
-		data = file.Bytes()
-	}
-	contentType = resp.contentType
-	if contentType == "" {
-		contentType = http.DetectContentType(data)
-	}
-	return data, contentType, nil
-}
-
 // getMaterial calls get_material: a file answer (image, voice, thumb) goes
 // to sink as it arrives, at most limit bytes; a JSON answer (a news or
 // video material) comes back in the response.
@@ -305,30 +268,5 @@ func (c *Client) getMaterialFile(ctx context.Context, mediaID string, limit int6
 			Problem: "a JSON answer instead of the file (is " + mediaID + " a news or video material?)",
 			Excerpt: excerpt(c.secrets.scrub(string(resp.body))), gone: true}
 	}
-	return nil
-}
-
-// flexInt decodes an integer that WeChat may send as a number or a numeric
-// string, and null as zero.
-type flexInt int64
-
-func (n *flexInt) UnmarshalJSON(data []byte) error {
-	text := string(bytes.TrimSpace(data))
-	if text == "null" {
-		*n = 0
-		return nil
-	}
-	if unquoted, err := strconv.Unquote(text); err == nil {
-		text = strings.TrimSpace(unquoted)
-	}
-	v, err := strconv.ParseInt(text, 10, 64)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(text, 64)
-		if ferr != nil || f != float64(int64(f)) {
-			return fmt.Errorf("not an integer: %s", data)
-		}
-		v = int64(f)
-	}
-	*n = flexInt(v)
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +61,7 @@ func TestListPage_Requests(t *testing.T) {
 					t.Errorf("item is not verbatim from the response: %s", item)
 				}
 			}
-			if id, err := ItemID(tt.src, page.Items[0]); err != nil || id != tt.wantID {
+			if id, err := archive.ItemID(tt.src, page.Items[0]); err != nil || id != tt.wantID {
 				t.Errorf("ItemID = %q, %v; want %q", id, err, tt.wantID)
 			}
 		})
@@ -332,7 +334,7 @@ func TestPages_DedupeWithItemID(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, raw := range page.Items {
-			id, err := ItemID(archive.Published, raw)
+			id, err := archive.ItemID(archive.Published, raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,27 +349,48 @@ func TestPages_DedupeWithItemID(t *testing.T) {
 
 func TestItemID_Errors(t *testing.T) {
 	t.Parallel()
-	if _, err := ItemID(archive.Published, json.RawMessage(`{"media_id":"M"}`)); err == nil {
+	if _, err := archive.ItemID(archive.Published, json.RawMessage(`{"media_id":"M"}`)); err == nil {
 		t.Error("a published item without article_id was accepted")
 	}
-	if _, err := ItemID(archive.News, json.RawMessage(`[`)); err == nil {
+	if _, err := archive.ItemID(archive.News, json.RawMessage(`[`)); err == nil {
 		t.Error("broken JSON was accepted")
 	}
 }
 
-func TestFlexInt(t *testing.T) {
+// TestFlexIntRealShapes decodes the two shapes the samples hold:
+// draft/batchget sends create_time and update_time as strings, the other
+// lists as numbers.
+func TestFlexIntRealShapes(t *testing.T) {
 	t.Parallel()
-	tests := map[string]int64{`12`: 12, `"1700000000"`: 1700000000, `null`: 0, `3.0`: 3, `" 7 "`: 7, `-1`: -1}
-	for in, want := range tests {
-		var n flexInt
-		if err := json.Unmarshal([]byte(in), &n); err != nil || int64(n) != want {
-			t.Errorf("flexInt(%s) = %d, %v; want %d", in, n, err, want)
+	for _, tt := range []struct {
+		file         string
+		src          archive.Source
+		total        int
+		created, upd int64
+	}{
+		{"draft_batchget.json", archive.Drafts, 1, 1700000000, 1700000100},
+		{"batchget_material_news.json", archive.News, 2, 1552370183, 1552477704},
+	} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "api", tt.file))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, bad := range []string{`"x"`, `1.5`, `{}`, `true`} {
-		var n flexInt
-		if err := json.Unmarshal([]byte(bad), &n); err == nil {
-			t.Errorf("flexInt(%s) accepted", bad)
+		var page struct {
+			TotalCount archive.FlexInt   `json:"total_count"`
+			Items      []json.RawMessage `json:"item"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil || len(page.Items) == 0 {
+			t.Fatalf("%s: %v, %d items", tt.file, err, len(page.Items))
+		}
+		if int(page.TotalCount) != tt.total {
+			t.Errorf("%s: total_count %d, want %d", tt.file, page.TotalCount, tt.total)
+		}
+		arts, err := archive.DecodeItem(tt.src, page.Items[0])
+		if err != nil || len(arts) == 0 {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if c, u := arts[0].CreateTime.Unix(), arts[0].UpdateTime.Unix(); c != tt.created || u != tt.upd {
+			t.Errorf("%s: created %d, updated %d; want %d, %d", tt.file, c, u, tt.created, tt.upd)
 		}
 	}
 }

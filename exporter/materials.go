@@ -37,7 +37,7 @@ func (c *Client) ListMaterials(ctx context.Context, kind archive.MaterialKind, o
 		Count  int    `json:"count"`
 	}{string(kind), max(offset, 0), max(1, min(count, MaxPageSize))}
 	var answer struct {
-		TotalCount *flexInt          `json:"total_count"`
+		TotalCount *archive.FlexInt  `json:"total_count"`
 		Item       []json.RawMessage `json:"item"`
 	}
 	if err := c.callJSON(ctx, http.MethodPost, pathBatchGetMaterial, body, &answer); err != nil {

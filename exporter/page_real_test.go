@@ -137,7 +137,7 @@ func TestParseArticlePage_RealPages(t *testing.T) {
 				a := arts[0]
 				d := &decodedSummary{
 					Type: string(a.Type), Account: a.AccountName, AccountID: a.AccountID, Original: a.Original,
-					Pictures: len(a.Pictures), Images: len(archive.ContentImages(a.Content)),
+					Pictures: len(a.Pictures), Images: len(contentImages(a.Content)),
 				}
 				if a.Share != nil {
 					d.SharedFrom = a.Share.URL

@@ -99,8 +99,14 @@ func (r *retrier) do(ctx context.Context, c call, try func(ctx context.Context) 
 		}
 		start := time.Now()
 		err := try(actx)
-		cancel()
 		spent += time.Since(start)
+		if c.deadline > 0 && actx.Err() != nil {
+			// The deadline's timer started before start was read, so
+			// time.Since can fall a hair short of it: an attempt the
+			// deadline ended has spent it all.
+			spent = c.deadline
+		}
+		cancel()
 		if err == nil {
 			return nil
 		}

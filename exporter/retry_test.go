@@ -225,7 +225,7 @@ func TestRetry_PermanentErrorsFailFast(t *testing.T) {
 			writeErrcode(w, code, "no rid: 1-2-3")
 		})
 		_, err := e.client.ListPage(t.Context(), archive.Published, 0, 20)
-		if !IsPermanent(err) || bodies.len() != 1 || len(e.clock.Sleeps()) != 0 {
+		if !isPermanent(err) || bodies.len() != 1 || len(e.clock.Sleeps()) != 0 {
 			t.Errorf("errcode %d: err %v after %d attempts and waits %v, want one attempt",
 				code, err, bodies.len(), e.clock.Sleeps())
 		}
@@ -260,7 +260,7 @@ func TestRetry_ContextCancellation(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || bodies.len() != 1 {
 			t.Errorf("err = %v after %d requests, want context.Canceled after 1", err, bodies.len())
 		}
-		if IsRetryable(err) || IsPermanent(err) {
+		if IsRetryable(err) || isPermanent(err) {
 			t.Errorf("cancellation classified as retryable or permanent: %v", err)
 		}
 	})

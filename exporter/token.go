@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/mparchive/mparchive/archive"
 )
 
 // tokenSource keeps the access token in memory and renews it shortly before
@@ -154,8 +156,8 @@ func fetchClassicToken(ctx context.Context, h *httpSender, appID, secret string)
 
 func decodeToken(h *httpSender, endpoint string, resp *response) (string, time.Duration, error) {
 	var answer struct {
-		AccessToken string  `json:"access_token"`
-		ExpiresIn   flexInt `json:"expires_in"`
+		AccessToken string          `json:"access_token"`
+		ExpiresIn   archive.FlexInt `json:"expires_in"`
 	}
 	problem := ""
 	if err := json.Unmarshal(resp.body, &answer); err != nil {

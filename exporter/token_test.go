@@ -147,7 +147,7 @@ func TestToken_GivesUpAfterOneRenewal(t *testing.T) {
 		writeErrcode(w, 40001, errmsgInvalidCredential)
 	})
 	_, err := e.client.DraftCount(t.Context())
-	if !IsTokenInvalid(err) || !IsPermanent(err) || IsRetryable(err) {
+	if !IsTokenInvalid(err) || !isPermanent(err) || IsRetryable(err) {
 		t.Fatalf("err = %v, want a permanent token error", err)
 	}
 	if !strings.Contains(err.Error(), "freshly fetched") {
@@ -260,7 +260,7 @@ func TestToken_ErrorsFromTheTokenCall(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
 				t.Fatalf("err = %v, want errcode %d", err, tt.code)
 			}
-			if IsTokenInvalid(err) || !IsPermanent(err) {
+			if IsTokenInvalid(err) || !isPermanent(err) {
 				t.Errorf("a token-call failure must be permanent and not a token-renewal case: %v", err)
 			}
 			for _, phrase := range tt.phrases {

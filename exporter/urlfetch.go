@@ -35,32 +35,12 @@ const DefaultPageInterval = time.Second
 type urlItem struct {
 	ArticleID string `json:"article_id"`
 	Content   struct {
-		NewsItem   []urlNewsItem `json:"news_item"`
-		CreateTime int64         `json:"create_time"`
-		UpdateTime int64         `json:"update_time"`
+		NewsItem   []archive.NewsItem `json:"news_item"`
+		CreateTime int64              `json:"create_time"`
+		UpdateTime int64              `json:"update_time"`
 	} `json:"content"`
 	UpdateTime int64   `json:"update_time"`
 	Page       urlPage `json:"page"`
-}
-
-// urlNewsItem is the API's news item plus what only pages tell
-// (archive.PageFields), and a picture post's pictures in the place the API
-// puts them.
-type urlNewsItem struct {
-	Title              string             `json:"title"`
-	Author             string             `json:"author"`
-	Digest             string             `json:"digest"`
-	Content            string             `json:"content"`
-	ContentSourceURL   string             `json:"content_source_url"`
-	ThumbMediaID       string             `json:"thumb_media_id"`
-	ShowCoverPic       int                `json:"show_cover_pic"`
-	URL                string             `json:"url"`
-	ThumbURL           string             `json:"thumb_url"`
-	NeedOpenComment    int                `json:"need_open_comment"`
-	OnlyFansCanComment int                `json:"only_fans_can_comment"`
-	IsDeleted          bool               `json:"is_deleted"`
-	ImageInfo          *archive.ImageInfo `json:"image_info,omitempty"`
-	archive.PageFields
 }
 
 type urlPage struct {
@@ -96,7 +76,7 @@ func (p *ArticlePage) item(fetchedFrom string) ([]byte, string) {
 		ct = p.PublishTime.Unix()
 	}
 	it.Content.CreateTime, it.Content.UpdateTime, it.UpdateTime = ct, ct, ct
-	n := urlNewsItem{
+	n := archive.NewsItem{
 		Title: p.Title, Author: p.Author, Digest: p.Digest, Content: p.Body,
 		ContentSourceURL: p.SourceURL, URL: canonical, ThumbURL: p.Cover,
 		PageFields: archive.PageFields{
@@ -108,7 +88,7 @@ func (p *ArticlePage) item(fetchedFrom string) ([]byte, string) {
 	if len(p.Pictures) > 0 {
 		n.ImageInfo = &archive.ImageInfo{ImageList: p.Pictures}
 	}
-	it.Content.NewsItem = []urlNewsItem{n}
+	it.Content.NewsItem = []archive.NewsItem{n}
 	it.Page = urlPage{
 		FetchedFrom: fetchedFrom,
 		Biz:         p.Biz, Mid: p.Mid, Idx: p.Idx, Sn: p.Sn,

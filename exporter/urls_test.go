@@ -104,8 +104,8 @@ func TestParseArticlePage_Fixtures(t *testing.T) {
 				t.Errorf("parsed\n%+v\nwant\n%+v", *got, want)
 			}
 			// The images of the body are found for download, lazy ones included.
-			if imgs := archive.ContentImages(parsedBody); len(imgs) == 0 && strings.Contains(body, "<img") {
-				t.Error("ContentImages finds no image in the parsed body")
+			if imgs := contentImages(parsedBody); len(imgs) == 0 && strings.Contains(body, "<img") {
+				t.Error("BodyMedia finds no image in the parsed body")
 			}
 		})
 	}
@@ -435,7 +435,7 @@ func TestFetchURLs_EndToEnd(t *testing.T) {
 		if e, ok := r.arch.Media(PageMediaKey(a.URL)); !ok || e.Type != "text/html; charset=utf-8" {
 			t.Errorf("page of %s not kept: %+v", a.URL, e)
 		}
-		for _, k := range archive.ContentImages(a.Content) {
+		for _, k := range contentImages(a.Content) {
 			if _, ok := r.arch.Media(k); !ok {
 				t.Errorf("image %s not stored", k)
 			}
@@ -626,7 +626,7 @@ func TestMarkGone_HashedID(t *testing.T) {
 	for _, id := range []string{"MzA5_2247_1", "an id/that is not a file name?"} {
 		var it urlItem
 		it.ArticleID = id
-		it.Content.NewsItem = []urlNewsItem{{Title: "t"}}
+		it.Content.NewsItem = []archive.NewsItem{{Title: "t"}}
 		raw, _ := encodeJSON(it)
 		if _, err := arch.PutItem(archive.URLs, raw); err != nil {
 			t.Fatal(err)

@@ -36,7 +36,7 @@ func TestAudioType(t *testing.T) {
 		{"unknown audio kind kept", "audio/x-unknown", []byte{1, 2, 3, 4, 5}, ".bin", "audio/x-unknown"},
 		{"HTML error page named audio", "audio/mpeg", []byte("<html><body>404</body></html>"), "", ""},
 		{"JSON error", "application/json", []byte(`{"ret":-1}`), "", ""},
-		{"the image placeholder", "image/png", wechattest.Placeholder(), "", ""},
+		{"a PNG image (the hot-link placeholder)", "image/png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\xc8"), "", ""},
 		{"unknown bytes, no audio type", "application/octet-stream", []byte{1, 2, 3, 4, 5}, "", ""},
 		{"empty", "audio/mpeg", nil, "", ""},
 	}

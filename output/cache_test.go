@@ -262,8 +262,11 @@ func TestImagesPlacedFromStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored := map[string]string{} // name in the output → stored path
-	for _, k := range a.SortedMediaKeys() {
-		e, _ := a.Media(k)
+	for _, m := range testMedia {
+		e, ok := a.Media(m.key)
+		if !ok {
+			t.Fatalf("%s is not in the store", m.key)
+		}
 		stored[shortHash(e.SHA256)+filepath.Ext(e.File)] = a.MediaPath(e)
 	}
 	var images []string

@@ -26,16 +26,12 @@ type FrontMatter struct {
 	Digest      string `yaml:"digest,omitempty"`
 	// Cover, Image and Images name the article's pictures for the readers
 	// of each format; setPictures fills them, see there.
-	Cover     Cover    `yaml:"cover,omitempty"`
-	Image     string   `yaml:"image,omitempty"`
-	Images    []string `yaml:"images,omitempty"`
-	SourceURL string   `yaml:"source_url,omitempty"`
-	WeChatURL string   `yaml:"wechat_url,omitempty"`
-	PostMeta  `yaml:",inline"`
-	MediaID   string `yaml:"media_id"`
-	ItemIndex int    `yaml:"item_index"`
-	Draft     bool   `yaml:"draft"`
-	Deleted   bool   `yaml:"deleted,omitempty"`
+	Cover      Cover    `yaml:"cover,omitempty"`
+	Image      string   `yaml:"image,omitempty"`
+	Images     []string `yaml:"images,omitempty"`
+	articleRef `yaml:",inline"`
+	Draft      bool `yaml:"draft"`
+	Deleted    bool `yaml:"deleted,omitempty"`
 	// Removed is the day the archive noticed that WeChat no longer lists
 	// the article, and LastSeen the day it was last recorded there; both
 	// only with --removed mark.
@@ -61,16 +57,35 @@ func NewFrontMatter(a *archive.Article) FrontMatter {
 		Lastmod:     chinaTime(a.UpdateTime),
 		Description: a.Digest,
 		Digest:      a.Digest,
-		SourceURL:   sourceURL(a),
-		WeChatURL:   wechatURL(a),
-		MediaID:     a.ItemID,
-		ItemIndex:   a.Index,
+		articleRef:  newArticleRef(a),
 		Draft:       isDraft(a),
 		Deleted:     a.Deleted,
 		Removed:     removedOn(a),
 		LastSeen:    lastSeen(a),
 		WeChatIDs:   allIDs(a),
-		PostMeta:    newPostMeta(a),
+	}
+}
+
+// articleRef are the keys that say where an article is read and whose and
+// which item of the archive it is; every format's front matter has them,
+// after its own keys (Zola's under [extra]).
+type articleRef struct {
+	SourceURL string `yaml:"source_url,omitempty" toml:"source_url,omitempty"`
+	WeChatURL string `yaml:"wechat_url,omitempty" toml:"wechat_url,omitempty"`
+	PostMeta  `yaml:",inline"`
+	MediaID   string `yaml:"media_id" toml:"media_id"`
+	ItemIndex int    `yaml:"item_index" toml:"item_index"`
+}
+
+// newArticleRef fills the keys from a, whose text validText made valid
+// UTF-8.
+func newArticleRef(a *archive.Article) articleRef {
+	return articleRef{
+		SourceURL: sourceURL(a),
+		WeChatURL: wechatURL(a),
+		PostMeta:  newPostMeta(a),
+		MediaID:   a.ItemID,
+		ItemIndex: a.Index,
 	}
 }
 
@@ -104,15 +119,16 @@ func chinaTime(t time.Time) time.Time {
 	return t.In(archive.ChinaTime)
 }
 
-// Marshal renders the front matter between its two `---` lines. yaml.v3
-// quotes every value that YAML 1.1 readers (Hugo's included) would take for
-// something other than a string, such as yes, null or 1.0.
-func (fm FrontMatter) Marshal() ([]byte, error) {
+// marshalYAMLFrontMatter renders v, a front matter struct of any format,
+// between two `---` lines. yaml.v3 quotes every value that YAML 1.1 readers
+// (Hugo's included) would take for something other than a string, such as
+// yes, null or 1.0.
+func marshalYAMLFrontMatter(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("---\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(fm); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {

@@ -57,7 +57,7 @@ func TestFrontMatterRoundTrip(t *testing.T) {
 		}
 		fm := NewFrontMatter(art)
 		fm.setPictures(hugoPictures, s, pageImages{Cover: "abc.jpg", Images: []string{"abc.jpg", s}})
-		page, err := fm.Marshal()
+		page, err := marshalYAMLFrontMatter(fm)
 		if err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}
@@ -106,7 +106,7 @@ func TestFrontMatterKeys(t *testing.T) {
 			if tc.art == full {
 				fm.setPictures(hugoPictures, "t", pageImages{Cover: "c.jpg", Images: []string{"c.jpg"}})
 			}
-			page, err := fm.Marshal()
+			page, err := marshalYAMLFrontMatter(fm)
 			if err != nil {
 				t.Fatal(err)
 			}

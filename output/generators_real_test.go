@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"html"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +20,16 @@ import (
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/render"
+	"github.com/mparchive/mparchive/themes"
 )
 
 // needTool finds a generator. Developers without it skip the test; CI has
 // it (see .ci/run), so there a missing one is a failure, not a silent skip.
 func needTool(t *testing.T, name, install string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: runs %s", name)
+	}
 	bin, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "" {
@@ -31,6 +38,28 @@ func needTool(t *testing.T, name, install string) string {
 		t.Fatalf("%s not on PATH, and CI is set: the CI setup must install it (%s)", name, install)
 	}
 	return bin
+}
+
+// hexoPackages lists the packages the skeleton's package.json depends
+// on, as name@version at the lowest version it accepts, sorted.
+func hexoPackages(t *testing.T) []string {
+	t.Helper()
+	data, err := fs.ReadFile(themes.Format("hexo"), "package.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		t.Fatalf("themes/hexo/package.json: %v", err)
+	}
+	var pkgs []string
+	for name, version := range pkg.Dependencies {
+		pkgs = append(pkgs, name+"@"+strings.TrimPrefix(version, "^"))
+	}
+	slices.Sort(pkgs)
+	return pkgs
 }
 
 // hexoModules installs Hexo and the plugins the generated package.json
@@ -42,10 +71,7 @@ func hexoModules(t *testing.T) string {
 	t.Helper()
 	npm := needTool(t, "npm", "apt-get install npm")
 	needTool(t, "node", "apt-get install nodejs")
-	var pkgs []string
-	for _, p := range hexoPackageVersions {
-		pkgs = append(pkgs, p[0]+"@"+p[1])
-	}
+	pkgs := hexoPackages(t)
 	cache := os.Getenv("MPARCHIVE_TEST_CACHE")
 	if cache == "" {
 		base, err := os.UserCacheDir()
@@ -181,7 +207,7 @@ func TestHexoBuildsSite(t *testing.T) {
 	modules := hexoModules(t)
 	a := testArchiveWithTemplates(t)
 	site := t.TempDir()
-	res, err := NewHexo(site, Options{Converter: render.New()}).Write(t.Context(), a)
+	res, err := newWriter(t, "hexo", site, Options{Converter: render.New()}).Write(t.Context(), a)
 	if err != nil || len(res.Failed) > 0 {
 		t.Fatalf("write: %v, failed %v", err, res.Failed)
 	}
@@ -240,7 +266,7 @@ func TestJekyllBuildsSite(t *testing.T) {
 	jekyll := needTool(t, "jekyll", "apt-get install jekyll")
 	a := testArchiveWithTemplates(t)
 	site := t.TempDir()
-	res, err := NewJekyll(site, Options{Converter: render.New()}).Write(t.Context(), a)
+	res, err := newWriter(t, "jekyll", site, Options{Converter: render.New()}).Write(t.Context(), a)
 	if err != nil || len(res.Failed) > 0 {
 		t.Fatalf("write: %v, failed %v", err, res.Failed)
 	}

@@ -4,15 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
-	"github.com/mparchive/mparchive/themes"
 )
 
 // HugoWriter writes the archive as the content of a Hugo site: one page
@@ -34,8 +30,6 @@ type HugoWriter struct {
 	dir  string
 	opts Options
 }
-
-var _ Writer = (*HugoWriter)(nil)
 
 // NewHugo returns a writer into the Hugo site folder dir.
 func NewHugo(dir string, opts Options) *HugoWriter {
@@ -82,16 +76,16 @@ func (hugoLayout) page(art *archive.Article, _ string, imgs pageImages, body str
 	fm := NewFrontMatter(art)
 	fm.setPictures(hugoPictures, validUTF8(art.Title), imgs)
 	fm.PostMeta = fm.PostMeta.forHugo()
-	head, err := fm.Marshal()
+	head, err := marshalYAMLFrontMatter(fm)
 	if err != nil {
 		return nil, err
 	}
 	return joinPage(head, escapeHugoShortcodes(body)), nil
 }
 
-// hugoMaterialsSkeleton is the folder of themes.Hugo() whose tree (the
+// hugoMaterialsSkeleton is the folder of Hugo's theme whose tree (the
 // materials page's content file and layout) is copied into a site with
-// materials; HugoLayouts leaves it out, so sites without any get none.
+// materials; writeSkeleton leaves it out, so sites without any get none.
 const hugoMaterialsSkeleton = "materials"
 
 // hugoMaterialsData is where the materials list goes; Hugo reads it as
@@ -131,10 +125,9 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 	if err != nil {
 		return err
 	}
-	dataPath := filepath.Join(w.dir, filepath.FromSlash(hugoMaterialsData))
 	staticDir := filepath.Join(w.dir, "static", MaterialsDir)
 	if len(ms) == 0 {
-		if err := removeOurMaterialsData(dataPath); err != nil {
+		if err := removeOurs(w.dir, hugoMaterialsData, isOurMaterialsData); err != nil {
 			return err
 		}
 		return removeOurFilesExcept(w.dir, outRel(w.dir, staticDir), nil)
@@ -176,28 +169,17 @@ func (w *HugoWriter) writeMaterials(a *archive.Archive) error {
 		// layouts; a page of ours could clash with their theme.
 		return nil
 	}
-	skel, err := fs.Sub(themes.Hugo(), hugoMaterialsSkeleton)
+	skel, err := w.skeleton()
 	if err != nil {
 		return err
 	}
-	return copySkeleton(skel, ".", w.dir)
+	return writeMissing(w.dir, skel.materials, shippedVersion)
 }
 
-// removeOurMaterialsData deletes a data/materials.json that mparchive
-// wrote; a file of the user's of that name stays.
-func removeOurMaterialsData(path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+// isOurMaterialsData tells a data/materials.json that mparchive wrote.
+func isOurMaterialsData(content []byte) bool {
 	var head struct {
 		Generator string `json:"generator"`
 	}
-	if json.Unmarshal(b, &head) != nil || head.Generator != "mparchive" {
-		return nil
-	}
-	return removeOut(filepath.Dir(filepath.Dir(path)), hugoMaterialsData)
+	return json.Unmarshal(content, &head) == nil && head.Generator == "mparchive"
 }

@@ -21,6 +21,9 @@ import (
 // it, so there a missing hugo is a failure rather than a silent skip.
 func hugoBinary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs hugo")
+	}
 	bin, err := exec.LookPath("hugo")
 	if err != nil {
 		if os.Getenv("CI") == "" {

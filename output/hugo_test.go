@@ -266,7 +266,7 @@ func TestHugoUserSitePreserved(t *testing.T) {
 		write(t, dir, "layouts/_default/single.html", old)
 		write(t, dir, "layouts/_default/list.html", old+"<!-- edited -->")
 		run(t, dir)
-		current, _ := fs.ReadFile(themes.Hugo(), "layouts/_default/single.html")
+		current, _ := fs.ReadFile(themes.Format("hugo"), "layouts/_default/single.html")
 		if got := read(dir, "layouts/_default/single.html"); got != string(current) {
 			t.Errorf("the first release's single.html was not replaced:\n%s", got)
 		}

@@ -1,55 +1,12 @@
 package output
 
 import (
-	"context"
-	"fmt"
 	"html"
 	"net/url"
 	"strings"
 
 	"github.com/mparchive/mparchive/archive"
 )
-
-// JekyllWriter writes the archive as the posts of a Jekyll site:
-//
-//	DIR/_posts/YYYY-MM-DD-<title>.md          Jekyll front matter + body
-//	DIR/assets/posts/<slug>/<hash12><ext>     its images, cover included
-//	DIR/.mparchive/slugs.json                 article key → slug, kept stable
-//
-// Jekyll takes a post's date and URL title from its file name, so the file
-// is named after the slug, which already starts with the article's
-// Beijing-time day. Jekyll does not publish files put beside a post, hence
-// the images under assets/. In a folder without a Jekyll config it also
-// writes a _config.yml, two layouts and a home page listing the posts.
-type JekyllWriter struct {
-	dir  string
-	opts Options
-}
-
-var _ Writer = (*JekyllWriter)(nil)
-
-// NewJekyll returns a writer into the Jekyll site folder dir.
-func NewJekyll(dir string, opts Options) *JekyllWriter {
-	return &JekyllWriter{dir: dir, opts: withDefaults(opts)}
-}
-
-func init() {
-	register("jekyll", func(dir string, opts Options) Writer { return NewJekyll(dir, opts) })
-}
-
-// Write builds or updates the site from the archive; see writePosts for
-// what is written when, and what a failure leaves.
-func (w *JekyllWriter) Write(ctx context.Context, a *archive.Archive) (*Result, error) {
-	res := &Result{}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	if err := writeSiteSkeleton(w.dir, jekyllConfigNames, generatedMarker, jekyllConfig(w.opts), jekyllTemplates); err != nil {
-		return res, fmt.Errorf("jekyll: %w", err)
-	}
-	_, err := writePosts(ctx, a, w.dir, w.opts, "jekyll", jekyllLayout{baseURL: baseURLPath(w.opts.BaseURL)}, res)
-	return res, err
-}
 
 // baseURLPath is the path part of a site address without its trailing
 // slash: "" for a site at the root.
@@ -61,8 +18,24 @@ func baseURLPath(base string) string {
 	return strings.TrimSuffix(u.EscapedPath(), "/")
 }
 
+// jekyllLayout lays the archive out as the posts of a Jekyll site:
+//
+//	DIR/_posts/YYYY-MM-DD-<title>.md          Jekyll front matter + body
+//	DIR/assets/posts/<slug>/<hash12><ext>     its images, cover included
+//	DIR/.mparchive/slugs.json                 article key → slug, kept stable
+//
+// Jekyll takes a post's date and URL title from its file name, so the file
+// is named after the slug, which already starts with the article's
+// Beijing-time day. Jekyll does not publish files put beside a post, hence
+// the images under assets/. In a folder without a Jekyll config it also
+// writes the skeleton of themes/jekyll: a _config.yml, two layouts and a
+// home page listing the posts.
 type jekyllLayout struct {
 	baseURL string // the site's path, "" at the root
+}
+
+func newJekyllLayout(opts Options) postLayout {
+	return jekyllLayout{baseURL: baseURLPath(opts.BaseURL)}
 }
 
 // jekyllPostName is the post's file name without ".md": the slug when it
@@ -112,11 +85,7 @@ type jekyllFrontMatter struct {
 	Description string   `yaml:"description,omitempty"`
 	Image       string   `yaml:"image,omitempty"`
 	Images      []string `yaml:"images,omitempty"`
-	SourceURL   string   `yaml:"source_url,omitempty"`
-	WeChatURL   string   `yaml:"wechat_url,omitempty"`
-	PostMeta    `yaml:",inline"`
-	MediaID     string `yaml:"media_id"`
-	ItemIndex   int    `yaml:"item_index"`
+	articleRef  `yaml:",inline"`
 	Deleted     bool   `yaml:"deleted,omitempty"`
 	Removed     string `yaml:"removed,omitempty"` // see FrontMatter.Removed
 	// RenderWithLiquid off keeps {{ }} and {% %} in an article's text as
@@ -136,11 +105,7 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 		Description: art.Digest,
 		Image:       imgs.Cover,
 		Images:      imgs.Images,
-		SourceURL:   sourceURL(art),
-		WeChatURL:   wechatURL(art),
-		PostMeta:    newPostMeta(art),
-		MediaID:     art.ItemID,
-		ItemIndex:   art.Index,
+		articleRef:  newArticleRef(art),
 		Deleted:     art.Deleted,
 		Removed:     removedOn(art),
 	}
@@ -157,78 +122,11 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 	return joinPage(head, body), nil
 }
 
-var jekyllConfigNames = []string{"_config.yml", "_config.yaml", "_config.toml"}
-
-func jekyllConfig(opts Options) skeletonFile {
+// jekyllConfig is what themes/jekyll/_config.yml.tmpl is executed with.
+func jekyllConfig(opts Options) any {
 	siteURL := ""
 	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
 		siteURL = u.Scheme + "://" + u.Host
 	}
-	return skeletonFile{path: "_config.yml", content: generatedMarker + ` for the WeChat archive; edit freely, it is never overwritten.
-title: ` + yamlString(opts.SiteTitle) + `
-lang: zh-CN
-timezone: Asia/Shanghai
-url: ` + yamlString(siteURL) + `
-baseurl: ` + yamlString(baseURLPath(opts.BaseURL)) + `
-permalink: /:year/:month/:day/:title/
-future: true
-markdown: kramdown
-kramdown:
-  input: GFM
-  hard_wrap: false
-  syntax_highlighter_opts:
-    disable: true
-exclude:
-  - .mparchive
-  - Gemfile
-  - Gemfile.lock
-  - vendor
-`}
-}
-
-// jekyllTemplates are a bare theme with the no-referrer policy that remote
-// WeChat images need. Titles go through Liquid's escape filter.
-var jekyllTemplates = []skeletonFile{
-	{"_layouts/default.html", `<!DOCTYPE html>
-<html lang="{{ site.lang | default: "zh-CN" }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{% if page.title %}{{ page.title | escape }} · {% endif %}{{ site.title | escape }}</title>
-{% if page.description %}<meta name="description" content="{{ page.description | escape }}">
-{% endif %}<style>
-body { max-width: 46rem; margin: 0 auto; padding: 1rem; font: 17px/1.75 -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; color: #222; }
-img { max-width: 100%; height: auto; }
-.meta { color: #888; font-size: 0.9em; }
-</style>
-</head>
-<body>
-<header><a href="{{ "/" | relative_url }}">{{ site.title | escape }}</a></header>
-<main>
-{{ content }}
-</main>
-</body>
-</html>
-`},
-	{"_layouts/post.html", `---
-layout: default
----
-<article>
-<h1>{{ page.title | default: "（无标题）" | escape }}</h1>
-<p class="meta"><time datetime="{{ page.date | date_to_xmlschema }}">{{ page.date | date: "%Y-%m-%d %H:%M" }}</time>{% if page.author %} · {{ page.author | escape }}{% endif %}{% if page.deleted or page.removed %} · 已从公众号删除{% endif %}</p>
-{% if page.image %}<p><img src="{{ page.image | escape }}" alt=""></p>
-{% endif %}{{ content }}
-{% if page.source_url %}<p><a href="{{ page.source_url | escape }}">阅读原文</a></p>
-{% endif %}{% if page.wechat_url %}<p class="meta"><a href="{{ page.wechat_url | escape }}">在微信中查看</a></p>
-{% endif %}</article>
-`},
-	{"index.html", `---
-layout: default
----
-<h1>{{ site.title | escape }}</h1>
-<ul class="posts">
-{% for post in site.posts %}<li><time datetime="{{ post.date | date_to_xmlschema }}">{{ post.date | date: "%Y-%m-%d" }}</time> <a href="{{ post.url | relative_url }}">{{ post.title | default: "（无标题）" | escape }}</a></li>
-{% endfor %}</ul>
-`},
+	return struct{ Title, URL, BaseURL string }{opts.SiteTitle, siteURL, baseURLPath(opts.BaseURL)}
 }

@@ -222,7 +222,7 @@ func readSlugs(t *testing.T, dir string) map[string]string {
 func TestJekyllBuildsKinds(t *testing.T) {
 	jekyll := needTool(t, "jekyll", "apt-get install jekyll")
 	site := t.TempDir()
-	res, err := NewJekyll(site, Options{Converter: render.New()}).Write(t.Context(), kindsArchive(t))
+	res, err := newWriter(t, "jekyll", site, Options{Converter: render.New()}).Write(t.Context(), kindsArchive(t))
 	if err != nil || len(res.Failed) > 0 {
 		t.Fatalf("%+v %v", res, err)
 	}
@@ -263,7 +263,7 @@ func TestHexoBuildsKinds(t *testing.T) {
 	node := needTool(t, "node", "apt-get install nodejs")
 	modules := hexoModules(t)
 	site := t.TempDir()
-	res, err := NewHexo(site, Options{Converter: render.New()}).Write(t.Context(), kindsArchive(t))
+	res, err := newWriter(t, "hexo", site, Options{Converter: render.New()}).Write(t.Context(), kindsArchive(t))
 	if err != nil || len(res.Failed) > 0 {
 		t.Fatalf("%+v %v", res, err)
 	}

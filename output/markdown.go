@@ -27,8 +27,6 @@ type MarkdownWriter struct {
 	opts Options
 }
 
-var _ Writer = (*MarkdownWriter)(nil)
-
 // NewMarkdown returns a writer into the folder dir.
 func NewMarkdown(dir string, opts Options) *MarkdownWriter {
 	opts = withDefaults(opts)
@@ -41,10 +39,13 @@ func init() {
 	register("markdown", func(dir string, opts Options) Writer { return NewMarkdown(dir, opts) })
 }
 
-// MarkdownIndex is the listing's file name inside the folder.
+// MarkdownIndex is the listing's file name inside the folder, the one
+// themes/markdown/index.md.tmpl writes.
 const MarkdownIndex = "index.md"
 
-// Write writes or updates the pages, then the index. A cancelled or
+// Write writes or updates the pages, then the index, from the template of
+// themes/markdown (or --theme-dir's), which is parsed first so that a
+// broken one stops the run before it writes anything. A cancelled or
 // aborted run leaves the previous index in place, since a listing of half
 // the articles would hide the rest.
 func (w *MarkdownWriter) Write(ctx context.Context, a *archive.Archive) (*Result, error) {
@@ -52,11 +53,23 @@ func (w *MarkdownWriter) Write(ctx context.Context, a *archive.Archive) (*Result
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	theme, err := parseTheme("markdown", w.opts.ThemeDir)
+	if err != nil {
+		return res, fmt.Errorf("markdown: %w", err)
+	}
 	posts, err := writePosts(ctx, a, w.dir, w.opts, "markdown", markdownLayout{}, res)
 	if err != nil {
 		return res, err
 	}
-	if _, err := writeOut(w.dir, MarkdownIndex, markdownIndex(w.opts, posts)); err != nil {
+	files, err := theme.execute(markdownIndex(w.opts, posts))
+	if err == nil {
+		for _, f := range files {
+			if _, err = writeOut(w.dir, f.path, []byte(f.content)); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
 		return res, fmt.Errorf("markdown: %w", err)
 	}
 	return res, nil
@@ -87,50 +100,54 @@ func (l markdownLayout) page(art *archive.Article, slug string, imgs pageImages,
 	// Named from the page, as the body names them: editors resolve
 	// front matter paths from the file too.
 	fm.setPictures(markdownPictures, art.Title, imgs.link(func(name string) string { return l.imageLink(art, slug, name) }))
-	head, err := fm.Marshal()
+	head, err := marshalYAMLFrontMatter(fm)
 	if err != nil {
 		return nil, err
 	}
 	return joinPage(head, body), nil
 }
 
+// markdownIndexView is what themes/markdown/index.md.tmpl is executed
+// with. Every text is already literal Markdown (markdownText), so a
+// template that prints it as it is cannot turn a title into a link or HTML.
+type markdownIndexView struct {
+	Title string // the site's title
+	Posts []markdownIndexPost
+}
+
+type markdownIndexPost struct {
+	Day    string // its Beijing date, "" when undated
+	Title  string // "（无标题）" when it has none
+	Author string
+	Link   string // its page's file, escaped for a link
+	Gone   bool   // removed from WeChat (--removed mark)
+	Draft  bool
+}
+
 // markdownIndex lists the articles newest first; articles of the same time
 // keep the archive's order. Articles whose page failed are left out: the
 // link would lead nowhere on a first run.
-func markdownIndex(opts Options, posts []postInfo) []byte {
+func markdownIndex(opts Options, posts []postInfo) markdownIndexView {
 	list := slices.Clone(posts)
 	list = slices.DeleteFunc(list, func(p postInfo) bool { return p.Failed })
 	slices.SortStableFunc(list, func(x, y postInfo) int { return y.Date.Compare(x.Date) })
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n", markdownText(opts.SiteTitle))
-	if len(list) == 0 {
-		b.WriteString("（没有文章）\n")
-		return []byte(b.String())
-	}
-	fmt.Fprintf(&b, "共 %d 篇，从新到旧。\n\n", len(list))
+	view := markdownIndexView{Title: markdownText(opts.SiteTitle)}
 	for _, p := range list {
-		b.WriteString("- ")
-		if day := beijingDay(p.Date); day != "" {
-			b.WriteString(day + " ")
-		}
 		title := markdownText(p.Title)
 		if title == "" {
 			title = "（无标题）"
 		}
-		fmt.Fprintf(&b, "[%s](%s)", title, linkPath(markdownPageName(p.Slug)+".md"))
-		if author := markdownText(p.Author); author != "" {
-			b.WriteString(" · " + author)
-		}
-		if p.Gone {
-			b.WriteString(" （已从公众号删除）")
-		}
-		if p.Draft {
-			b.WriteString(" （草稿）")
-		}
-		b.WriteByte('\n')
+		view.Posts = append(view.Posts, markdownIndexPost{
+			Day:    beijingDay(p.Date),
+			Title:  title,
+			Author: markdownText(p.Author),
+			Link:   linkPath(markdownPageName(p.Slug) + ".md"),
+			Gone:   p.Gone,
+			Draft:  p.Draft,
+		})
 	}
-	return []byte(b.String())
+	return view
 }
 
 // markdownText makes s one line of literal Markdown text: whitespace runs,

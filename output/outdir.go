@@ -83,6 +83,23 @@ func removeOut(root, rel string) error {
 	return nil
 }
 
+// removeOurs deletes root/rel as removeOut does, when ours says its
+// content is a file mparchive wrote there; a file of the user's of that
+// name stays.
+func removeOurs(root, rel string, ours func(content []byte) bool) error {
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !ours(data) {
+		return nil
+	}
+	return removeOut(root, rel)
+}
+
 // outRel is the slash-separated path of p below root, for the callers that
 // hold full paths.
 func outRel(root, p string) string {

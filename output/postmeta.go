@@ -11,20 +11,20 @@ import (
 // under [extra]. Keys without a value are left out, so an ordinary
 // article of an unknown account adds nothing.
 type PostMeta struct {
-	Account   string `yaml:"account,omitempty"`    // the account's name
-	AccountID string `yaml:"account_id,omitempty"` // its __biz
-	Original  bool   `yaml:"original,omitempty"`   // marked 原创
-	Paid      bool   `yaml:"paid,omitempty"`       // a paid article
+	Account   string `yaml:"account,omitempty" toml:"account,omitempty"`       // the account's name
+	AccountID string `yaml:"account_id,omitempty" toml:"account_id,omitempty"` // its __biz
+	Original  bool   `yaml:"original,omitempty" toml:"original,omitempty"`     // marked 原创
+	Paid      bool   `yaml:"paid,omitempty" toml:"paid,omitempty"`             // a paid article
 	// Type is the kind of post (archive.PostType), absent for an
 	// ordinary article. Hugo gets it as PostType instead: there `type`
 	// is the page's content type, which picks its layouts and which the
 	// usual themes list their home pages by (where .Site.RegularPages
 	// "Type" …), so a picture post would vanish from them.
-	Type     string `yaml:"type,omitempty"`
-	PostType string `yaml:"post_type,omitempty"`
+	Type     string `yaml:"type,omitempty" toml:"type,omitempty"`
+	PostType string `yaml:"post_type,omitempty" toml:"post_type,omitempty"`
 	// SharedFrom is the link of the original article a share points to;
 	// only web links are written.
-	SharedFrom string `yaml:"shared_from,omitempty"`
+	SharedFrom string `yaml:"shared_from,omitempty" toml:"shared_from,omitempty"`
 }
 
 func newPostMeta(a *archive.Article) PostMeta {

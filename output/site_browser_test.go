@@ -31,6 +31,9 @@ import (
 // chromiumBinary finds Chromium; developers without it skip, CI must have it.
 func chromiumBinary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: runs Chromium")
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p

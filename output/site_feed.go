@@ -3,64 +3,80 @@ package output
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
-	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
 )
 
-// xmlWriter writes indented XML elements whose text and attributes are
-// always escaped.
-type xmlWriter struct {
-	buf   bytes.Buffer
-	depth int
+// atomFeed is an Atom feed (RFC 4287) as encoding/xml writes it.
+type atomFeed struct {
+	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang      string      `xml:"xml:lang,attr"`
+	Title     string      `xml:"title"`
+	ID        string      `xml:"id"`
+	Updated   string      `xml:"updated"`
+	Links     []atomLink  `xml:"link"`
+	Generator string      `xml:"generator"`
+	Author    *atomPerson `xml:"author"`
+	Entries   []atomEntry `xml:"entry"`
 }
 
-func (x *xmlWriter) indent() { x.buf.WriteString(strings.Repeat("  ", x.depth)) }
+type atomLink struct {
+	Rel   string `xml:"rel,attr"`
+	Type  string `xml:"type,attr"`
+	Title string `xml:"title,attr,omitempty"`
+	Href  string `xml:"href,attr"`
+}
 
-func (x *xmlWriter) attrs(kv []string) {
-	for i := 0; i+1 < len(kv); i += 2 {
-		x.buf.WriteString(" " + kv[i] + `="`)
-		xml.EscapeText(&x.buf, []byte(kv[i+1]))
-		x.buf.WriteByte('"')
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomEntry struct {
+	Title     string       `xml:"title"`
+	ID        string       `xml:"id"`
+	Links     []atomLink   `xml:"link"`
+	Updated   string       `xml:"updated"`
+	Published string       `xml:"published,omitempty"`
+	Author    atomPerson   `xml:"author"`
+	Summary   string       `xml:"summary,omitempty"`
+	Content   *atomContent `xml:"content"`
+}
+
+// atomContent is an entry's body as escaped HTML. Base (xml:base) makes
+// the images, named relative to the page, resolve against the page's
+// address.
+type atomContent struct {
+	Type string `xml:"type,attr"`
+	Base string `xml:"xml:base,attr"`
+	HTML string `xml:",chardata"`
+}
+
+// sitemapURLSet is a sitemap (sitemaps.org protocol 0.9).
+type sitemapURLSet struct {
+	XMLName xml.Name     `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+	URLs    []sitemapURL `xml:"url"`
+}
+
+type sitemapURL struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+// xmlDocument is v as an indented XML document, with its declaration and
+// a final newline. encoding/xml escapes every text and attribute, and
+// replaces characters XML cannot hold.
+func xmlDocument(v any) ([]byte, error) {
+	body, err := xml.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
 	}
-}
-
-func (x *xmlWriter) open(name string, kv ...string) {
-	x.indent()
-	x.buf.WriteString("<" + name)
-	x.attrs(kv)
-	x.buf.WriteString(">\n")
-	x.depth++
-}
-
-func (x *xmlWriter) close(name string) {
-	x.depth--
-	x.indent()
-	x.buf.WriteString("</" + name + ">\n")
-}
-
-// text writes <name attrs>text</name>.
-func (x *xmlWriter) text(name, text string, kv ...string) {
-	x.indent()
-	x.buf.WriteString("<" + name)
-	x.attrs(kv)
-	x.buf.WriteByte('>')
-	xml.EscapeText(&x.buf, []byte(text))
-	x.buf.WriteString("</" + name + ">\n")
-}
-
-// empty writes <name attrs/>.
-func (x *xmlWriter) empty(name string, kv ...string) {
-	x.indent()
-	x.buf.WriteString("<" + name)
-	x.attrs(kv)
-	x.buf.WriteString("/>\n")
+	doc := make([]byte, 0, len(xml.Header)+len(body)+1)
+	doc = append(doc, xml.Header...)
+	doc = append(doc, body...)
+	return append(doc, '\n'), nil
 }
 
 // siteLink is a site path as the feed writes it: absolute with a base URL,
@@ -101,29 +117,30 @@ func (s *siteBuild) writeFeed() error {
 		updated = time.Unix(0, 0)
 	}
 
-	x := &xmlWriter{}
-	x.buf.WriteString(xml.Header)
-	x.open("feed", "xmlns", "http://www.w3.org/2005/Atom", "xml:lang", "zh-CN")
-	x.text("title", s.w.opts.SiteTitle)
-	x.text("id", s.feedID(""))
-	x.text("updated", atomTime(updated))
-	x.empty("link", "rel", "self", "type", "application/atom+xml", "href", s.siteLink("feed.xml"))
-	x.empty("link", "rel", "alternate", "type", "text/html", "href", s.siteLink(""))
-	x.text("generator", "mparchive")
+	feed := atomFeed{
+		Lang:    "zh-CN",
+		Title:   s.w.opts.SiteTitle,
+		ID:      s.feedID(""),
+		Updated: atomTime(updated),
+		Links: []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: s.siteLink("feed.xml")},
+			{Rel: "alternate", Type: "text/html", Href: s.siteLink("")},
+		},
+		Generator: "mparchive",
+	}
 	// The account wrote what the feed holds: it is the feed's author.
 	if s.account != nil && strings.TrimSpace(s.account.Name) != "" {
-		x.open("author")
-		x.text("name", strings.TrimSpace(s.account.Name))
-		x.close("author")
+		feed.Author = &atomPerson{Name: strings.TrimSpace(s.account.Name)}
 	}
 	for _, p := range entries {
 		link := s.siteLink(p.path())
-		x.open("entry")
-		x.text("title", p.Title)
-		x.text("id", s.feedID(p.Key))
-		x.empty("link", "rel", "alternate", "type", "text/html", "href", link)
+		e := atomEntry{
+			Title: p.Title,
+			ID:    s.feedID(p.Key),
+			Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},
+		}
 		if p.WeChatURL != "" {
-			x.empty("link", "rel", "related", "type", "text/html", "title", "微信原文", "href", p.WeChatURL)
+			e.Links = append(e.Links, atomLink{Rel: "related", Type: "text/html", Title: "微信原文", Href: p.WeChatURL})
 		}
 		up := p.Updated
 		if up.IsZero() || up.Before(p.Date) {
@@ -132,35 +149,31 @@ func (s *siteBuild) writeFeed() error {
 		if up.IsZero() {
 			up = updated
 		}
-		x.text("updated", atomTime(up))
+		e.Updated = atomTime(up)
 		if !p.Date.IsZero() {
-			x.text("published", atomTime(p.Date))
+			e.Published = atomTime(p.Date)
 		}
 		// Atom requires an author per entry unless the feed has one;
 		// each names its own all the same, the writer's or else its
 		// account's, since a share's original is another account's.
-		author := p.Author
-		if author == "" {
-			author = p.Account
+		e.Author.Name = p.Author
+		if e.Author.Name == "" {
+			e.Author.Name = p.Account
 		}
-		if author == "" {
-			author = s.w.opts.SiteTitle
+		if e.Author.Name == "" {
+			e.Author.Name = s.w.opts.SiteTitle
 		}
-		x.open("author")
-		x.text("name", author)
-		x.close("author")
-		if p.Digest != "" {
-			x.text("summary", p.Digest)
-		}
+		e.Summary = p.Digest
 		if p.HTML != nil {
-			// xml:base makes the images, named relative to the page,
-			// resolve against the page's address.
-			x.text("content", string(p.HTML), "type", "html", "xml:base", link)
+			e.Content = &atomContent{Type: "html", Base: link, HTML: string(p.HTML)}
 		}
-		x.close("entry")
+		feed.Entries = append(feed.Entries, e)
 	}
-	x.close("feed")
-	_, err := writeOut(s.w.dir, "feed.xml", x.buf.Bytes())
+	doc, err := xmlDocument(feed)
+	if err != nil {
+		return err
+	}
+	_, err = writeOut(s.w.dir, "feed.xml", doc)
 	return err
 }
 
@@ -183,20 +196,16 @@ func (s *siteBuild) feedID(key string) string {
 // <loc> is rejected by every search engine. One left by an earlier run with
 // a base URL is removed, since it would list that run's pages forever.
 func (s *siteBuild) writeSitemap() error {
-	path := filepath.Join(s.w.dir, "sitemap.xml")
 	if s.w.opts.BaseURL == "" {
-		return removeOurSitemap(path)
+		return removeOurs(s.w.dir, "sitemap.xml", isOurSitemap)
 	}
-	x := &xmlWriter{}
-	x.buf.WriteString(xml.Header)
-	x.open("urlset", "xmlns", sitemapNS)
+	var set sitemapURLSet
 	add := func(p string, mod time.Time) {
-		x.open("url")
-		x.text("loc", s.absURL(p))
+		u := sitemapURL{Loc: s.absURL(p)}
 		if !mod.IsZero() {
-			x.text("lastmod", atomTime(mod))
+			u.LastMod = atomTime(mod)
 		}
-		x.close("url")
+		set.URLs = append(set.URLs, u)
 	}
 	var newest time.Time
 	if len(s.live) > 0 {
@@ -214,27 +223,20 @@ func (s *siteBuild) writeSitemap() error {
 		}
 		add(p.path(), mod)
 	}
-	x.close("urlset")
-	_, err := writeOut(s.w.dir, "sitemap.xml", x.buf.Bytes())
+	doc, err := xmlDocument(set)
+	if err != nil {
+		return err
+	}
+	_, err = writeOut(s.w.dir, "sitemap.xml", doc)
 	return err
 }
 
 const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
-// removeOurSitemap deletes path if it is a sitemap as writeSitemap writes
-// them, and leaves any other file (one the user put there) alone.
-func removeOurSitemap(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !bytes.HasPrefix(data, []byte(xml.Header+`<urlset xmlns="`+sitemapNS+`">`+"\n")) {
-		return nil
-	}
-	return removeOut(filepath.Dir(path), filepath.Base(path))
+// isOurSitemap tells a sitemap as writeSitemap writes them from any other
+// file (one the user put there).
+func isOurSitemap(content []byte) bool {
+	return bytes.HasPrefix(content, []byte(xml.Header+`<urlset xmlns="`+sitemapNS+`">`+"\n"))
 }
 
 // writeRobots allows everything but the archive folder, which a static

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -43,42 +41,9 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 	if err != nil {
 		return nil, err
 	}
-	layers := []fs.FS{themes.SiteCommon(), theme}
-	if dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			return nil, fmt.Errorf("--theme-dir: %w", err)
-		}
-		if !st.IsDir() {
-			return nil, fmt.Errorf("--theme-dir %s is not a folder", dir)
-		}
-		layers = append(layers, os.DirFS(dir))
-	}
-	files := map[string][]byte{}
-	origin := map[string]string{}
-	for i, layer := range layers {
-		err := fs.WalkDir(layer, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-				return nil
-			}
-			data, err := fs.ReadFile(layer, p)
-			if err != nil {
-				return err
-			}
-			files[p] = data
-			if i == 2 {
-				origin[p] = dir + string(os.PathSeparator) + p
-			} else {
-				origin[p] = "theme file " + p
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("theme: %w", err)
-		}
+	files, err := themeFiles(dir, themes.SiteCommon(), theme)
+	if err != nil {
+		return nil, err
 	}
 
 	base := template.New("").Funcs(siteFuncs)
@@ -94,8 +59,8 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 		if !ok {
 			return nil, fmt.Errorf("theme: %s is missing", p)
 		}
-		if _, err := base.New(p).Parse(string(src)); err != nil {
-			return nil, fmt.Errorf("%s: %w", origin[p], err)
+		if _, err := base.New(p).Parse(string(src.data)); err != nil {
+			return nil, fmt.Errorf("%s: %w", src.origin, err)
 		}
 	}
 	t := &siteTheme{pages: map[string]*template.Template{}, assets: map[string][]byte{}}
@@ -109,17 +74,17 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := set.New(p).Parse(string(src)); err != nil {
-			return nil, fmt.Errorf("%s: %w", origin[p], err)
+		if _, err := set.New(p).Parse(string(src.data)); err != nil {
+			return nil, fmt.Errorf("%s: %w", src.origin, err)
 		}
 		if set.Lookup("main") == nil {
-			return nil, fmt.Errorf("%s: defines no \"main\" template", origin[p])
+			return nil, fmt.Errorf("%s: defines no \"main\" template", src.origin)
 		}
 		t.pages[kind] = set
 	}
-	for p, data := range files {
+	for p, f := range files {
 		if rest, ok := strings.CutPrefix(p, "assets/"); ok {
-			t.assets[rest] = data
+			t.assets[rest] = f.data
 		}
 	}
 	return t, nil

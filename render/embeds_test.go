@@ -3,6 +3,7 @@ package render
 import (
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -230,4 +231,43 @@ func TestEmbedIDsOnlyInTitle(t *testing.T) {
 // htmlText is the text of rendered HTML, tags dropped.
 func htmlText(s string) string {
 	return regexp.MustCompile(`<[^>]*>`).ReplaceAllString(s, " ")
+}
+
+// TestNestedEmbedsAgree checks that Convert writes a card for the embeds
+// ExtractEmbeds lists, in the same order, where embeds sit inside others:
+// the fallback content of iframe, video and audio and the inside of an
+// empty WeChat element hold none, a WeChat element with content keeps the
+// embeds in it.
+func TestNestedEmbedsAgree(t *testing.T) {
+	tests := []string{
+		`<mpvoice voice_encode_fileid="a"><p>说明</p><qqmusic mid="m1"></qqmusic></mpvoice>`,
+		`<video src="https://v/1.mp4"><qqmusic mid="m2"></qqmusic></video>`,
+		`<audio src="https://a/1.mp3"><mpvoice voice_encode_fileid="b"></mpvoice></audio>`,
+		`<mp-common-profile data-id="biz"> </mp-common-profile><mpvoice voice_encode_fileid="c"></mpvoice>`,
+		`<mp-unknown-thing data-x="1"><mp-common-profile data-id="biz2"></mp-common-profile>文字</mp-unknown-thing>`,
+		`<section style="display:none"><mpvoice voice_encode_fileid="d"></mpvoice></section><qqmusic mid="m3"><video src="https://v/2.mp4"></video></qqmusic>`,
+		`<iframe class="video_iframe" data-mpvid="wxv_1"></iframe><mp-x><mp-y><mpvoice voice_encode_fileid="e"></mpvoice></mp-y>字</mp-x>`,
+	}
+	conv := New()
+	for _, in := range tests {
+		embeds, err := ExtractEmbeds(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, e := range embeds {
+			want = append(want, e.Kind)
+		}
+		md, err := conv.Convert(in, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range regexp.MustCompile(`"mparchive:([a-z-]+)`).FindAllStringSubmatch(md, -1) {
+			got = append(got, m[1])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s\nConvert wrote cards %q, ExtractEmbeds lists %q\n%s", in, got, want, md)
+		}
+	}
 }

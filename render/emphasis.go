@@ -60,14 +60,9 @@ func fixEmphasisFlanking(_ converter.Context, doc *html.Node) {
 //     after it ("<p><b>x</b><i>z</i></p><i>y</i>" as "**xzy**", the next
 //     paragraph pulled in); an empty text node after emphasis that ends
 //     its parent stops it there.
-func shieldEmphasis(doc *html.Node) {
-	var emphasis []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && (emphasisKind(n.Data) == "**" || emphasisKind(n.Data) == "*") {
-			emphasis = append(emphasis, n)
-		}
-		return true
-	})
+//
+// emphasis are the document's bold and italic elements (isBoldOrItalic).
+func shieldEmphasis(emphasis []*html.Node) {
 	for _, n := range emphasis {
 		n.InsertBefore(&html.Node{Type: html.TextNode}, n.FirstChild)
 		n.AppendChild(&html.Node{Type: html.TextNode})
@@ -75,6 +70,11 @@ func shieldEmphasis(doc *html.Node) {
 			n.Parent.AppendChild(&html.Node{Type: html.TextNode})
 		}
 	}
+}
+
+func isBoldOrItalic(name string) bool {
+	k := emphasisKind(name)
+	return k == "**" || k == "*"
 }
 
 // emphasisKind groups the elements written with the same delimiter.

@@ -120,12 +120,11 @@ func writeHTMLInline(b *strings.Builder, n *html.Node, opts Options) {
 }
 
 func writeHTMLNode(b *strings.Builder, n *html.Node, opts Options) {
-	switch n.Type {
-	case html.TextNode:
+	if n.Type == html.TextNode {
 		b.WriteString(escapeHTMLText(n.Data))
 		return
-	case html.ElementNode:
-	default:
+	}
+	if n.Type != html.ElementNode {
 		return
 	}
 	switch n.Data {
@@ -191,18 +190,6 @@ func wrapHTML(b *strings.Builder, tag string, n *html.Node, opts Options) {
 	b.WriteString("<" + tag + ">")
 	writeHTMLInline(b, n, opts)
 	b.WriteString("</" + tag + ">")
-}
-
-func hasBlockChild(n *html.Node) bool {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if isBlockElement(c) || c.Type == html.ElementNode && c.Data == embedTag {
-			return true
-		}
-		if c.Type == html.ElementNode && isWrapper(c.Data) && hasBlockChild(c) {
-			return true
-		}
-	}
-	return false
 }
 
 // writeHTMLEmbed writes an embed in a cell as its main link, with the

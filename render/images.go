@@ -58,7 +58,7 @@ func addBackgroundImages(n *html.Node, opts Options) {
 	// Behind the text of an inline element, the picture goes to the
 	// start of the block around it, not between the words.
 	holder := n
-	if !isBlockElement(n) && !isVoidElement(n.Data) && strings.TrimSpace(textContent(n)) != "" {
+	if !isBlockElement(n) && !isVoidElement(n.Data) && hasVisibleText(n) {
 		for holder.Parent != nil && holder.Parent.Type == html.ElementNode && !isBlockElement(holder) && holder.Data != "body" {
 			holder = holder.Parent
 		}
@@ -81,43 +81,6 @@ func addBackgroundImages(n *html.Node, opts Options) {
 	}
 }
 
-// cssBackgroundURLs returns the url() values of the background and
-// background-image declarations of an inline style. The parser has already
-// decoded &quot; into quotes; a doubly encoded &quot; is stripped as well.
-func cssBackgroundURLs(style string) []string {
-	var urls []string
-	for _, decl := range strings.Split(style, ";") {
-		name, value, ok := strings.Cut(decl, ":")
-		if !ok {
-			continue
-		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "background" && name != "background-image" {
-			continue
-		}
-		for {
-			i := strings.Index(strings.ToLower(value), "url(")
-			if i < 0 {
-				break
-			}
-			value = value[i+len("url("):]
-			end := strings.IndexByte(value, ')')
-			if end < 0 {
-				break
-			}
-			u := strings.TrimSpace(value[:end])
-			value = value[end+1:]
-			u = strings.TrimPrefix(strings.TrimSuffix(u, "&quot;"), "&quot;")
-			u = strings.Trim(u, `"'`)
-			u = strings.TrimSpace(u)
-			if u != "" && !isDataURI(u) {
-				urls = append(urls, u)
-			}
-		}
-	}
-	return urls
-}
-
 // renderImage writes the link resolveImage chose verbatim. The upstream
 // renderer re-encodes query strings, which would turn WeChat's "==" in
 // base64 ids into "%3D%3D" and no longer match the URL the archive
@@ -133,10 +96,6 @@ func renderImage(_ converter.Context, w converter.Writer, n *html.Node) converte
 
 func markdownImage(alt, src string) string {
 	return "![" + escapeText(alt) + "](" + markdownDestination(src) + ")"
-}
-
-func markdownLink(text, href string) string {
-	return "[" + text + "](" + markdownDestination(href) + ")"
 }
 
 // markdownDestination makes a URL safe as a Markdown link destination while

@@ -68,3 +68,24 @@ func renderLink(ctx converter.Context, w converter.Writer, n *html.Node) convert
 }
 
 var titleEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// isScriptURL reports javascript: (and vbscript:) links, which would be dead
+// or dangerous in Markdown. Browsers ignore whitespace and control characters
+// inside the scheme, so we do too.
+func isScriptURL(href string) bool {
+	var scheme strings.Builder
+	for _, r := range href {
+		if r <= ' ' {
+			continue
+		}
+		if r == ':' {
+			break
+		}
+		scheme.WriteRune(r)
+		if scheme.Len() > 10 {
+			return false
+		}
+	}
+	s := strings.ToLower(scheme.String())
+	return s == "javascript" || s == "vbscript"
+}

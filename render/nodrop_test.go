@@ -48,7 +48,7 @@ import (
 //   - in code blocks, lines that are only a leaked CSS counter
 //     ("counter(line)"): a browser drew a line number there.
 //
-// Image URLs are what the converter (images.go, embeds.go) and the archive
+// Image URLs are what the converter (images.go, embedhtml.go) and the archive
 // (archive.ContentImages, whose downloads the converter's ImageURL looks
 // up) treat as a picture the reader sees:
 //

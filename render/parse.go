@@ -1,7 +1,7 @@
 package render
 
 import (
-	"bytes"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -25,12 +25,17 @@ func parseArticle(body string) (*html.Node, error) {
 		body = strings.ToValidUTF8(body, "\uFFFD")
 	}
 	// Only some bodies carry XHTML-style tags; skip the extra pass otherwise.
-	if strings.Contains(body, "/>") {
-		body = expandSelfClosing(body)
+	selfClosing := strings.Contains(body, "/>")
+	var in io.Reader = strings.NewReader(body)
+	if selfClosing {
+		in = expandSelfClosingReader(body)
 	}
-	doc, err := html.Parse(strings.NewReader(body))
+	doc, err := html.Parse(in)
 	if err == nil {
 		return doc, nil
+	}
+	if selfClosing {
+		body = expandSelfClosing(body)
 	}
 	for _, depth := range flattenDepths {
 		if !strings.Contains(err.Error(), "open stack of elements") {
@@ -42,40 +47,6 @@ func parseArticle(body string) (*html.Node, error) {
 		}
 	}
 	return nil, err
-}
-
-// expandSelfClosing rewrites "<strong/>" as "<strong></strong>". HTML ignores
-// the slash on non-void elements, so a cleaner's "<strong/>" would otherwise
-// open a bold run that swallows the rest of the article (corpus 14), and
-// "<mp-style-type/>" would adopt the following content. The writers of such
-// markup meant an empty element.
-func expandSelfClosing(body string) string {
-	var out strings.Builder
-	out.Grow(len(body) + 64)
-	z := html.NewTokenizer(strings.NewReader(body))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			// The tokenizer stops at EOF; anything it could not read is
-			// kept as is so no text is lost.
-			out.Write(z.Raw())
-			return out.String()
-		}
-		raw := z.Raw()
-		if tt != html.SelfClosingTagToken {
-			out.Write(raw)
-			continue
-		}
-		name, _ := z.TagName()
-		if isVoidElement(string(name)) || !bytes.HasSuffix(raw, []byte("/>")) {
-			out.Write(raw)
-			continue
-		}
-		out.Write(bytes.TrimRight(raw[:len(raw)-2], " \t\r\n/"))
-		out.WriteString("></")
-		out.Write(name)
-		out.WriteByte('>')
-	}
 }
 
 // flattenDeepNesting drops the start and end tags of elements nested deeper

@@ -1,8 +1,8 @@
 // Package render turns WeChat article HTML into Markdown and Markdown into
 // HTML. It knows no files and no API.
 //
-// The HTML→Markdown side is html-to-markdown v2 with its base, commonmark,
-// table and strikethrough plugins plus a "wechat" plugin (wechat.go) that
+// The HTML→Markdown side is html-to-markdown v2 with its base, commonmark
+// and strikethrough plugins plus a "wechat" plugin (wechat.go) that
 // rewrites the editor markup WeChat articles are made of (nested styled
 // sections, lazy images, code-snippet blocks, custom embed elements) before
 // the generic rules see it. The Markdown→HTML side is goldmark with GFM and
@@ -19,7 +19,6 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
-	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer"
@@ -63,7 +62,6 @@ func New() *Converter {
 				commonmark.WithLinkEmptyHrefBehavior(commonmark.LinkBehaviorSkip),
 				commonmark.WithLinkEmptyContentBehavior(commonmark.LinkBehaviorSkip),
 			),
-			table.NewTablePlugin(),
 			strikethrough.NewStrikethroughPlugin(),
 			&wechatPlugin{},
 		),
@@ -86,22 +84,16 @@ func optionsFrom(ctx context.Context) Options {
 
 // mapImage applies opts.ImageURL, falling back to the remote URL when the
 // caller has no local copy.
-func (o Options) mapImage(remote string) string {
-	if o.ImageURL == nil {
-		return remote
-	}
-	if local := o.ImageURL(remote); local != "" {
-		return local
-	}
-	return remote
-}
+func (o Options) mapImage(remote string) string { return mapURL(o.ImageURL, remote) }
 
 // mapMedia applies opts.MediaURL like mapImage.
-func (o Options) mapMedia(remote string) string {
-	if o.MediaURL == nil {
+func (o Options) mapMedia(remote string) string { return mapURL(o.MediaURL, remote) }
+
+func mapURL(mapping func(string) string, remote string) string {
+	if mapping == nil {
 		return remote
 	}
-	if local := o.MediaURL(remote); local != "" {
+	if local := mapping(remote); local != "" {
 		return local
 	}
 	return remote
@@ -129,11 +121,15 @@ func finishMarkdown(md []byte) string {
 	if len(md) == 0 {
 		return ""
 	}
-	s := string(md) + "\n"
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
+	if !utf8.Valid(md) {
+		md = bytes.ToValidUTF8(md, []byte("\uFFFD"))
 	}
-	return s
+	// One copy, newline included.
+	var b strings.Builder
+	b.Grow(len(md) + 1)
+	b.Write(md)
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // ToHTML renders Markdown written by Convert as an HTML fragment, with GFM

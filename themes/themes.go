@@ -3,37 +3,11 @@
 package themes
 
 import (
-	"embed"
 	"io/fs"
 	"strings"
 )
 
-// The all: prefix keeps files whose names start with a dot or underscore,
-// such as Hugo's _default folder.
-//
-//go:embed all:hugo
-var hugoFiles embed.FS
-
-// HugoConfigTemplate is the path, inside Hugo(), of the text/template that
-// renders a new site's hugo.toml. It is executed with a struct whose Title
-// field is already a quoted TOML string.
-const HugoConfigTemplate = "hugo.toml.tmpl"
-
-// HugoLayouts is the folder, inside Hugo(), whose tree is copied into a site
-// that has no configuration of its own.
-const HugoLayouts = "layouts"
-
-// Hugo returns the Hugo skeleton: the config template and the layouts tree.
-func Hugo() fs.FS {
-	sub, err := fs.Sub(hugoFiles, "hugo")
-	if err != nil {
-		// fs.Sub fails only on an invalid path, which is a constant here.
-		panic(err)
-	}
-	return sub
-}
-
-// HugoShippedList is the path, inside Hugo(), of the list of every version
+// HugoShippedList is the path, inside Format("hugo"), of the list of every version
 // of the skeleton's files that a release wrote into sites.
 const HugoShippedList = "shipped.txt"
 
@@ -43,7 +17,7 @@ const HugoShippedList = "shipped.txt"
 // of a site that holds one of them was written by mparchive and never
 // edited.
 func HugoShipped() map[string]map[string]bool {
-	data, err := fs.ReadFile(hugoFiles, "hugo/"+HugoShippedList)
+	data, err := fs.ReadFile(formatFiles, "hugo/"+HugoShippedList)
 	if err != nil {
 		panic(err) // embedded: present in every build
 	}

@@ -90,18 +90,10 @@ func (s *Server) api(path string, ep endpoint) http.Handler {
 		q.Del("access_token")
 		key := r.Method + " " + path + "?" + q.Encode() + "\n" + string(body)
 		s.mu.Lock()
-		fault := s.drawFault(path, key, false)
-		if fault != 0 {
-			s.stat(path).Faults++
-		}
+		fault := s.countFault(path, key, false)
 		s.mu.Unlock()
-		if fault == FaultSlowBody {
-			// The real answer, slowly (slowly).
-			w, fault = s.slowly(w, r), 0
-		}
-		if fault != 0 {
-			s.logf("wechattest: %s %s -> fault %s", r.Method, redactQuery(r.URL), fault)
-			s.writeFault(w, r, path, fault, faultFiller, jsonContentType)
+		w, faulted := s.answerFault(w, r, path, fault, faultFiller, jsonContentType)
+		if faulted {
 			return
 		}
 

@@ -66,6 +66,31 @@ func (s *Server) drawFault(statsPath, key string, image bool) Fault {
 	return kinds[(sum*2654435761>>7)%uint64(len(kinds))]
 }
 
+// countFault is drawFault that also counts a fault in the path's stats.
+// Called with s.mu held.
+func (s *Server) countFault(statsPath, key string, image bool) Fault {
+	f := s.drawFault(statsPath, key, image)
+	if f != 0 {
+		s.stat(statsPath).Faults++
+	}
+	return f
+}
+
+// answerFault answers with fault f, if there is one, and reports whether
+// it did; full and contentType are the real answer's. A slow body is no
+// failure: the real answer goes on through the returned writer, slowly.
+func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, statsPath string, f Fault, full []byte, contentType string) (http.ResponseWriter, bool) {
+	switch f {
+	case 0:
+		return w, false
+	case FaultSlowBody:
+		return s.slowly(w, r), false
+	}
+	s.logf("wechattest: %s %s -> fault %s", r.Method, redactQuery(r.URL), f)
+	s.writeFault(w, r, statsPath, f, full, contentType)
+	return w, true
+}
+
 // slowly turns a FaultSlowBody into a writer for the real answer: the
 // handler answers as usual, and the body's first bytes go out at once,
 // the rest after Options.SlowBody. A client whose deadline is shorter

@@ -2,9 +2,7 @@ package wechattest
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"image"
@@ -39,15 +37,6 @@ const (
 	PlaceholderWidth  = 200
 	PlaceholderHeight = 120
 )
-
-// Placeholder returns a copy of the hot-link placeholder image bytes (PNG).
-func Placeholder() []byte { return bytes.Clone(placeholderPNG) }
-
-// IsPlaceholder reports whether b is the hot-link placeholder image.
-func IsPlaceholder(b []byte) bool {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]) == PlaceholderSHA256
-}
 
 // imageFormat is the real encoding of an image, which the CDN path prefix
 // (mmbiz_png/…) normally names but wx_fmt=other and legacy mmbiz/ paths hide.
@@ -89,34 +78,27 @@ func formatFromPrefix(prefix string) (imageFormat, bool) {
 	return "", false
 }
 
-// imageCache keeps encoded images: an id always renders to the same bytes,
-// and an archive run downloads each one at most a few times, so caching is
-// only about not re-encoding under load.
+// imageCache hands out a server's images.
 type imageCache struct {
-	mu    sync.Mutex
-	bytes map[string][]byte
 	// scale enlarges every image: the demo account's pictures should look
 	// like pictures to someone trying mparchive, while generated accounts
 	// of thousands of articles keep tiny, fast ones.
 	scale int
 }
 
+// rendered keeps encoded images for every server in the process: an id
+// always renders to the same bytes, and the servers of one test run (the
+// demo above all, started by each --demo run) ask for the same ones again.
+var rendered sync.Map // "format/scale/id" → []byte
+
 func (c *imageCache) get(id string, f imageFormat) []byte {
-	key := string(f) + "/" + id
-	c.mu.Lock()
-	b, ok := c.bytes[key]
-	c.mu.Unlock()
-	if ok {
-		return b
+	scale := max(c.scale, 1)
+	key := fmt.Sprintf("%s/%d/%s", f, scale, id)
+	if b, ok := rendered.Load(key); ok {
+		return b.([]byte)
 	}
-	b = renderImage(id, f, max(c.scale, 1))
-	c.mu.Lock()
-	if c.bytes == nil {
-		c.bytes = make(map[string][]byte)
-	}
-	c.bytes[key] = b
-	c.mu.Unlock()
-	return b
+	b, _ := rendered.LoadOrStore(key, renderImage(id, f, scale))
+	return b.([]byte)
 }
 
 // renderImage draws a small picture whose pixels derive from the id, so two

@@ -223,10 +223,8 @@ func (s *Server) serveVideo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stat(VideoStatsPath).Calls++
 	m := s.media.byFile[file]
-	fault := s.drawFault(VideoStatsPath, r.Method+" "+r.URL.String(), true)
-	if fault != 0 {
-		s.stat(VideoStatsPath).Faults++
-	} else if m == nil {
+	fault := s.countFault(VideoStatsPath, r.Method+" "+r.URL.String(), true)
+	if fault == 0 && m == nil {
 		s.stat(VideoStatsPath).Errors++
 	}
 	s.mu.Unlock()
@@ -241,12 +239,8 @@ func (s *Server) serveVideo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, ctype := m.bytes()
-	if fault == FaultSlowBody {
-		// The real answer, slowly (slowly).
-		w, fault = s.slowly(w, r), 0
-	}
-	if fault != 0 {
-		s.writeFault(w, r, VideoStatsPath, fault, data, ctype)
+	w, faulted := s.answerFault(w, r, VideoStatsPath, fault, data, ctype)
+	if faulted {
 		return
 	}
 	w.Header().Set("Content-Type", ctype)

@@ -231,7 +231,7 @@ func writeMessagePage(w http.ResponseWriter, k msgKind, english bool, reasonZh, 
 		p.Verify = true
 	}
 	var buf bytes.Buffer
-	_ = pageTemplates.ExecuteTemplate(&buf, tmpl, p)
+	_ = pageTemplates().ExecuteTemplate(&buf, tmpl, p)
 	// WeChat answers its message pages with 200, like the article.
 	writePage(w, buf.Bytes())
 }

@@ -83,6 +83,13 @@ type Options struct {
 	// runs of --demo) serve byte-identical content. Reach such a server with
 	// the client from Client(), which dials it whatever host a URL names.
 	Host string
+	// RealImageHosts keeps the image URLs of content and covers on
+	// WeChat's CDN hosts (mmbiz.qpic.cn, mmbiz.qlogo.cn), over the scheme
+	// they were written with, instead of pointing them at the server.
+	// Reach them with the client from Client(), which sends every request
+	// to the server in plain HTTP, https URLs included. Tests of how a
+	// client tells one picture under several addresses use it.
+	RealImageHosts bool
 
 	// MediaMaterials is how many voice and how many video materials the
 	// account has: 0 means 3 (none for an account without articles), a

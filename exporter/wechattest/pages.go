@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -84,10 +85,15 @@ type pageState struct {
 	requests    []PageRequest
 }
 
-var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"h":  html.EscapeString,
-	"js": jsEscape,
-}).ParseFS(pageFiles, "pages/*.html"))
+// pageTemplates are parsed on first use, not at start-up: every mparchive
+// command links this package (fakeapi), and parsing them took more of a
+// start-up than anything else.
+var pageTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"h":  html.EscapeString,
+		"js": jsEscape,
+	}).ParseFS(pageFiles, "pages/*.html"))
+})
 
 // jsEscape writes a string for a JS string literal the way WeChat's pages
 // do: characters that could end the literal or the script as \xNN.
@@ -282,18 +288,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	fault := s.drawFault(PagesStatsPath, r.Method+" "+r.URL.String(), true)
-	if fault != 0 {
-		s.stat(PagesStatsPath).Faults++
-	}
+	fault := s.countFault(PagesStatsPath, r.Method+" "+r.URL.String(), true)
 	s.mu.Unlock()
-	if fault == FaultSlowBody {
-		// The real answer, slowly (slowly).
-		w, fault = s.slowly(w, r), 0
-	}
-	if fault != 0 {
-		s.logf("wechattest: GET %s -> fault %s", r.URL.Path, fault)
-		s.writeFault(w, r, PagesStatsPath, fault, []byte(strings.Repeat("<!DOCTYPE html><html><head>", 8)), "text/html; charset=utf-8")
+	w, faulted := s.answerFault(w, r, PagesStatsPath, fault, []byte(strings.Repeat("<!DOCTYPE html><html><head>", 8)), "text/html; charset=utf-8")
+	if faulted {
 		return
 	}
 
@@ -441,12 +439,12 @@ func (s *Server) renderPage(m *message, i int, it *item, host string) ([]byte, e
 		tmpl = "video.html"
 	}
 	var buf bytes.Buffer
-	if err := pageTemplates.ExecuteTemplate(&buf, tmpl, pd); err != nil {
+	if err := pageTemplates().ExecuteTemplate(&buf, tmpl, pd); err != nil {
 		return nil, err
 	}
 	rep := s.replacer
 	if s.base == "" {
-		rep = hostReplacer("http://" + host)
+		rep = s.imageReplacer("http://" + host)
 	}
 	return []byte(rep.Replace(buf.String())), nil
 }

@@ -160,7 +160,7 @@ func (s *Server) Client() *http.Client {
 		addr = s.listener.Addr().String()
 	}
 	var d net.Dialer
-	return &http.Client{Transport: &http.Transport{
+	var rt http.RoundTripper = &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			if addr == "" {
 				return nil, errors.New("wechattest: Client needs a server started with NewServer")
@@ -168,11 +168,24 @@ func (s *Server) Client() *http.Client {
 			return d.DialContext(ctx, network, addr)
 		},
 		MaxIdleConnsPerHost: 16,
-	}}
+	}
+	if s.opts.RealImageHosts {
+		rt = plainHTTP{rt}
+	}
+	return &http.Client{Transport: rt}
 }
 
-// DemoAccount starts a loopback server with the hand-written demo account.
-func DemoAccount() (*Server, error) { return NewServer(Options{Demo: true}) }
+// plainHTTP sends https requests in plain HTTP: the server speaks no TLS,
+// and with RealImageHosts content names its images over https.
+type plainHTTP struct{ next http.RoundTripper }
+
+func (p plainHTTP) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "https" {
+		r = r.Clone(r.Context())
+		r.URL.Scheme = "http"
+	}
+	return p.next.RoundTrip(r)
+}
 
 // Handler serves the API and the image host.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -184,7 +197,16 @@ func (s *Server) SetBaseURL(base string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.base = base
-	s.replacer = hostReplacer(base)
+	s.replacer = s.imageReplacer(base)
+}
+
+// imageReplacer points the CDN's image URLs at base, unless the server
+// keeps them (RealImageHosts).
+func (s *Server) imageReplacer(base string) *strings.Replacer {
+	if s.opts.RealImageHosts {
+		return strings.NewReplacer()
+	}
+	return hostReplacer(base)
 }
 
 func hostReplacer(base string) *strings.Replacer {
@@ -397,7 +419,7 @@ func (s *Server) encodeJSON(v any, host string) []byte {
 	if s.base == "" {
 		// Served through Handler() without SetBaseURL: the Host the client
 		// used is the best guess of where it can reach the images.
-		rep = hostReplacer("http://" + host)
+		rep = s.imageReplacer("http://" + host)
 	}
 	s.mu.Unlock()
 	body = []byte(rep.Replace(string(body)))

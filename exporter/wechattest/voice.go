@@ -79,10 +79,8 @@ func (s *Server) serveVoice(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stat(VoiceStatsPath).Calls++
 	known := s.acct.voices[id]
-	fault := s.drawFault(VoiceStatsPath, r.Method+" "+r.URL.String(), true)
-	if fault != 0 {
-		s.stat(VoiceStatsPath).Faults++
-	} else if !known {
+	fault := s.countFault(VoiceStatsPath, r.Method+" "+r.URL.String(), true)
+	if fault == 0 && !known {
 		s.stat(VoiceStatsPath).Errors++
 	}
 	s.mu.Unlock()
@@ -93,13 +91,8 @@ func (s *Server) serveVoice(w http.ResponseWriter, r *http.Request) {
 	if known {
 		body = voiceMP3(id)
 	}
-	if fault == FaultSlowBody {
-		// The real answer, slowly (slowly).
-		w, fault = s.slowly(w, r), 0
-	}
-	if fault != 0 {
-		s.logf("wechattest: GET %s -> fault %s", r.URL.Path, fault)
-		s.writeFault(w, r, VoiceStatsPath, fault, body, "audio/mpeg")
+	w, faulted := s.answerFault(w, r, VoiceStatsPath, fault, body, "audio/mpeg")
+	if faulted {
 		return
 	}
 	if !known {

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -306,108 +305,5 @@ func removeMarker(li *html.Node, count int) {
 		if n.Parent != nil {
 			n.Parent.RemoveChild(n)
 		}
-	}
-}
-
-// gatherStrayListContent puts an item outside any list into one, and what
-// sits directly in a <ul> or <ol> into items of its own, one per run of
-// such content. html-to-markdown would
-// move it into the item before (where a browser shows it on a line of its
-// own, after that item) and leave the whitespace between it where it is,
-// to be dropped: either way, words a reader saw apart run together.
-func gatherStrayListContent(doc *html.Node) {
-	var lists, strayItems []*html.Node
-	walk(doc, func(n *html.Node) bool {
-		if n.Type == html.ElementNode && (n.Data == "ul" || n.Data == "ol") {
-			lists = append(lists, n)
-		}
-		if n.Type == html.ElementNode && n.Data == "li" && (n.Parent.Type != html.ElementNode || n.Parent.Data != "ul" && n.Parent.Data != "ol") {
-			strayItems = append(strayItems, n)
-		}
-		return n.Type != html.ElementNode || n.Data != "pre"
-	})
-	// An item outside any list is shown as one, with its bullet: it gets a
-	// list, shared with the stray items right after it.
-	for _, li := range strayItems {
-		if li.Parent.Type == html.ElementNode && li.Parent.Data == "ul" {
-			continue // gathered with the one before
-		}
-		list := &html.Node{Type: html.ElementNode, Data: "ul"}
-		li.Parent.InsertBefore(list, li)
-		for c := li; c != nil; {
-			next := c.NextSibling
-			if c != li && !(c.Type == html.ElementNode && c.Data == "li") && !isBlank(c) {
-				break
-			}
-			c.Parent.RemoveChild(c)
-			list.AppendChild(c)
-			c = next
-		}
-	}
-	for _, list := range lists {
-		var run *html.Node // the item gathering the current run
-		for c := list.FirstChild; c != nil; {
-			next := c.NextSibling
-			switch {
-			case c.Type == html.ElementNode && c.Data == "li":
-				run = nil
-			case c.Type == html.CommentNode:
-			case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "" && run == nil:
-			default:
-				if run == nil {
-					run = &html.Node{Type: html.ElementNode, Data: "li"}
-					list.InsertBefore(run, c)
-				}
-				list.RemoveChild(c)
-				run.AppendChild(c)
-			}
-			c = next
-		}
-		if list.Data == "ol" {
-			splitAtEmptyItems(list)
-		}
-	}
-}
-
-// splitAtEmptyItems keeps the numbers of an ordered list that has empty
-// items between others ("1. a", "2.", "3. c"): html-to-markdown drops
-// empty items, and Markdown numbers the rest on, so "c" would become 2.
-// The list is split after each run of empty items, the next part starting
-// at its own number; html-to-markdown separates the parts with a comment.
-// Empty items at the end go: their numbers stood next to nothing.
-func splitAtEmptyItems(list *html.Node) {
-	number := 1
-	if start, err := strconv.Atoi(attr(list, "start")); err == nil {
-		number = start
-	}
-	skipped, seen := false, false
-	for c := list.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode || c.Data != "li" {
-			continue
-		}
-		if childrenBlank(c) {
-			skipped = true
-			number++
-			continue
-		}
-		if skipped && !seen {
-			// Only empty items before: the list starts later.
-			list.Attr = slices.DeleteFunc(list.Attr, func(a html.Attribute) bool { return a.Key == "start" })
-			list.Attr = append(list.Attr, html.Attribute{Key: "start", Val: strconv.Itoa(number)})
-			skipped = false
-		}
-		seen = true
-		if skipped {
-			rest := &html.Node{Type: html.ElementNode, Data: "ol", Attr: []html.Attribute{{Key: "start", Val: strconv.Itoa(number)}}}
-			for m := c; m != nil; m = c {
-				c = m.NextSibling
-				list.RemoveChild(m)
-				rest.AppendChild(m)
-			}
-			list.Parent.InsertBefore(rest, list.NextSibling)
-			splitAtEmptyItems(rest)
-			return
-		}
-		number++
 	}
 }

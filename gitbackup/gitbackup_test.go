@@ -1,4 +1,4 @@
-package main
+package gitbackup
 
 import (
 	"os"
@@ -32,6 +32,9 @@ func TestCommitText(t *testing.T) {
 // and terminal escape sequences: the commit is made, and its message
 // holds neither.
 func TestGitCommitHostileTitles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs git")
+	}
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
@@ -43,7 +46,7 @@ func TestGitCommitHostileTitles(t *testing.T) {
 		{Key: "published/A/1", Title: "标题\x00后半"},
 		{Key: "published/B/1", Title: "\x1b]0;pwned\x07\x1b[2J清屏\u202e"},
 	}}
-	committed, err := gitCommit(t.Context(), dir, sum)
+	committed, err := Commit(t.Context(), dir, sum)
 	if err != nil || !committed {
 		t.Fatalf("commit: %v, committed %v", err, committed)
 	}

@@ -1,4 +1,7 @@
-package main
+// Package gitbackup keeps a backup folder in a git repository: after each
+// run it commits what changed, with a message that lists the articles, so
+// that the repository's history reads as the account's.
+package gitbackup
 
 import (
 	"bytes"
@@ -27,11 +30,12 @@ const gitIgnore = `# written by mparchive --git
 .hugo_build.lock
 `
 
-// gitCommit commits everything in dir to the git repository there,
+// Commit commits everything in dir to the git repository there,
 // creating it if needed, with a message listing what the run changed. It
 // makes no commit when nothing changed, so the history holds only real
-// changes. It reports whether it committed.
-func gitCommit(ctx context.Context, dir string, sum *exporter.Summary) (bool, error) {
+// changes. It reports whether it committed. A nil sum is a build's: the
+// message then says the output was rebuilt.
+func Commit(ctx context.Context, dir string, sum *exporter.Summary) (bool, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return false, errors.New("--git needs the git command, which is not installed")
 	}

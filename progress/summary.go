@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"context"
@@ -13,43 +13,38 @@ import (
 	"github.com/mparchive/mparchive/output"
 )
 
-// elapsedSince measures a run for its summary; tests fix it, so that the
-// summary's text can be compared whole.
-var elapsedSince = time.Since
-
-// runOutcome is what a command tells the user at its end.
-type runOutcome struct {
-	fetch *exporter.Summary // nil for build
-	build *output.Result    // nil for fetch, and when Ctrl-C came before the build
-	// goneImages counts the images the output links remotely because the
-	// archive knows them to be unavailable (dropUnavailable took them out
-	// of build.Missing).
-	goneImages int
-	start      time.Time
-	// archiveDir is where the archive is: the summary reads the articles
+// Outcome is what a command tells the user at its end.
+type Outcome struct {
+	Fetch *exporter.Summary // nil for build
+	Build *output.Result    // nil for fetch, and when Ctrl-C came before the build
+	// GoneImages counts the images the output links remotely because the
+	// archive knows them to be unavailable (taken out of Build.Missing).
+	GoneImages int
+	Start      time.Time
+	// ArchiveDir is where the archive is: the summary reads the articles
 	// of failed images and the date of the last change there.
-	archiveDir string
-	format     string // the output's format; "" for fetch
-	// interrupted names the stage Ctrl-C stopped, "fetch" or "build"; ""
+	ArchiveDir string
+	Format     string // the output's format; "" for fetch
+	// Interrupted names the stage Ctrl-C stopped, "fetch" or "build"; ""
 	// when the run was not interrupted.
-	interrupted string
-	fetchOnly   bool // the fetch command: no output is built
+	Interrupted string
+	FetchOnly   bool // the fetch command: no output is built
 }
 
-// printSummary writes what a run did: one line when it found nothing new,
+// Summary writes what a run did: one line when it found nothing new,
 // else a line per source and stage, in the counts the progress showed,
 // then the problems and, after Ctrl-C, what is saved and how to go on.
-func printSummary(rep *reporter, o runOutcome) {
-	if o.interrupted == "" {
+func (r *Reporter) Summary(o Outcome) {
+	if o.Interrupted == "" {
 		if line, ok := nothingNewLine(o); ok {
-			rep.summary([]string{line}, false)
+			r.printSummary([]string{line}, false)
 			return
 		}
 	}
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	var problems, gone []string
-	if fs := o.fetch; fs != nil {
+	if fs := o.Fetch; fs != nil {
 		for _, src := range archive.Sources {
 			ss, ok := fs.Sources[src]
 			if !ok {
@@ -69,7 +64,7 @@ func printSummary(rep *reporter, o runOutcome) {
 			}
 		}
 		add("images     %d downloaded, %d already archived, %d failed", fs.ImagesDownloaded, fs.ImagesReused, len(fs.FailedMedia))
-		problems = append(problems, failedMediaLines(o.archiveDir, fs.FailedMedia)...)
+		problems = append(problems, failedMediaLines(o.ArchiveDir, fs.FailedMedia)...)
 		for _, pe := range fs.FailedPages {
 			problems = append(problems, "page "+pe.Error())
 		}
@@ -98,8 +93,8 @@ func printSummary(rep *reporter, o runOutcome) {
 				fs.Quota.Endpoint, fs.Quota.ResetAt.In(archive.ChinaTime).Format(time.RFC3339)))
 		}
 	}
-	if bs := o.build; bs != nil {
-		if o.interrupted == "build" {
+	if bs := o.Build; bs != nil {
+		if o.Interrupted == "build" {
 			add("output     %d of %d articles done: %d written, %d unchanged, %d images copied, %d failed",
 				bs.Written+bs.Unchanged+len(bs.Failed), bs.Articles, bs.Written, bs.Unchanged, bs.ImagesCopied, len(bs.Failed))
 		} else {
@@ -119,8 +114,8 @@ func printSummary(rep *reporter, o runOutcome) {
 			}
 			add("           %s in %s %s to WeChat (their download failed)", plural(missing, "image", "images"), plural(len(bs.Missing), "article", "articles"), verb)
 		}
-		if o.goneImages > 0 {
-			add("           %s link to their remote address: they are unavailable for good", plural(o.goneImages, "image", "images"))
+		if o.GoneImages > 0 {
+			add("           %s link to their remote address: they are unavailable for good", plural(o.GoneImages, "image", "images"))
 		}
 	}
 	if len(gone) > 0 {
@@ -129,20 +124,20 @@ func printSummary(rep *reporter, o runOutcome) {
 			add("  - %s", g)
 		}
 	}
-	add("elapsed    %s", elapsedSince(o.start).Round(10*time.Millisecond))
+	add("elapsed    %s", r.Elapsed(o.Start).Round(10*time.Millisecond))
 	if len(problems) > 0 {
 		add("problems:")
 		for _, p := range problems {
 			add("  - %s", p)
 		}
-		if o.interrupted == "" {
+		if o.Interrupted == "" {
 			add("Run the same command again to retry what failed; what is done is kept.")
 		}
 	}
-	if o.interrupted != "" {
+	if o.Interrupted != "" {
 		add("%s", interruptedLine(o))
 	}
-	rep.summary(lines, len(problems) > 0 || o.interrupted != "")
+	r.printSummary(lines, len(problems) > 0 || o.Interrupted != "")
 }
 
 // sourceLine tells what listing a source did, in the counts its progress
@@ -184,8 +179,8 @@ func sourceLine(src archive.Source, ss *exporter.SourceSummary) string {
 
 // nothingNewLine is the summary of a run that changed nothing and met no
 // problem: one line, with the day of the last change the archive holds.
-func nothingNewLine(o runOutcome) (string, bool) {
-	fs := o.fetch
+func nothingNewLine(o Outcome) (string, bool) {
+	fs := o.Fetch
 	if fs == nil || fs.ImagesDownloaded > 0 || len(fs.FailedMedia) > 0 || len(fs.UnavailableMedia) > 0 || fs.Quota != nil ||
 		len(fs.FailedPages) > 0 || len(fs.UnavailablePages) > 0 {
 		return "", false
@@ -202,16 +197,16 @@ func nothingNewLine(o runOutcome) (string, bool) {
 			}
 		}
 	}
-	if bs := o.build; bs != nil && (bs.Written > 0 || len(bs.Failed) > 0 || len(bs.Missing) > 0) {
+	if bs := o.Build; bs != nil && (bs.Written > 0 || len(bs.Failed) > 0 || len(bs.Missing) > 0) {
 		return "", false
 	}
-	items, last := archivedItems(o.archiveDir)
+	items, last := archivedItems(o.ArchiveDir)
 	if items == 0 {
 		return "nothing new: the account has no articles to back up", true
 	}
 	line := "nothing new: the last change was on " + last
-	if o.build != nil && !o.fetchOnly {
-		return fmt.Sprintf("%s; %d articles archived, the %s output is up to date", line, o.build.Articles, o.format), true
+	if o.Build != nil && !o.FetchOnly {
+		return fmt.Sprintf("%s; %d articles archived, the %s output is up to date", line, o.Build.Articles, o.Format), true
 	}
 	return fmt.Sprintf("%s; %d items archived", line, items), true
 }
@@ -264,9 +259,9 @@ func archivedItems(archiveDir string) (int, string) {
 }
 
 // interruptedLine says, after Ctrl-C, what the run saved and how to go on.
-func interruptedLine(o runOutcome) string {
-	if o.interrupted == "build" {
-		bs := o.build
+func interruptedLine(o Outcome) string {
+	if o.Interrupted == "build" {
+		bs := o.Build
 		done := 0
 		if bs != nil {
 			done = bs.Written + bs.Unchanged + len(bs.Failed)
@@ -276,10 +271,10 @@ func interruptedLine(o runOutcome) string {
 			total = bs.Articles
 		}
 		return fmt.Sprintf("interrupted while building the %s output (%d of %d articles done); the archive is complete. Run the same command again to finish the output.",
-			o.format, done, total)
+			o.Format, done, total)
 	}
 	items, articles, images := 0, 0, 0
-	if fs := o.fetch; fs != nil {
+	if fs := o.Fetch; fs != nil {
 		for _, ss := range fs.Sources {
 			items += ss.New + ss.Changed
 		}
@@ -292,7 +287,7 @@ func interruptedLine(o runOutcome) string {
 			plural(articles, "article", "articles"), plural(images, "image", "images"))
 	}
 	next := "Run the same command again to go on from there."
-	if !o.fetchOnly {
+	if !o.FetchOnly {
 		next = "The output was not built. Run the same command again to go on from there and build it."
 	}
 	return "interrupted: " + saved + ". " + next
@@ -361,5 +356,22 @@ func articlesOfMedia(archiveDir string, keys []string) map[string][]string {
 		}
 		return nil
 	})
+	return out
+}
+
+// unavailableLines lists, for the summary, what this run found unavailable
+// for good, sorted: once, by the run that found it.
+func unavailableLines(fs *exporter.Summary) []string {
+	var out []string
+	for k, why := range fs.UnavailableMedia {
+		out = append(out, fmt.Sprintf("%s %s: %s", exporter.MediaWhat(k), k, why))
+	}
+	sort.Strings(out)
+	for _, pe := range fs.UnavailablePages {
+		out = append(out, "page "+pe.Error())
+	}
+	if len(out) > 40 {
+		out = append(out[:40], fmt.Sprintf("… and %d more (listed in the archive's state.json)", len(out)-40))
+	}
 	return out
 }

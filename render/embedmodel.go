@@ -2,8 +2,6 @@ package render
 
 import (
 	"strings"
-
-	"golang.org/x/net/html"
 )
 
 // Embed is one player, card or widget of an article (a WeChat video, a voice
@@ -177,29 +175,4 @@ func unhex(c byte) byte {
 	default:
 		return c - 'A' + 10
 	}
-}
-
-// ExtractEmbeds lists the embeds of an article body in document order, as
-// Convert would render them, for callers that want to fetch the media
-// (voice files, video covers) or index them without parsing the Markdown.
-func ExtractEmbeds(body string) ([]Embed, error) {
-	doc, err := parseArticle(body)
-	if err != nil {
-		return nil, err
-	}
-	var embeds []Embed
-	walk(doc, func(n *html.Node) bool {
-		if isHidden(n) {
-			return false
-		}
-		if !isEmbedCandidate(n) {
-			return true
-		}
-		if e, ok := embedOf(n); ok {
-			embeds = append(embeds, e)
-			return isCustomElement(n) && !childrenBlank(n) // kept content may hold embeds
-		}
-		return true // an unknown element with content may hold embeds
-	})
-	return embeds, nil
 }

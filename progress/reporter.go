@@ -1,4 +1,8 @@
-package main
+// Package progress owns what a command shows the user: notes and warnings,
+// a progress bar on a terminal or a line now and then in a log, and the
+// summary at the end of a run. The work packages only call back with
+// numbers; the words are chosen here.
+package progress
 
 import (
 	"fmt"
@@ -15,14 +19,21 @@ import (
 	"github.com/mparchive/mparchive/exporter"
 )
 
-// plainInterval is how often progress is printed as a line when stderr is
-// not a terminal (cron, CI): often enough to show life, rarely enough to
-// keep logs short.
-var plainInterval = 5 * time.Second
+// DefaultInterval is how often progress is printed as a line when the
+// output is not a terminal (cron, CI): often enough to show life, rarely
+// enough to keep logs short.
+const DefaultInterval = 5 * time.Second
 
 // reporter owns everything the user sees while a command runs. The work
 // packages only call back with numbers; drawing happens here.
-type reporter struct {
+type Reporter struct {
+	// Interval is how often a counter prints a line when w is no
+	// terminal (DefaultInterval).
+	Interval time.Duration
+	// Elapsed measures a run for its summary (time.Since); tests fix it,
+	// so that the summary's text can be compared whole.
+	Elapsed func(start time.Time) time.Duration
+
 	w     io.Writer
 	quiet bool
 	tty   bool
@@ -31,8 +42,10 @@ type reporter struct {
 	bar *progressbar.ProgressBar // the bar on screen, if any
 }
 
-func newReporter(w io.Writer, quiet bool) *reporter {
-	r := &reporter{w: w, quiet: quiet}
+// New makes the reporter of one command, which writes to w; quiet is
+// --quiet.
+func New(w io.Writer, quiet bool) *Reporter {
+	r := &Reporter{Interval: DefaultInterval, Elapsed: time.Since, w: w, quiet: quiet}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		r.tty = true
 	}
@@ -40,7 +53,7 @@ func newReporter(w io.Writer, quiet bool) *reporter {
 }
 
 // notef prints a note on its own line, above a bar that is showing.
-func (r *reporter) notef(format string, args ...any) {
+func (r *Reporter) Notef(format string, args ...any) {
 	if r.quiet {
 		return
 	}
@@ -54,13 +67,13 @@ func (r *reporter) notef(format string, args ...any) {
 
 // warnf prints a warning whatever --quiet says: a config file others can
 // read is worth a line in the cron mail of a quiet run above all.
-func (r *reporter) warnf(format string, args ...any) {
-	r.always([]string{fmt.Sprintf(format, args...)})
+func (r *Reporter) Warnf(format string, args ...any) {
+	r.Always([]string{fmt.Sprintf(format, args...)})
 }
 
 // always prints lines whatever --quiet says: what a user must read once,
 // such as why WeChat refuses a source, belongs even in a cron mail.
-func (r *reporter) always(lines []string) {
+func (r *Reporter) Always(lines []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.bar != nil {
@@ -69,9 +82,9 @@ func (r *reporter) always(lines []string) {
 	fmt.Fprintln(r.w, strings.Join(lines, "\n"))
 }
 
-// summary prints the end-of-run lines. --quiet keeps them only when
+// printSummary prints the end-of-run lines. --quiet keeps them only when
 // something went wrong, so cron mails stay empty on good days.
-func (r *reporter) summary(lines []string, problems bool) {
+func (r *Reporter) printSummary(lines []string, problems bool) {
 	if r.quiet && !problems {
 		return
 	}
@@ -80,8 +93,8 @@ func (r *reporter) summary(lines []string, problems bool) {
 
 // counter shows done/total of one stage, in unit ("items", "articles"),
 // with the rate since it started.
-type counter struct {
-	r          *reporter
+type Counter struct {
+	r          *Reporter
 	label      string
 	unit       string
 	bar        *progressbar.ProgressBar
@@ -92,16 +105,16 @@ type counter struct {
 	mu         sync.Mutex
 }
 
-func (r *reporter) counter(label, unit string) *counter {
+func (r *Reporter) Counter(label, unit string) *Counter {
 	now := time.Now()
-	return &counter{r: r, label: label, unit: unit, start: now, last: now}
+	return &Counter{r: r, label: label, unit: unit, start: now, last: now}
 }
 
-func (c *counter) set(done, total int) { c.setNote(done, total, "") }
+func (c *Counter) Set(done, total int) { c.SetNote(done, total, "") }
 
 // setNote is set with a note after the counts (the images of a fetch), which
 // the bar shows in its description and plain lines append.
-func (c *counter) setNote(done, total int, note string) {
+func (c *Counter) SetNote(done, total int, note string) {
 	if c.r.quiet {
 		return
 	}
@@ -133,7 +146,7 @@ func (c *counter) setNote(done, total int, note string) {
 		c.bar.Set(done)
 		return
 	}
-	if now := time.Now(); now.Sub(c.last) >= plainInterval {
+	if now := time.Now(); now.Sub(c.last) >= c.r.Interval {
 		c.last = now
 		if note != "" {
 			note = ", " + note
@@ -152,7 +165,7 @@ func rate(done int, elapsed time.Duration, unit string) string {
 
 // done ends the stage. Plain output prints nothing more: the summary that
 // follows says what each stage did, in the same counts.
-func (c *counter) done() {
+func (c *Counter) Done() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.bar != nil {
@@ -165,17 +178,17 @@ func (c *counter) done() {
 
 // fetchProgress follows a fetch: one counter per source for listed items,
 // and the image downloads in the description.
-type fetchProgress struct {
-	r       *reporter
+type FetchProgress struct {
+	r       *Reporter
 	mu      sync.Mutex
-	current *counter
+	current *Counter
 	source  string
 	last    exporter.Progress
 }
 
-func (r *reporter) fetchProgress() *fetchProgress { return &fetchProgress{r: r} }
+func (r *Reporter) Fetch() *FetchProgress { return &FetchProgress{r: r} }
 
-func (p *fetchProgress) update(ev exporter.Progress) {
+func (p *FetchProgress) Update(ev exporter.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.last = ev
@@ -184,14 +197,14 @@ func (p *fetchProgress) update(ev exporter.Progress) {
 	}
 	if string(ev.Source) != p.source {
 		if p.current != nil {
-			p.current.done()
+			p.current.Done()
 		}
 		p.source = string(ev.Source)
 		unit := "items"
 		if ev.Source == archive.URLs {
 			unit = "links"
 		}
-		p.current = p.r.counter("fetching "+p.source, unit)
+		p.current = p.r.Counter("fetching "+p.source, unit)
 	}
 	total := ev.TotalItems
 	if total < ev.Items {
@@ -201,13 +214,13 @@ func (p *fetchProgress) update(ev exporter.Progress) {
 	if ev.ImagesPlanned > 0 {
 		note = fmt.Sprintf("images %d/%d", ev.ImagesDone, ev.ImagesPlanned)
 	}
-	p.current.setNote(ev.Items, total, note)
+	p.current.SetNote(ev.Items, total, note)
 }
 
-func (p *fetchProgress) done() {
+func (p *FetchProgress) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.current != nil {
-		p.current.done()
+		p.current.Done()
 	}
 }
