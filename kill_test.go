@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter/wechattest"
 )
 
@@ -63,7 +64,11 @@ func newKillableFake(t *testing.T, opts wechattest.Options) *killableFake {
 func (k *killableFake) exportChild(t *testing.T, out string, killAt int64, killAfter time.Duration) bool {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "export", "--api-base", k.url, "-o", out, "--quiet")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "MPARCHIVE_APPID=wxkill", "MPARCHIVE_SECRET=s", "MPARCHIVE_CONFIG=")
+	// A conversion cache of the folder's own, beside it: the run after a
+	// kill reads what the killed one left in it, and the first build of a
+	// folder converts, so that a kill in the build lands in one.
+	cache := filepath.Join(filepath.Dir(out), "cache")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "MPARCHIVE_APPID=wxkill", "MPARCHIVE_SECRET=s", "MPARCHIVE_CONFIG=", convcache.EnvDir+"="+cache)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +87,7 @@ func (k *killableFake) exportChild(t *testing.T, out string, killAt int64, killA
 				if n != last {
 					last, idle = n, time.Now()
 				}
-				if n > 0 && time.Since(idle) > 50*time.Millisecond {
+				if n > 0 && time.Since(idle) > 20*time.Millisecond {
 					break
 				}
 				time.Sleep(2 * time.Millisecond)
@@ -124,7 +129,8 @@ func TestKilledRunsEndLikeCleanRuns(t *testing.T) {
 		t.Skip("spawns many processes")
 	}
 	t.Parallel()
-	fake := newKillableFake(t, wechattest.Options{Articles: 30, Drafts: -1, Seed: 21})
+	// Enough articles that the build lasts past the kills aimed at it.
+	fake := newKillableFake(t, wechattest.Options{Articles: 80, Drafts: -1, Seed: 21})
 
 	clean := filepath.Join(t.TempDir(), "clean")
 	fake.exportChild(t, clean, 0, 0)
@@ -142,7 +148,7 @@ func TestKilledRunsEndLikeCleanRuns(t *testing.T) {
 	for i := int64(1); i <= 18; i++ {
 		points = append(points, point{atRequest: 1 + (total-1)*i/18})
 	}
-	for _, d := range []time.Duration{time.Millisecond, 15 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond} {
+	for _, d := range []time.Duration{time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond} {
 		points = append(points, point{afterIdle: d})
 	}
 	killedCount := 0
