@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"time"
 )
 
@@ -19,41 +20,65 @@ import (
 // memoryFloor is the least limit governMemory sets.
 const memoryFloor = 80 << 20
 
+// The limit is the process's: builds that run at once (tests run several
+// in one process) share one governor, which the first starts and the last
+// stops.
+var governor struct {
+	sync.Mutex
+	users   int
+	prev    int64
+	done    chan struct{}
+	stopped chan struct{}
+}
+
 // governMemory starts adjusting the soft memory limit to the live heap
 // and returns the function that stops it and restores the limit.
 func governMemory() (stop func()) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	prev := debug.SetMemoryLimit(-1)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	adjust := func() {
-		metrics.Read(sample)
-		limit := uint64(memoryFloor)
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			limit = max(limit, sample[0].Value.Uint64()/5*8)
-		}
-		debug.SetMemoryLimit(int64(limit))
-	}
-	adjust()
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				adjust()
+	governor.Lock()
+	defer governor.Unlock()
+	governor.users++
+	if governor.users == 1 {
+		governor.prev = debug.SetMemoryLimit(-1)
+		adjustMemoryLimit()
+		governor.done, governor.stopped = make(chan struct{}), make(chan struct{})
+		go func(done, stopped chan struct{}) {
+			defer close(stopped)
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					adjustMemoryLimit()
+				}
 			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
-		debug.SetMemoryLimit(prev)
+		}(governor.done, governor.stopped)
 	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			governor.Lock()
+			defer governor.Unlock()
+			governor.users--
+			if governor.users == 0 {
+				close(governor.done)
+				<-governor.stopped
+				debug.SetMemoryLimit(governor.prev)
+			}
+		})
+	}
+}
+
+func adjustMemoryLimit() {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	limit := uint64(memoryFloor)
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		limit = max(limit, sample[0].Value.Uint64()/5*8)
+	}
+	debug.SetMemoryLimit(int64(limit))
 }

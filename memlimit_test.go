@@ -36,3 +36,21 @@ func TestGovernMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestGovernMemoryOverlapping has two builds overlap, as tests run them:
+// the limit stays set until the last one stops, then comes back.
+func TestGovernMemoryOverlapping(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	before := debug.SetMemoryLimit(-1)
+	stopA := governMemory()
+	stopB := governMemory()
+	stopA()
+	if during := debug.SetMemoryLimit(-1); during == math.MaxInt64 || during < memoryFloor {
+		t.Errorf("limit %d after the first of two stopped, want it still set", during)
+	}
+	stopB()
+	stopB()
+	if after := debug.SetMemoryLimit(-1); after != before {
+		t.Errorf("limit after both %d, want %d", after, before)
+	}
+}
