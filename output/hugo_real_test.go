@@ -3,6 +3,7 @@ package output
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -106,6 +107,17 @@ func TestHugoBuildsSite(t *testing.T) {
 	}
 	if !bytes.Contains(home, []byte(`name="referrer" content="no-referrer"`)) {
 		t.Error("home page lacks the no-referrer policy that remote WeChat images need")
+	}
+	// The footer's count is computed once per build and shown on every page.
+	count := fmt.Sprintf("· %d 篇文章 ·", len(pages))
+	for _, page := range []string{filepath.Join(public, "index.html"), pages[0]} {
+		if b, _ := os.ReadFile(page); !bytes.Contains(b, []byte(count)) {
+			t.Errorf("%s: footer lacks %q", page, count)
+		}
+	}
+	// Static hosts serve 404.html for any missing address.
+	if got, ok := h1Text(t, filepath.Join(public, "404.html")); got != "找不到这个页面" {
+		t.Errorf("404.html: <h1> %q (found %v), want our not-found page", got, ok)
 	}
 }
 
