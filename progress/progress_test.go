@@ -150,3 +150,49 @@ func TestFetchProgress(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestSummaryQuotaSaidOnce checks that a spent quota is explained once, with
+// the time to run again, and that no line invites a re-run that would stop
+// at the same place before the reset.
+func TestSummaryQuotaSaidOnce(t *testing.T) {
+	reset := time.Date(2026, 12, 2, 0, 0, 0, 0, archive.ChinaTime)
+	quotaErr := &exporter.APIError{Code: 45009, Msg: "reach max api daily quota limit", Endpoint: "/cgi-bin/material/batchget_material", ResetAt: reset}
+	const quotaLine = "  - the daily call quota of /cgi-bin/material/batchget_material is used up; it resets at 2026-12-02 00:00 +08:00 (midnight Beijing time): run the same command again after that and it resumes where this run stopped"
+	tests := []struct {
+		name     string
+		sources  map[archive.Source]*exporter.SourceSummary
+		want     []string
+		wantNone []string
+	}{
+		{"quota alone",
+			map[archive.Source]*exporter.SourceSummary{archive.News: {Items: 20, Total: 72, New: 20, Err: quotaErr}},
+			[]string{quotaLine},
+			[]string{"errcode 45009", "Run the same command again"}},
+		{"quota and another source's error",
+			map[archive.Source]*exporter.SourceSummary{
+				archive.News:      {Items: 20, Total: 72, New: 20, Err: quotaErr},
+				archive.Published: {Err: &exporter.APIError{Code: -1, Msg: "system error", Endpoint: "/cgi-bin/freepublish/batchget"}},
+			},
+			[]string{quotaLine, "  - published: ", "Run the same command again after the quota resets to retry what failed; what is done is kept."},
+			[]string{"errcode 45009"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			r := New(&out, false)
+			r.Elapsed = func(time.Time) time.Duration { return time.Second }
+			r.Summary(Outcome{Fetch: &exporter.Summary{Sources: tt.sources, Quota: &archive.QuotaStop{Endpoint: quotaErr.Endpoint, ResetAt: reset}}, FetchOnly: true})
+			got := out.String()
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("summary lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tt.wantNone {
+				if strings.Contains(got, w) {
+					t.Errorf("summary says %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}

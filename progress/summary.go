@@ -59,7 +59,7 @@ func (r *Reporter) Summary(o Outcome) {
 				continue
 			}
 			add("%s", sourceLine(src, ss))
-			if ss.Err != nil && !errors.Is(ss.Err, context.Canceled) {
+			if ss.Err != nil && !errors.Is(ss.Err, context.Canceled) && !stoppedBy(fs.Quota, ss.Err) {
 				problems = append(problems, fmt.Sprintf("%s: %v", src, ss.Err))
 			}
 		}
@@ -88,9 +88,9 @@ func (r *Reporter) Summary(o Outcome) {
 				}
 			}
 		}
-		if fs.Quota != nil {
-			problems = append(problems, fmt.Sprintf("the daily quota of %s is spent; it resets at %s: run the same command again then and it resumes where this run stopped",
-				fs.Quota.Endpoint, fs.Quota.ResetAt.In(archive.ChinaTime).Format(time.RFC3339)))
+		if q := fs.Quota; q != nil {
+			problems = append(problems, fmt.Sprintf("the daily call quota of %s is used up; it resets at %s (midnight Beijing time): run the same command again after that and it resumes where this run stopped",
+				q.Endpoint, q.ResetAt.In(archive.ChinaTime).Format("2006-01-02 15:04 -07:00")))
 		}
 	}
 	if bs := o.Build; bs != nil {
@@ -130,7 +130,14 @@ func (r *Reporter) Summary(o Outcome) {
 		for _, p := range problems {
 			add("  - %s", p)
 		}
-		if o.Interrupted == "" {
+		switch {
+		case o.Interrupted != "":
+		case o.Fetch != nil && o.Fetch.Quota != nil && len(problems) == 1:
+			// The quota's own line says when to run again; before the
+			// reset a re-run would stop at the same place.
+		case o.Fetch != nil && o.Fetch.Quota != nil:
+			add("Run the same command again after the quota resets to retry what failed; what is done is kept.")
+		default:
 			add("Run the same command again to retry what failed; what is done is kept.")
 		}
 	}
@@ -374,4 +381,11 @@ func unavailableLines(fs *exporter.Summary) []string {
 		out = append(out[:40], fmt.Sprintf("… and %d more (listed in the archive's state.json)", len(out)-40))
 	}
 	return out
+}
+
+// stoppedBy reports whether err is the spent quota the run's quota line
+// already explains, so that the summary says it once.
+func stoppedBy(q *archive.QuotaStop, err error) bool {
+	var apiErr *exporter.APIError
+	return q != nil && exporter.IsQuotaExhausted(err) && errors.As(err, &apiErr) && apiErr.Endpoint == q.Endpoint
 }
