@@ -1,8 +1,6 @@
 package exporter
 
-import (
-	"testing"
-)
+import "testing"
 
 func TestInnerHTML_Unbalanced(t *testing.T) {
 	// The article's own </div> is missing: the parser's tree is used.
