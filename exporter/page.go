@@ -51,24 +51,21 @@ const (
 	PageUnknown
 )
 
+// pageKindNames are the kinds as messages name them.
+var pageKindNames = [...]string{
+	PageArticle:     "article",
+	PageDeleted:     "deleted by the author",
+	PageRemoved:     "removed by WeChat",
+	PageBanned:      "account banned or closed",
+	PageUnavailable: "temporarily unavailable",
+	PageExpired:     "link expired",
+	PageVerify:      "verification required",
+	PageUnknown:     "not an article page",
+}
+
 func (k PageKind) String() string {
-	switch k {
-	case PageArticle:
-		return "article"
-	case PageDeleted:
-		return "deleted by the author"
-	case PageRemoved:
-		return "removed by WeChat"
-	case PageBanned:
-		return "account banned or closed"
-	case PageUnavailable:
-		return "temporarily unavailable"
-	case PageExpired:
-		return "link expired"
-	case PageVerify:
-		return "verification required"
-	case PageUnknown:
-		return "not an article page"
+	if k >= 0 && int(k) < len(pageKindNames) {
+		return pageKindNames[k]
 	}
 	return fmt.Sprintf("PageKind(%d)", int(k))
 }

@@ -27,6 +27,20 @@ func page[T any](list []T, offset, count int) ([]T, *apiError) {
 	return list[offset:min(offset+count, len(list))], nil
 }
 
+// listPage answers a list call: the page of list that offset and count ask
+// for, each entry written by item, with the counts WeChat's lists carry.
+func listPage[T, I any](list []T, offset, count int, item func(T) I) (any, *apiError) {
+	got, e := page(list, offset, count)
+	if e != nil {
+		return nil, e
+	}
+	out := listResponse[I]{Item: make([]I, len(got)), TotalCount: len(list), ItemCount: len(got)}
+	for i, v := range got {
+		out.Item[i] = item(v)
+	}
+	return out, nil
+}
+
 // newsItemJSON is one article in the field order of the real samples
 // (testdata/). Content is a pointer so no_content can leave it out while an
 // empty body still shows as "". IsDeleted appears on published items only;
@@ -138,27 +152,15 @@ func (s *Server) batchGetMaterial(req request) (any, *apiError) {
 	}
 	switch in.Type {
 	case "news":
-		msgs, e := page(s.acct.news, in.Offset, in.Count)
-		if e != nil {
-			return nil, e
-		}
-		out := listResponse[mediaItem]{Item: make([]mediaItem, len(msgs)), TotalCount: len(s.acct.news), ItemCount: len(msgs)}
-		for i, m := range msgs {
-			out.Item[i] = mediaItem{m.id, contentWithTimes{newsItems(m, true), m.created, m.updated}, m.updated}
-		}
-		return out, nil
+		return listPage(s.acct.news, in.Offset, in.Count, func(m *message) mediaItem {
+			return mediaItem{m.id, contentWithTimes{newsItems(m, true), m.created, m.updated}, m.updated}
+		})
 	case "image":
 		thumbs := slices.Clone(s.acct.thumbs)
 		slices.SortStableFunc(thumbs, func(a, b *thumb) int { return cmp.Compare(b.updated, a.updated) })
-		ts, e := page(thumbs, in.Offset, in.Count)
-		if e != nil {
-			return nil, e
-		}
-		out := listResponse[imageItem]{Item: make([]imageItem, len(ts)), TotalCount: len(thumbs), ItemCount: len(ts)}
-		for i, t := range ts {
-			out.Item[i] = imageItem{t.mediaID, t.name, t.updated, t.url}
-		}
-		return out, nil
+		return listPage(thumbs, in.Offset, in.Count, func(t *thumb) imageItem {
+			return imageItem{t.mediaID, t.name, t.updated, t.url}
+		})
 	case "video", "voice":
 		return s.listMediaMaterials(in.Type, in.Offset, in.Count)
 	}
@@ -203,17 +205,11 @@ func (s *Server) freePublishList(req request) (any, *apiError) {
 	if e := decodeBody(req, &in); e != nil {
 		return nil, e
 	}
-	msgs, e := page(s.acct.published, in.Offset, in.Count)
-	if e != nil {
-		return nil, e
-	}
-	out := listResponse[publishedItem]{Item: make([]publishedItem, len(msgs)), TotalCount: len(s.acct.published), ItemCount: len(msgs)}
-	for i, m := range msgs {
-		out.Item[i].ArticleID = m.id
-		out.Item[i].Content.NewsItem = newsItems(m, !truthy(in.NoContent))
-		out.Item[i].UpdateTime = m.updated
-	}
-	return out, nil
+	return listPage(s.acct.published, in.Offset, in.Count, func(m *message) publishedItem {
+		it := publishedItem{ArticleID: m.id, UpdateTime: m.updated}
+		it.Content.NewsItem = newsItems(m, !truthy(in.NoContent))
+		return it
+	})
 }
 
 // --- drafts (§4.4) ---
@@ -229,13 +225,7 @@ func (s *Server) draftList(req request) (any, *apiError) {
 	if e := decodeBody(req, &in); e != nil {
 		return nil, e
 	}
-	msgs, e := page(s.acct.drafts, in.Offset, in.Count)
-	if e != nil {
-		return nil, e
-	}
-	out := listResponse[mediaItem]{Item: make([]mediaItem, len(msgs)), TotalCount: len(s.acct.drafts), ItemCount: len(msgs)}
-	for i, m := range msgs {
-		out.Item[i] = mediaItem{m.id, contentWithTimes{newsItems(m, !truthy(in.NoContent)), m.created, m.updated}, m.updated}
-	}
-	return out, nil
+	return listPage(s.acct.drafts, in.Offset, in.Count, func(m *message) mediaItem {
+		return mediaItem{m.id, contentWithTimes{newsItems(m, !truthy(in.NoContent)), m.created, m.updated}, m.updated}
+	})
 }

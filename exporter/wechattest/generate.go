@@ -83,26 +83,32 @@ func (g *generator) imageID() string {
 	return b.String()
 }
 
-// newImage picks a format with roughly the mix seen in real articles
-// (§8.1): mostly png and jpeg, some gif and svg, and some whose wx_fmt hides
-// the type so the client has to sniff.
+// imageMix is the mix of image formats seen in real articles (§8.1):
+// mostly png and jpeg, some gif and svg, and some whose wx_fmt hides the
+// type so the client has to sniff. A draw below a row's percentile (of
+// 100) and at or above the previous row's takes that row.
+var imageMix = []struct {
+	below         int
+	prefix, wxFmt string
+}{
+	{42, "mmbiz_png", "png"},
+	{76, "mmbiz_jpg", "jpeg"},
+	{80, "mmbiz_jpg", "jpg"},
+	{86, "mmbiz_gif", "gif"},
+	{90, "mmbiz_svg", "svg"},
+	{96, "mmbiz_png", "other"},
+	{100, "mmbiz", ""},
+}
+
+// newImage picks a format from imageMix.
 func (g *generator) newImage() imageRef {
 	im := imageRef{id: g.imageID(), size: "640"}
-	switch p := g.r.IntN(100); {
-	case p < 42:
-		im.prefix, im.wxFmt = "mmbiz_png", "png"
-	case p < 76:
-		im.prefix, im.wxFmt = "mmbiz_jpg", "jpeg"
-	case p < 80:
-		im.prefix, im.wxFmt = "mmbiz_jpg", "jpg"
-	case p < 86:
-		im.prefix, im.wxFmt = "mmbiz_gif", "gif"
-	case p < 90:
-		im.prefix, im.wxFmt = "mmbiz_svg", "svg"
-	case p < 96:
-		im.prefix, im.wxFmt = "mmbiz_png", "other"
-	default:
-		im.prefix, im.wxFmt = "mmbiz", ""
+	p := g.r.IntN(100)
+	for _, f := range imageMix {
+		if p < f.below {
+			im.prefix, im.wxFmt = f.prefix, f.wxFmt
+			break
+		}
 	}
 	if g.r.IntN(3) == 0 {
 		im.prefix = "sz_" + im.prefix

@@ -169,21 +169,23 @@ func permalinkKey(articleURL string) string {
 // author deletes it (which the API does not report for mass-sent articles)
 // or WeChat takes it down.
 func (s *Server) SetPageState(articleURL string, state PageState) error {
+	return setForArticle(s, &s.pages.overrides, articleURL, state)
+}
+
+// setForArticle sets what one article's page shows, in the map m points
+// to (one of s.pages'), made on first use.
+func setForArticle[V any](s *Server, m *map[string]V, articleURL string, v V) error {
 	key := permalinkKey(articleURL)
 	if key == "" {
-		return errNotArticleLink(articleURL)
+		return fmt.Errorf("wechattest: %q is not an article link", articleURL)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pages.overrides == nil {
-		s.pages.overrides = map[string]PageState{}
+	if *m == nil {
+		*m = map[string]V{}
 	}
-	s.pages.overrides[key] = state
+	(*m)[key] = v
 	return nil
-}
-
-func errNotArticleLink(articleURL string) error {
-	return fmt.Errorf("wechattest: %q is not an article link", articleURL)
 }
 
 // BanAccount makes every page show the blocked-account message (or the
