@@ -172,11 +172,16 @@ type recordDecoder struct {
 	bad bool
 }
 
-func (d *recordDecoder) uvarint() uint64 {
+func (d *recordDecoder) uvarint() uint64 { return decodeVarint(d, binary.Uvarint) }
+
+func (d *recordDecoder) varint() int64 { return decodeVarint(d, binary.Varint) }
+
+// decodeVarint reads one number with read, binary.Uvarint or Varint.
+func decodeVarint[T uint64 | int64](d *recordDecoder, read func([]byte) (T, int)) T {
 	if d.bad {
 		return 0
 	}
-	v, n := binary.Uvarint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.bad = true
 		return 0
@@ -204,19 +209,6 @@ func (d *recordDecoder) byte() byte {
 	c := d.b[0]
 	d.b = d.b[1:]
 	return c
-}
-
-func (d *recordDecoder) varint() int64 {
-	if d.bad {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
 }
 
 // take returns the next n bytes.

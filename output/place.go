@@ -128,15 +128,11 @@ func placeFile(way *placeWay, src, dest string) error {
 
 // copyNew copies src to dest, a file it creates.
 func copyNew(src, dest string) (err error) {
-	in, err := os.Open(src)
+	in, out, err := openPair(src, dest)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
 	defer func() {
 		if cerr := out.Close(); err == nil {
 			err = cerr
@@ -147,4 +143,19 @@ func copyNew(src, dest string) (err error) {
 	}()
 	_, err = io.Copy(out, in)
 	return err
+}
+
+// openPair opens src to read and creates dest, which must not exist, to
+// write: the two ends of a copy or a clone. On an error neither is open.
+func openPair(src, dest string) (in, out *os.File, err error) {
+	in, err = os.Open(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err = os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		in.Close()
+		return nil, nil, err
+	}
+	return in, out, nil
 }

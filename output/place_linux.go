@@ -14,15 +14,11 @@ var errCloneUnsupported = errors.New("reflinks not supported here")
 // errCloneUnsupported, leaving no dest behind, where the file system (or
 // the pair of them) cannot clone.
 func cloneFile(src, dest string) (err error) {
-	in, err := os.Open(src)
+	in, out, err := openPair(src, dest)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
 	cerr := unix.IoctlFileClone(int(out.Fd()), int(in.Fd()))
 	if err = out.Close(); cerr != nil || err != nil {
 		os.Remove(dest)
