@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,19 +61,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if opts.Personal {
 		fmt.Fprintf(stdout, "a personal account: freepublish answers 48001; see MPARCHIVE_APPID=any MPARCHIVE_SECRET=any mparchive check --api-base %s\n", base)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}
+	return serveUntilDone(ctx, hs, ln)
 }
 
 // fakeFlags are the flags of fake-api that shape the account it serves;

@@ -50,6 +50,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "Serving %s at http://%s/ (Ctrl-C to stop)\n", dir, ln.Addr())
 
+	return serveUntilDone(ctx, srv, ln)
+}
+
+// serveUntilDone serves srv on ln until ctx ends (the user's Ctrl-C), then
+// shuts it down, giving requests under way 5 s to finish.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

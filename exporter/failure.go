@@ -36,38 +36,31 @@ func classify(err error) failureClass {
 	case errors.Is(err, context.Canceled):
 		return classCancelled
 	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		if apiErr.Code == codeSystemBusy || apiErr.Code == codeMinuteQuota {
-			return classTransient
-		}
-		return classPermanent
+	if e, ok := errors.AsType[*APIError](err); ok {
+		return transientIf(e.Code == codeSystemBusy || e.Code == codeMinuteQuota)
 	}
-	var respErr *ResponseError
-	if errors.As(err, &respErr) {
-		if respErr.retryable {
-			return classTransient
-		}
-		return classPermanent
+	if e, ok := errors.AsType[*ResponseError](err); ok {
+		return transientIf(e.retryable)
 	}
-	var tErr *transportError
-	if errors.As(err, &tErr) {
-		if tErr.retryable {
-			return classTransient
-		}
-		return classPermanent
+	if e, ok := errors.AsType[*transportError](err); ok {
+		return transientIf(e.retryable)
 	}
-	var dErr *DownloadError
-	if errors.As(err, &dErr) {
-		if dErr.transient {
-			return classTransient
-		}
-		return classPermanent
+	if e, ok := errors.AsType[*DownloadError](err); ok {
+		return transientIf(e.transient)
 	}
 	if errors.Is(err, ErrPlaceholder) {
 		return classPermanent
 	}
 	return classNone
+}
+
+// transientIf is the class of a failure whose error says whether it may
+// pass.
+func transientIf(transient bool) failureClass {
+	if transient {
+		return classTransient
+	}
+	return classPermanent
 }
 
 // transientTransport tells whether a failure below HTTP (no answer, or an

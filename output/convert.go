@@ -172,12 +172,12 @@ type recordDecoder struct {
 	bad bool
 }
 
-func (d *recordDecoder) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *recordDecoder) uvarint() uint64 { return decodeVarint(d, binary.Uvarint) }
 
-func (d *recordDecoder) varint() int64 { return readVarint(d, binary.Varint) }
+func (d *recordDecoder) varint() int64 { return decodeVarint(d, binary.Varint) }
 
-// readVarint reads one number with read (binary.Uvarint or binary.Varint).
-func readVarint[T uint64 | int64](d *recordDecoder, read func([]byte) (T, int)) T {
+// decodeVarint reads one number with read, binary.Uvarint or Varint.
+func decodeVarint[T uint64 | int64](d *recordDecoder, read func([]byte) (T, int)) T {
 	if d.bad {
 		return 0
 	}

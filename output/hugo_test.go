@@ -357,6 +357,12 @@ func TestHugoProgressAndCancel(t *testing.T) {
 
 // TestImageLookupLenient checks that the URL forms the converter may hand
 // over all find the stored image.
+// planImages is planImagesOf for an article whose body's media the test
+// leaves to archive.BodyMedia.
+func planImages(a *archive.Archive, art *archive.Article) *imagePlan {
+	return planImagesOf(a, art, archive.BodyMedia(art.Content))
+}
+
 func TestImageLookupLenient(t *testing.T) {
 	a, err := archive.Open(t.TempDir())
 	if err != nil {

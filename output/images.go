@@ -35,16 +35,11 @@ type imagePlan struct {
 	}
 }
 
-// planImages resolves the media the article needs (archive.ArticleMedia:
+// planImagesOf resolves the media the article needs (archive.ArticleMedia:
 // its cover, body images and voices) against the archive before
 // conversion, so that missing files are counted the same way whatever the
-// converter asks for.
-func planImages(a *archive.Archive, art *archive.Article) *imagePlan {
-	return planImagesOf(a, art, archive.BodyMedia(art.Content))
-}
-
-// planImagesOf is planImages for an article whose body's media are known
-// (archive.BodyMedia): art's Content is not read.
+// converter asks for. body is what archive.BodyMedia found in the article's
+// body: art's Content is not read.
 func planImagesOf(a *archive.Archive, art *archive.Article, body []archive.MediaRef) *imagePlan {
 	p := &imagePlan{
 		a:      a,

@@ -28,8 +28,8 @@ func baseURLPath(base string) string {
 // is named after the slug, which already starts with the article's
 // Beijing-time day. Jekyll does not publish files put beside a post, hence
 // the images under assets/. In a folder without a Jekyll config it also
-// writes the skeleton of themes/jekyll: a _config.yml, two layouts and a
-// home page listing the posts.
+// writes the skeleton of themes/jekyll: a _config.yml, two layouts, the
+// stylesheet they link (themes/shared) and a home page listing the posts.
 type jekyllLayout struct {
 	baseURL string // the site's path, "" at the root
 }

@@ -128,7 +128,7 @@ func placeFile(way *placeWay, src, dest string) error {
 
 // copyNew copies src to dest, a file it creates.
 func copyNew(src, dest string) (err error) {
-	in, out, err := openSourceAndNew(src, dest)
+	in, out, err := openPair(src, dest)
 	if err != nil {
 		return err
 	}
@@ -145,9 +145,9 @@ func copyNew(src, dest string) (err error) {
 	return err
 }
 
-// openSourceAndNew opens src for reading and creates dest, which must not
-// exist: never writing through a file or link already at dest.
-func openSourceAndNew(src, dest string) (in, out *os.File, err error) {
+// openPair opens src to read and creates dest, which must not exist, to
+// write: the two ends of a copy or a clone. On an error neither is open.
+func openPair(src, dest string) (in, out *os.File, err error) {
 	in, err = os.Open(src)
 	if err != nil {
 		return nil, nil, err

@@ -14,7 +14,7 @@ var errCloneUnsupported = errors.New("reflinks not supported here")
 // errCloneUnsupported, leaving no dest behind, where the file system (or
 // the pair of them) cannot clone.
 func cloneFile(src, dest string) (err error) {
-	in, out, err := openSourceAndNew(src, dest)
+	in, out, err := openPair(src, dest)
 	if err != nil {
 		return err
 	}

@@ -85,10 +85,10 @@ type parsedTheme struct {
 	tmpls map[string]*template.Template // by path, for the files ending in themes.TemplateSuffix
 }
 
-// parseTheme reads and parses the theme of format (a folder of
-// themes.Format), with --theme-dir's files over it.
+// parseTheme reads and parses the theme of format (themes.Layers), with
+// --theme-dir's files over it.
 func parseTheme(format, dir string) (*parsedTheme, error) {
-	files, err := themeFiles(dir, themes.Format(format))
+	files, err := themeFiles(dir, themes.Layers(format)...)
 	if err != nil {
 		return nil, err
 	}

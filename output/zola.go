@@ -19,8 +19,8 @@ import (
 //	DIR/.mparchive/slugs.json                article key → slug, kept stable
 //
 // plus, in a folder without a Zola config, the skeleton of themes/zola: a
-// config.toml, the root section's _index.md (pages sorted by date) and
-// three templates.
+// config.toml, the root section's _index.md (pages sorted by date), three
+// templates and the stylesheet they link (themes/shared).
 type zolaLayout struct{}
 
 func (zolaLayout) paths(_ *archive.Article, slug string) (string, string) {

@@ -32,3 +32,27 @@ func Format(name string) fs.FS {
 	}
 	return sub
 }
+
+// The stylesheet of the Jekyll and Zola skeletons is kept once, in shared/:
+// both generators publish a site's static/ folder (Jekyll at /static/, Zola
+// at the root), so the one file serves both from the same path.
+//
+//go:embed shared
+var sharedFiles embed.FS
+
+// sharedBy are the formats whose skeletons hold the files of shared/.
+var sharedBy = map[string]bool{"jekyll": true, "zola": true}
+
+// Layers returns what a format's skeleton is read from, later over
+// earlier: the shared files it uses, then its own folder (Format).
+func Layers(name string) []fs.FS {
+	own := Format(name)
+	if !sharedBy[name] {
+		return []fs.FS{own}
+	}
+	shared, err := fs.Sub(sharedFiles, "shared")
+	if err != nil {
+		panic(err) // a valid path: it is embedded
+	}
+	return []fs.FS{shared, own}
+}

@@ -103,3 +103,35 @@ func TestHugoShippedListsEveryFile(t *testing.T) {
 		t.Fatalf("%d files: %v", n, err)
 	}
 }
+
+// TestSharedStylesheet checks that the formats sharing shared/ get its
+// files under their own folder's and that their base layout links the
+// stylesheet: a layout that still inlined its own copy would drift from
+// the other format's.
+func TestSharedStylesheet(t *testing.T) {
+	for _, tc := range []struct{ format, base string }{
+		{"jekyll", "_layouts/default.html"},
+		{"zola", "templates/base.html"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			layers := Layers(tc.format)
+			if len(layers) != 2 {
+				t.Fatalf("%d layers, want the shared files and the format's folder", len(layers))
+			}
+			css, err := fs.ReadFile(layers[0], "static/mparchive.css")
+			if err != nil || !strings.Contains(string(css), "max-width") {
+				t.Errorf("static/mparchive.css: %v %q", err, css)
+			}
+			base, err := fs.ReadFile(layers[1], tc.base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(base), "mparchive.css") || strings.Contains(string(base), "<style>") {
+				t.Errorf("%s does not link the shared stylesheet alone:\n%s", tc.base, base)
+			}
+		})
+	}
+	if n := len(Layers("hexo")); n != 1 {
+		t.Errorf("hexo reads %d layers, want its own folder alone", n)
+	}
+}

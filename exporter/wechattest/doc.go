@@ -50,7 +50,8 @@
 // (exporter/testdata/pages/real; docs/wechat-api.md §12): ordinary articles and
 // shares with #js_content, picture posts (图片分享) and text posts (文本分享)
 // whose text and pictures are only in window.cgiDataNew, written in
-// WeChat's own object-literal dialect, and video posts (kinds.go). Page-only
+// WeChat's own object-literal dialect (cgiscript.go, cgidata.go), and video
+// posts (kinds.go, kindposts.go). Page-only
 // posts (Options.MassSent, PicturePosts, TextPosts, SharePosts, VideoPosts)
 // are listed by no API, as in reality; PageLinks gives their links. Deleted,
 // removed and unavailable articles, expired links and blocked, migrated or

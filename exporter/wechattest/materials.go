@@ -176,17 +176,11 @@ func (s *Server) listMediaMaterials(kind string, offset, count int) (any, *apiEr
 	if kind == "video" {
 		list = s.media.videos
 	}
-	ms, e := page(list, offset, count)
-	if e != nil {
-		return nil, e
-	}
-	out := listResponse[imageItem]{Item: make([]imageItem, len(ms)), TotalCount: len(list), ItemCount: len(ms)}
-	for i, m := range ms {
+	return listPage(list, offset, count, func(m *mediaMaterial) imageItem {
 		// Voice and video items carry an empty url: their files come
 		// only through get_material (§2).
-		out.Item[i] = imageItem{m.mediaID, m.name, m.updated, ""}
-	}
-	return out, nil
+		return imageItem{m.mediaID, m.name, m.updated, ""}
+	})
 }
 
 // getMediaMaterial answers get_material for a voice or video media_id;

@@ -135,34 +135,14 @@ func prefersEnglish(header string) bool {
 // SetPageLang makes the message pages of one article come in lang whatever
 // the request asks for (PageLangAuto: by Accept-Language again).
 func (s *Server) SetPageLang(articleURL string, lang PageLang) error {
-	key := permalinkKey(articleURL)
-	if key == "" {
-		return errNotArticleLink(articleURL)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pages.langs == nil {
-		s.pages.langs = map[string]PageLang{}
-	}
-	s.pages.langs[key] = lang
-	return nil
+	return setForArticle(s, &s.pages.langs, articleURL, lang)
 }
 
 // SetRemovalReason sets the reason (in Chinese, as WeChat words it, e.g.
 // 涉嫌过度营销、骚扰用户) the removed page of an article gives; by default one
 // of removalReasons is chosen from the link.
 func (s *Server) SetRemovalReason(articleURL, reason string) error {
-	key := permalinkKey(articleURL)
-	if key == "" {
-		return errNotArticleLink(articleURL)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pages.reasons == nil {
-		s.pages.reasons = map[string]string{}
-	}
-	s.pages.reasons[key] = reason
-	return nil
+	return setForArticle(s, &s.pages.reasons, articleURL, reason)
 }
 
 // RemovalReason returns the Chinese and English reason the removed page of

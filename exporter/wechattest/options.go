@@ -99,7 +99,7 @@ type Options struct {
 	// the draft-box switch, listed by no API (pages.go).
 	MassSent int
 	// PicturePosts, TextPosts, SharePosts and VideoPosts are how many
-	// page-only posts of the newer kinds the account has (kinds.go):
+	// page-only posts of the newer kinds the account has (kindposts.go):
 	// picture posts (图片分享), text posts (文本分享), shares of another
 	// account's article (文章分享; the original is served too) and video
 	// posts. Like MassSent they are listed by no API; PagePosts and
