@@ -33,6 +33,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"export", "--colour"}, "flag provided but not defined"},
 		{"fetch without archive", []string{"fetch", "--demo"}, "--archive DIR is required"},
 		{"two files to convert", []string{"convert", "a", "b"}, "one file"},
+		{"attempts out of range", []string{"export", "--demo", "-o", "x", "--attempts", "0"}, "--attempts must be between 1 and 100, not 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +101,11 @@ func TestErrorMessages(t *testing.T) {
 				return answer("/cgi-bin/material/batchget_material", "<html><body>502 Bad Gateway</body></html>", next)
 			})
 		}, []string{"--source", "news", "--timeout", "1s"}, exitPartial, []string{"batchget_material", "text/html"}},
+		{"proxy answers HTML, two attempts", func() string {
+			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
+				return answer("/cgi-bin/material/batchget_material", "<html><body>502 Bad Gateway</body></html>", next)
+			})
+		}, []string{"--source", "news", "--attempts", "2"}, exitPartial, []string{"attempt 1 of 2 failed", "gave up after 2 attempts"}},
 		{"broken JSON", func() string {
 			return wrapFake(t, wechattest.Options{Articles: 30, Drafts: -1}, func(next http.Handler) http.Handler {
 				return answer("/cgi-bin/material/batchget_material", `{"total_count":3,"item":[{"media_id":`, next)

@@ -131,6 +131,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		FollowShares:      ff.followShares,
 		AllowPrivateHosts: ff.allowPrivate,
 		PageTimeout:       ff.timeout,
+		Attempts:          ff.attempts,
 		MediaTimeout:      4 * ff.timeout,
 		Materials:         materials,
 		PageSleep:         pageSleep,
@@ -174,6 +175,7 @@ func (f *fetchFlags) client(rep *reporter) (c *exporter.Client, images *http.Cli
 	}
 	opts := []exporter.Option{
 		exporter.WithRequestTimeout(f.timeout),
+		exporter.WithMaxAttempts(f.attempts),
 		exporter.WithRetryReport(func(msg string, err error, wait time.Duration) {
 			rep.Notef("retrying in %s: %s: %v", wait.Round(100*time.Millisecond), msg, err)
 		}),

@@ -34,6 +34,7 @@ type fetchFlags struct {
 	configFile   string
 	concurrency  int
 	timeout      time.Duration
+	attempts     int
 	full         bool
 	urlsFile     string
 	pageBase     string
@@ -68,6 +69,8 @@ func (f *fetchFlags) registerAPI(fs *flag.FlagSet) {
 	fs.StringVar(&f.configFile, "config", "", "YAML file with appid and secret (default: $MPARCHIVE_CONFIG, then the user config dir's mparchive/config.yaml)")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "deadline of one request, the answer's body included: an API call or an article page; "+
 		"image and voice downloads get four times as long")
+	fs.IntVar(&f.attempts, "attempts", exporter.DefaultMaxAttempts, "tries of one request before it counts as failed (1 to 100), for API calls, pages and downloads alike; "+
+		"raise it for a network that drops often")
 	f.concurrency = 1
 }
 
@@ -148,6 +151,9 @@ func (f *fetchFlags) check() error {
 	}
 	if f.timeout <= 0 {
 		return usagef("--timeout must be positive, not %v", f.timeout)
+	}
+	if f.attempts < 1 || f.attempts > 100 {
+		return usagef("--attempts must be between 1 and 100, not %d", f.attempts)
 	}
 	if f.tokenMode != "stable" && f.tokenMode != "classic" {
 		return usagef("--token-mode must be stable or classic, not %q", f.tokenMode)
