@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // WeChat pages carry their data as JavaScript object literals in inline
@@ -576,4 +577,4 @@ func jsList(obj map[string]any, path string) []map[string]any {
 }
 
 // brTag is htmlDecode's /<br\s*(\/)?\s*>/g, with JavaScript's \s.
-var brTag = regexp.MustCompile(`<br[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*(/)?[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*>`)
+var brTag = lazyregexp.New(`<br[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*(/)?[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*>`)

@@ -1,15 +1,16 @@
 package render
 
 import (
-	"regexp"
 	"strconv"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // captionPrefix starts the lines news accounts put under pictures.
-var captionPrefix = regexp.MustCompile(`^(?:图|圖|上图|下图|图片|图为|图注|图源|▲|△|↑|☝|摄影|供图|来源|Photo|Source|Image|Fig)`)
+var captionPrefix = lazyregexp.New(`^(?:图|圖|上图|下图|图片|图为|图注|图源|▲|△|↑|☝|摄影|供图|来源|Photo|Source|Image|Fig)`)
 
 // captionImages gives an image without alt text the caption written under
 // it: a short line right after an image-only block that is set small,

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -10,6 +9,8 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
 	"golang.org/x/net/html"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // WeChat's code-snippet block (docs/wechat-api.md §8.3) is
@@ -24,7 +25,7 @@ import (
 
 // leakedCounter matches the text of CSS line counters that some copies of
 // articles leak into the code ("counter(line)", truncated to "ounter(line").
-var leakedCounter = regexp.MustCompile(`^\s*[ce]?ounter\(line\)?\s*$`)
+var leakedCounter = lazyregexp.New(`^\s*[ce]?ounter\(line\)?\s*$`)
 
 // isCodeLineIndex reports a code-snippet line-number list, a list of empty
 // (or leaked counter) items: by class, or, once classes are stripped,

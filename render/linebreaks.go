@@ -2,9 +2,10 @@ package render
 
 import (
 	"bytes"
-	"regexp"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // backslashLineBreaks rewrites html-to-markdown's hard line breaks, two
@@ -61,7 +62,7 @@ func backslashLineBreaks(_ converter.Context, md []byte) []byte {
 	return bytes.Join(tightenNestedLists(lines), []byte("\n"))
 }
 
-var listItemStart = regexp.MustCompile(`^ *(?:[-*+]|[0-9]{1,9}[.)]) +`)
+var listItemStart = lazyregexp.New(`^ *(?:[-*+]|[0-9]{1,9}[.)]) +`)
 
 // tightenNestedLists removes the blank line html-to-markdown writes between
 // a one-line list item and its sublist ("- a", "", "  - b"). It makes the
