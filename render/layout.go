@@ -75,8 +75,19 @@ func analyseLayout(doc *html.Node, flexRows []*html.Node) {
 			}
 			return true
 		})
+		longest := 0
+		for text := range headingTexts {
+			longest = max(longest, len(text))
+		}
+		// Blocks come outermost first, so a block is skipped once one
+		// around it has given the answer for it.
+		answered := map[*html.Node]bool{}
 		for _, b := range blocks {
-			splitTableOfContents(b, headingTexts)
+			if !answered[b] {
+				for _, n := range splitTableOfContents(b, headingTexts, longest) {
+					answered[n] = true
+				}
+			}
 		}
 	}
 	captionImages(units, body)
