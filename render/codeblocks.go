@@ -27,6 +27,13 @@ import (
 // articles leak into the code ("counter(line)", truncated to "ounter(line").
 var leakedCounter = lazyregexp.New(`^\s*[ce]?ounter\(line\)?\s*$`)
 
+// isLeakedCounter is leakedCounter.MatchString, asked of every line of
+// code: the words it needs rule out almost every line before the regexp
+// runs.
+func isLeakedCounter(s string) bool {
+	return strings.Contains(s, "ounter(line") && leakedCounter.MatchString(s)
+}
+
 // isCodeLineIndex reports a code-snippet line-number list, a list of empty
 // (or leaked counter) items: by class, or, once classes are stripped,
 // directly followed by a <pre>. Lists of numbers are kept: they could be
@@ -52,7 +59,7 @@ func isCodeLineIndex(list *html.Node) bool {
 			return false
 		}
 		text := strings.TrimSpace(textContent(li))
-		if text != "" && !leakedCounter.MatchString(text) {
+		if text != "" && !isLeakedCounter(text) {
 			return false
 		}
 		items++
@@ -246,7 +253,7 @@ func codeLines(pre *html.Node) []string {
 	text = strings.ReplaceAll(text, "\r", "\n")
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
-		if leakedCounter.MatchString(line) {
+		if isLeakedCounter(line) {
 			continue
 		}
 		lines = append(lines, line)
