@@ -158,8 +158,10 @@ func headingCandidateOf(u layoutUnit, body float64) *headingCandidate {
 	if !u.bold && !large {
 		return nil
 	}
-	text := u.text()
-	if utf8.RuneCountInString(text) > maxHeadingRunes {
+	// A long bold paragraph's text is built only as far as a heading
+	// can be long.
+	text, ok := collapsedText(u.node, maxHeadingRunes*utf8.UTFMax)
+	if !ok || utf8.RuneCountInString(text) > maxHeadingRunes {
 		return nil
 	}
 	last, _ := utf8.DecodeLastRuneInString(text)
