@@ -25,8 +25,6 @@ func New(pattern string) *Regexp {
 }
 
 func (r *Regexp) MatchString(s string) bool { return r.get().MatchString(s) }
-func (r *Regexp) Match(b []byte) bool       { return r.get().Match(b) }
-func (r *Regexp) Find(b []byte) []byte      { return r.get().Find(b) }
 
 func (r *Regexp) FindStringSubmatch(s string) []string {
 	return r.get().FindStringSubmatch(s)

@@ -17,8 +17,6 @@ func TestSameAsRegexp(t *testing.T) {
 			got, want any
 		}{
 			{"MatchString", lazy.MatchString(in), eager.MatchString(in)},
-			{"Match", lazy.Match(b), eager.Match(b)},
-			{"Find", string(lazy.Find(b)), string(eager.Find(b))},
 			{"FindStringSubmatch", lazy.FindStringSubmatch(in), eager.FindStringSubmatch(in)},
 			{"FindAllStringSubmatch", lazy.FindAllStringSubmatch(in, -1), eager.FindAllStringSubmatch(in, -1)},
 			{"FindAllStringIndex", lazy.FindAllStringIndex(in, -1), eager.FindAllStringIndex(in, -1)},
