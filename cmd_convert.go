@@ -28,10 +28,10 @@ const maxConvertInput = 64 << 20
 // at 4 MB, then whenever the heap doubles what is alive) the collector ran
 // four times during it, a fifth of the command's CPU time (measured on a
 // shared two-core machine), for memory the process gives back anyway when
-// it exits a moment later. At 400 the
-// heap may grow to five times what is alive: an article body (at most
-// 1 MB) converts without a collection, peak memory rising from 25 to 28
-// MB on 1 MB, and a huge input is still collected.
+// it exits a moment later. At 400 the heap may grow to five times what is
+// alive: an article body (at most 1 MB) converts without a collection,
+// peak memory rising from 25 to 28 MB on 1 MB, and a huge input is still
+// collected.
 const convertGCPercent = 400
 
 func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
