@@ -8,11 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // credentials are what a real run needs to get a token. They come from the
@@ -66,7 +67,7 @@ func loadCredentials(explicit string, warnf func(format string, args ...any)) (c
 // configKeys are the keys a config file may have.
 const configKeys = "appid, secret, api_base"
 
-var unknownKeyLine = regexp.MustCompile(`^line (\d+): field (\S+) not found in type`)
+var unknownKeyLine = lazyregexp.New(`^line (\d+): field (\S+) not found in type`)
 
 // decodeConfig reads a config file strictly: a key that is not one of
 // configKeys is an error naming it, since a misspelt "secert:" would

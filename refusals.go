@@ -3,11 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter"
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // Since July 2025 WeChat refuses personal and unverified accounts every
@@ -197,7 +197,7 @@ func commandLine(cmd string, fs *flag.FlagSet, skip map[string]bool, extra []str
 	return strings.Join(append(parts, extra...), " ")
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=,@%+-]+$`)
+var shellSafe = lazyregexp.New(`^[A-Za-z0-9_./:=,@%+-]+$`)
 
 // shellQuote quotes a word for a POSIX shell when it needs quoting.
 func shellQuote(s string) string {

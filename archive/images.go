@@ -2,14 +2,15 @@ package archive
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // cssURL finds url(...) in inline styles, with or without quotes; WeChat's
 // editors put background images there as url(&quot;…&quot;), which the
 // tokenizer has already decoded to url("…").
-var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")]+?)['"]?\s*\)`)
+var cssURL = lazyregexp.New(`url\(\s*['"]?([^'")]+?)['"]?\s*\)`)
 
 // isRemote reports a media reference the fetcher can download: a web
 // address, or a MaterialKey (the pictures of a picture post from the API

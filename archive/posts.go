@@ -3,11 +3,12 @@ package archive
 import (
 	"html"
 	"net/url"
-	"regexp"
 	"strings"
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // Picture, text and video posts have no article body: WeChat keeps their
@@ -69,7 +70,7 @@ func bizOf(link string) string {
 // bareURL finds web addresses written as text. It stops at white space,
 // quotes, angle brackets and the CJK punctuation that ends a sentence
 // around an address.
-var bareURL = regexp.MustCompile(`https?://[^\s<>"'，。！？、；：“”‘’（）【】《》「」]+`)
+var bareURL = lazyregexp.New(`https?://[^\s<>"'，。！？、；：“”‘’（）【】《》「」]+`)
 
 // TextHTML turns the text of a picture, text or video post into HTML
 // paragraphs: a blank line separates paragraphs, a newline is a line
@@ -140,7 +141,7 @@ func writeTextLines(b *strings.Builder, text string, inLink bool) {
 }
 
 // paragraphBreak is a blank line, possibly holding spaces.
-var paragraphBreak = regexp.MustCompile(`\n[ \t\x{3000}]*\n\s*`)
+var paragraphBreak = lazyregexp.New(`\n[ \t\x{3000}]*\n\s*`)
 
 // picturesHTML shows a picture post's pictures one to a paragraph, as the
 // lazy images of an article body are written, so they are downloaded and

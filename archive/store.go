@@ -10,10 +10,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // Layout of an archive folder (documented in the README):
@@ -71,7 +72,7 @@ func (a *Archive) Dir() string { return a.dir }
 // safeID matches ids that can be file names as they are. WeChat's ids are
 // URL-safe base64; anything else (a hostile or broken server) is hashed, so
 // no id can name a path outside the archive.
-var safeID = regexp.MustCompile(`^[A-Za-z0-9_=-]{1,128}$`)
+var safeID = lazyregexp.New(`^[A-Za-z0-9_=-]{1,128}$`)
 
 func itemFileName(id string) string {
 	if safeID.MatchString(id) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // APIError is an error WeChat reported in the body as {"errcode":N,"errmsg":…}.
@@ -61,7 +61,7 @@ const (
 	codeUnauthorized       = 48001
 )
 
-var ipInErrmsg = regexp.MustCompile(`invalid ip (\S+)`)
+var ipInErrmsg = lazyregexp.New(`invalid ip (\S+)`)
 
 const consoleBasicConfig = "微信公众平台 (mp.weixin.qq.com) → 设置与开发 → 基本配置"
 
@@ -365,7 +365,7 @@ func redactURL(raw string) string {
 
 // secretPattern finds secrets by name in free text: query strings
 // (access_token=…) and JSON (“"access_token":"…"”), also when cut off.
-var secretPattern = regexp.MustCompile(`(?i)("?(?:access_token|appsecret|secret)"?)(\s*[=:]\s*"?)[^&"\s,}]*`)
+var secretPattern = lazyregexp.New(`(?i)("?(?:access_token|appsecret|secret)"?)(\s*[=:]\s*"?)[^&"\s,}]*`)
 
 // redactor removes the AppSecret and every access token this client has
 // seen from text that may leave the package: error messages, body excerpts,

@@ -1,10 +1,11 @@
 package exporter
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // jsStringPrefix decodes the JavaScript string literal at the start of s
@@ -146,4 +147,4 @@ func decodeEntitiesLikeHTMLMethod(s string) string {
 }
 
 // brTag is htmlDecode's /<br\s*(\/)?\s*>/g, with JavaScript's \s.
-var brTag = regexp.MustCompile(`<br[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*(/)?[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*>`)
+var brTag = lazyregexp.New(`<br[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*(/)?[\s\v\x{a0}\x{feff}\p{Zs}\x{2028}\x{2029}]*>`)

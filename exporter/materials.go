@@ -8,11 +8,11 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // MaterialPage is one page of image, voice or video materials.
@@ -288,7 +288,7 @@ var audioVideoExt = map[string]string{
 	"video/x-ms-wmv": ".wmv", "video/mpeg": ".mpg", "video/webm": ".webm", "video/x-flv": ".flv",
 }
 
-var safeExt = regexp.MustCompile(`^\.[a-z0-9]{1,5}$`)
+var safeExt = lazyregexp.New(`^\.[a-z0-9]{1,5}$`)
 
 // mediaType picks a voice or video file's extension and type: the bytes
 // (data is the file's start, archive.MediaHeadBytes of it) when they are known, else the Content-Type (want is its expected

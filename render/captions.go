@@ -1,15 +1,19 @@
 package render
 
 import (
-	"regexp"
 	"strconv"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // captionPrefix starts the lines news accounts put under pictures.
-var captionPrefix = regexp.MustCompile(`^(?:图|圖|上图|下图|图片|图为|图注|图源|▲|△|↑|☝|摄影|供图|来源|Photo|Source|Image|Fig)`)
+var captionPrefix = lazyregexp.New(`^(?:图|圖|上图|下图|图片|图为|图注|图源|▲|△|↑|☝|摄影|供图|来源|Photo|Source|Image|Fig)`)
+
+// maxCaptionRunes is the longest caption taken as alt text.
+const maxCaptionRunes = 80
 
 // captionImages gives an image without alt text the caption written under
 // it: a short line right after an image-only block that is set small,
@@ -21,8 +25,10 @@ func captionImages(units []layoutUnit, body float64) {
 		if !u.leaf || u.media || !u.hasText || !prev.leaf || prev.hasText || !prev.media {
 			continue
 		}
-		text := u.text()
-		if utf8.RuneCountInString(text) > 80 {
+		// Text past 80 runes' worst case in bytes is not built: the unit
+		// after a picture is often a long paragraph.
+		text, ok := collapsedText(u.node, maxCaptionRunes*utf8.UTFMax)
+		if !ok || utf8.RuneCountInString(text) > maxCaptionRunes {
 			continue
 		}
 		small := u.size < body-1 && u.size <= 14

@@ -283,7 +283,8 @@ func edgeBreak(n *html.Node, first bool) *html.Node {
 			return nil
 		case child.Data == "br":
 			return child
-		case isWrapper(child.Data) && isBlank(child) && child.FirstChild == nil:
+		case isWrapper(child.Data) && child.FirstChild == nil:
+			// An empty wrapper shows nothing: look past it.
 		case isWrapper(child.Data):
 			return edgeBreak(child, first)
 		default:

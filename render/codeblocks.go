@@ -1,7 +1,6 @@
 package render
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -10,6 +9,8 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
 	"golang.org/x/net/html"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // WeChat's code-snippet block (docs/wechat-api.md §8.3) is
@@ -24,7 +25,14 @@ import (
 
 // leakedCounter matches the text of CSS line counters that some copies of
 // articles leak into the code ("counter(line)", truncated to "ounter(line").
-var leakedCounter = regexp.MustCompile(`^\s*[ce]?ounter\(line\)?\s*$`)
+var leakedCounter = lazyregexp.New(`^\s*[ce]?ounter\(line\)?\s*$`)
+
+// isLeakedCounter is leakedCounter.MatchString, asked of every line of
+// code: the words it needs rule out almost every line before the regexp
+// runs.
+func isLeakedCounter(s string) bool {
+	return strings.Contains(s, "ounter(line") && leakedCounter.MatchString(s)
+}
 
 // isCodeLineIndex reports a code-snippet line-number list, a list of empty
 // (or leaked counter) items: by class, or, once classes are stripped,
@@ -51,7 +59,7 @@ func isCodeLineIndex(list *html.Node) bool {
 			return false
 		}
 		text := strings.TrimSpace(textContent(li))
-		if text != "" && !leakedCounter.MatchString(text) {
+		if text != "" && !isLeakedCounter(text) {
 			return false
 		}
 		items++
@@ -245,7 +253,7 @@ func codeLines(pre *html.Node) []string {
 	text = strings.ReplaceAll(text, "\r", "\n")
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
-		if leakedCounter.MatchString(line) {
+		if isLeakedCounter(line) {
 			continue
 		}
 		lines = append(lines, line)

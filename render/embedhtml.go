@@ -16,6 +16,8 @@ const embedTag = "mparchive-embed"
 
 // embedKinds maps the custom elements WeChat stores in article bodies to
 // embed kinds. iframe, video and audio are decided by their attributes.
+// isEmbedCandidate expects every name to start with "mp" but qqmusic
+// (TestEmbedKindsAreCandidates).
 var embedKinds = map[string]string{
 	"mpvoice":                  EmbedVoice,
 	"mp-common-mpaudio":        EmbedVoice,
@@ -62,6 +64,11 @@ func isEmbedCandidate(n *html.Node) bool {
 	switch n.Data {
 	case "iframe", "video", "audio":
 		return true
+	}
+	// Every WeChat element's name starts with "mp" but qqmusic's: the
+	// other elements, nearly all of them, need no look-up.
+	if !strings.HasPrefix(n.Data, "mp") && n.Data != "qqmusic" {
+		return false
 	}
 	_, known := embedKinds[n.Data]
 	return known || isCustomEmbedElement(n)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestEmbeds(t *testing.T) {
@@ -268,6 +270,16 @@ func TestNestedEmbedsAgree(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s\nConvert wrote cards %q, ExtractEmbeds lists %q\n%s", in, got, want, md)
+		}
+	}
+}
+
+// Every element embedKinds knows is an embed candidate: isEmbedCandidate
+// looks names up only when they start as WeChat's do.
+func TestEmbedKindsAreCandidates(t *testing.T) {
+	for name := range embedKinds {
+		if !isEmbedCandidate(&html.Node{Type: html.ElementNode, Data: name}) {
+			t.Errorf("<%s> is in embedKinds but not an embed candidate", name)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/JohannesKaufmann/dom"
 	"golang.org/x/net/html"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // maxHeadingRunes is the longest text taken for a heading; longer bold
@@ -29,17 +30,17 @@ func isRealHeading(n *html.Node) bool {
 // class are siblings, whatever size each happens to be set in.
 var headingNumbering = []struct {
 	class   string
-	pattern *regexp.Regexp
+	pattern *lazyregexp.Regexp
 }{
-	{"chapter", regexp.MustCompile(`^第[一二三四五六七八九十百零〇两0-9]+[章节部分篇讲条课期步天站]`)},
-	{"part", regexp.MustCompile(`^(?i:part|chapter|step|section)\s*[0-9IVX]+`)},
-	{"han", regexp.MustCompile(`^[一二三四五六七八九十]+\s*[、.．]`)},
-	{"han-paren", regexp.MustCompile(`^[（(][一二三四五六七八九十]+[）)]`)},
-	{"decimal2", regexp.MustCompile(`^[0-9]+[.．][0-9]+(?:[.．\s　]|$)`)},
-	{"decimal", regexp.MustCompile(`^[0-9]{1,2}\s*[.．、](?:[^0-9]|$)`)},
-	{"padded", regexp.MustCompile(`^0[0-9](?:[\s　|｜/]|$)`)},
-	{"paren", regexp.MustCompile(`^[（(][0-9]{1,2}[）)]`)},
-	{"circled", regexp.MustCompile(`^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]`)},
+	{"chapter", lazyregexp.New(`^第[一二三四五六七八九十百零〇两0-9]+[章节部分篇讲条课期步天站]`)},
+	{"part", lazyregexp.New(`^(?i:part|chapter|step|section)\s*[0-9IVX]+`)},
+	{"han", lazyregexp.New(`^[一二三四五六七八九十]+\s*[、.．]`)},
+	{"han-paren", lazyregexp.New(`^[（(][一二三四五六七八九十]+[）)]`)},
+	{"decimal2", lazyregexp.New(`^[0-9]+[.．][0-9]+(?:[.．\s　]|$)`)},
+	{"decimal", lazyregexp.New(`^[0-9]{1,2}\s*[.．、](?:[^0-9]|$)`)},
+	{"padded", lazyregexp.New(`^0[0-9](?:[\s　|｜/]|$)`)},
+	{"paren", lazyregexp.New(`^[（(][0-9]{1,2}[）)]`)},
+	{"circled", lazyregexp.New(`^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]`)},
 }
 
 func numberingOf(text string) string {
@@ -157,8 +158,10 @@ func headingCandidateOf(u layoutUnit, body float64) *headingCandidate {
 	if !u.bold && !large {
 		return nil
 	}
-	text := u.text()
-	if utf8.RuneCountInString(text) > maxHeadingRunes {
+	// A long bold paragraph's text is built only as far as a heading
+	// can be long.
+	text, ok := collapsedText(u.node, maxHeadingRunes*utf8.UTFMax)
+	if !ok || utf8.RuneCountInString(text) > maxHeadingRunes {
 		return nil
 	}
 	last, _ := utf8.DecodeLastRuneInString(text)

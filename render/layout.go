@@ -75,8 +75,19 @@ func analyseLayout(doc *html.Node, flexRows []*html.Node) {
 			}
 			return true
 		})
+		longest := 0
+		for text := range headingTexts {
+			longest = max(longest, len(text))
+		}
+		// Blocks come outermost first, so a block is skipped once one
+		// around it has given the answer for it.
+		answered := map[*html.Node]bool{}
 		for _, b := range blocks {
-			splitTableOfContents(b, headingTexts)
+			if !answered[b] {
+				for _, n := range splitTableOfContents(b, headingTexts, longest) {
+					answered[n] = true
+				}
+			}
 		}
 	}
 	captionImages(units, body)
@@ -92,13 +103,31 @@ func isAtomicBlock(n *html.Node) bool {
 	return isEmbed(n)
 }
 
-type sizeWeight map[float64]int
+// sizeWeight counts the characters set in each font size. Sizes come in
+// half pixels and an article uses a handful: a list searched from the
+// start costs less than a map's hashing, for every text of the article.
+type sizeWeight []sizeCount
+
+type sizeCount struct {
+	size  float64
+	count int
+}
+
+func (w *sizeWeight) add(size float64, count int) {
+	for i := range *w {
+		if (*w)[i].size == size {
+			(*w)[i].count += count
+			return
+		}
+	}
+	*w = append(*w, sizeCount{size, count})
+}
 
 // collectUnits lists the units of doc in reading order, and how many
 // characters of text are set in each font size.
 func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 	var units []layoutUnit
-	sizes := sizeWeight{}
+	var sizes sizeWeight
 
 	// summary describes an inline subtree bottom-up.
 	type summary struct {
@@ -118,7 +147,7 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 				s.text = true
 				s.notBold = !bold
 				s.minSize = size
-				sizes[size] += count
+				sizes.add(size, count)
 			}
 			return s
 		case html.ElementNode, html.DocumentNode:
@@ -204,9 +233,9 @@ func collectUnits(doc *html.Node) ([]layoutUnit, sizeWeight) {
 // bodyFontSize is the size most of the article's characters are set in.
 func bodyFontSize(sizes sizeWeight) float64 {
 	body, most := float64(defaultFontSize), 0
-	for size, n := range sizes {
-		if n > most || n == most && size < body {
-			body, most = size, n
+	for _, w := range sizes {
+		if w.count > most || w.count == most && w.size < body {
+			body, most = w.size, w.count
 		}
 	}
 	return body

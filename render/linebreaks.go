@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"regexp"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 )
@@ -61,7 +60,37 @@ func backslashLineBreaks(_ converter.Context, md []byte) []byte {
 	return bytes.Join(tightenNestedLists(lines), []byte("\n"))
 }
 
-var listItemStart = regexp.MustCompile(`^ *(?:[-*+]|[0-9]{1,9}[.)]) +`)
+// listItemStart returns the length of the list item marker that starts
+// line, with the spaces before and after it, as the pattern
+// `^ *(?:[-*+]|[0-9]{1,9}[.)]) +` matches it, or 0 when line starts no
+// item. It is asked about every blank line's neighbour, a regexp's
+// machinery for one short prefix.
+func listItemStart(line []byte) int {
+	i := 0
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i < len(line) && (line[i] == '-' || line[i] == '*' || line[i] == '+') {
+		i++
+	} else {
+		digits := i
+		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+			i++
+		}
+		if n := i - digits; n == 0 || n > 9 || i == len(line) || line[i] != '.' && line[i] != ')' {
+			return 0
+		}
+		i++
+	}
+	marker := i
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i == marker {
+		return 0
+	}
+	return i
+}
 
 // tightenNestedLists removes the blank line html-to-markdown writes between
 // a one-line list item and its sublist ("- a", "", "  - b"). It makes the
@@ -70,10 +99,10 @@ func tightenNestedLists(lines [][]byte) [][]byte {
 	out := lines[:0]
 	for i, line := range lines {
 		if len(line) == 0 && i > 0 && i+1 < len(lines) {
-			if item := listItemStart.Find(lines[i-1]); item != nil {
+			if item := listItemStart(lines[i-1]); item > 0 {
 				next := lines[i+1]
 				indent := len(next) - len(bytes.TrimLeft(next, " "))
-				if indent == len(item) && listItemStart.Match(next) {
+				if indent == item && listItemStart(next) > 0 {
 					continue
 				}
 			}

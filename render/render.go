@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
@@ -48,7 +49,9 @@ type Options struct {
 // Converter converts article bodies. One Converter is safe for concurrent use.
 type Converter struct {
 	toMarkdown *converter.Converter
-	toHTML     goldmark.Markdown
+	// toHTML is built on the first ToHTML: `mparchive convert` and the
+	// conversion cache only ever go one way.
+	toHTML func() goldmark.Markdown
 }
 
 // New builds a Converter.
@@ -66,10 +69,12 @@ func New() *Converter {
 			&wechatPlugin{},
 		),
 	)
-	toHTML := goldmark.New(
-		goldmark.WithExtensions(extension.GFM, extension.CJK),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(trustedHTML{}, 100))),
-	)
+	toHTML := sync.OnceValue(func() goldmark.Markdown {
+		return goldmark.New(
+			goldmark.WithExtensions(extension.GFM, extension.CJK),
+			goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(trustedHTML{}, 100))),
+		)
+	})
 	return &Converter{toMarkdown: toMarkdown, toHTML: toHTML}
 }
 
@@ -140,7 +145,7 @@ func finishMarkdown(md []byte) string {
 // re-sanitised against a whitelist on the way.
 func (c *Converter) ToHTML(markdown []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := c.toHTML.Convert(markdown, &buf); err != nil {
+	if err := c.toHTML().Convert(markdown, &buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

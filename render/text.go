@@ -1,18 +1,19 @@
 package render
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // entityLookalike is a character reference as CommonMark reads one in
 // text or a link destination ("&copy;", "&#169;", "&#xA9;").
-var entityLookalike = regexp.MustCompile(`&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
+var entityLookalike = lazyregexp.New(`&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
 
 // escapeEntityLookalikes keeps text that reads like a character reference
 // ("&amp;copy;" in the HTML, "&copy;" on screen) literal: written as is, a

@@ -37,13 +37,10 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
-	// extra handler costs on every node of every article.
-	for _, tag := range []string{"a", "img"} {
-		conv.Register.TagType(tag, converter.TagTypeInline, converter.PriorityEarly)
-	}
-	for _, tag := range []string{embedTag, "table", "pre", "blockquote"} {
-		conv.Register.TagType(tag, converter.TagTypeBlock, converter.PriorityEarly)
-	}
+	// extra handler costs on every node of every article. The tags it
+	// renders keep the types html-to-markdown gives them by default (a and
+	// img inline, the others block); registering a type again would only
+	// make every lookup of it sort the registrations, on every node.
 	conv.Register.Renderer(renderWeChatElement, converter.PriorityEarly)
 	return nil
 }

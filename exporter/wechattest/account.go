@@ -2,9 +2,10 @@ package wechattest
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // Source names the API list a message belongs to. The values match the
@@ -162,7 +163,7 @@ func (a *account) remove(id string) bool {
 
 // imageURLPattern finds CDN image references in content, whatever the
 // surrounding markup (data-src, src, background-image, data-cover encoded).
-var imageURLPattern = regexp.MustCompile(`mmbiz\.(?:qpic|qlogo)\.cn(?:/|%2F)((?:sz_)?mmbiz(?:_[a-z]+)?)(?:/|%2F)([A-Za-z0-9_\-]+)`)
+var imageURLPattern = lazyregexp.New(`mmbiz\.(?:qpic|qlogo)\.cn(?:/|%2F)((?:sz_)?mmbiz(?:_[a-z]+)?)(?:/|%2F)([A-Za-z0-9_\-]+)`)
 
 // registerImages makes every image the content references servable, so hand
 // written and edited content needs no separate image list. The format comes

@@ -7,11 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // The demo account is hand-written: a small tech-and-culture account
@@ -319,7 +320,7 @@ func demoText(acct *account, text string) string {
 	})
 }
 
-var demoPlaceholder = regexp.MustCompile(`\{\{(?:图[0-9]+|link:[^}]+)\}\}`)
+var demoPlaceholder = lazyregexp.New(`\{\{(?:图[0-9]+|link:[^}]+)\}\}`)
 
 // demoDigits derives a string of n decimal digits from a key.
 func demoDigits(key string, n int) string {

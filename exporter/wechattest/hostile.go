@@ -3,8 +3,9 @@ package wechattest
 import (
 	"compress/gzip"
 	"net/http"
-	"regexp"
 	"strconv"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // Hostile makes the server attack its client instead of serving it: each
@@ -93,7 +94,7 @@ func (s *Server) hostileVideo(w http.ResponseWriter) bool {
 }
 
 // thumbURLs matches the thumb_url fields of an encoded list.
-var thumbURLs = regexp.MustCompile(`"thumb_url":"[^"]*"`)
+var thumbURLs = lazyregexp.New(`"thumb_url":"[^"]*"`)
 
 // hostileList edits an encoded list answer: with ThumbBytes every cover
 // is left to its thumb_media_id.

@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
+
+	"github.com/mparchive/mparchive/internal/lazyregexp"
 )
 
 // Voice messages. Articles carry voice as <mpvoice voice_encode_fileid=…>
@@ -25,7 +26,7 @@ const PathVoice = "/voice/getvoice"
 const VoiceStatsPath = "voice"
 
 // voiceIDPattern finds the file ids of voice elements in content.
-var voiceIDPattern = regexp.MustCompile(`voice_encode_fileid="([^"&<>]+)"`)
+var voiceIDPattern = lazyregexp.New(`voice_encode_fileid="([^"&<>]+)"`)
 
 // registerVoices makes every voice the content names servable; a.voices
 // is the set of known file ids.
