@@ -140,10 +140,10 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			switch {
 			case isNew:
 				ss.New++
-				f.note(&f.sum.Added, arts)
+				f.note(&f.sum.Added, &f.sum.added, arts)
 			case changed:
 				ss.Changed++
-				f.note(&f.sum.Changed, arts)
+				f.note(&f.sum.Changed, &f.sum.changed, arts)
 			}
 			if isNew || changed {
 				nothingNew = false
@@ -251,15 +251,20 @@ func (f *fetcher) noticeRemovals(src archive.Source, seen map[string]bool, ss *S
 		id := strings.TrimPrefix(key, prefix)
 		arts, err := f.arch.LoadItem(src, id)
 		if err != nil || len(arts) == 0 {
-			f.sum.Removed = append(f.sum.Removed, Change{Key: key})
+			noteChange(&f.sum.Removed, &f.sum.removed, Change{Key: key})
 			continue
 		}
-		f.note(&f.sum.Removed, arts)
+		f.note(&f.sum.Removed, &f.sum.removed, arts)
 	}
 }
 
-func (f *fetcher) note(list *[]Change, arts []archive.Article) {
+// note records arts in list, counted in n (see noteChange).
+func (f *fetcher) note(list *[]Change, n *int, arts []archive.Article) {
 	for i := range arts {
-		*list = append(*list, Change{Key: arts[i].Key(), Title: arts[i].Title})
+		if len(*list) >= MaxChanges {
+			*n = max(*n, len(*list)) + len(arts) - i
+			return
+		}
+		noteChange(list, n, Change{Key: arts[i].Key(), Title: arts[i].Title})
 	}
 }

@@ -62,8 +62,13 @@ type Summary struct {
 	// Quota is set when a daily quota stopped the run.
 	Quota *archive.QuotaStop
 	// Added, Changed and Removed list the articles concerned, in the order
-	// the run met them, for commit messages and reports.
+	// the run met them, for commit messages and reports: the first
+	// MaxChanges of each, so that the summary of a run through a large
+	// account stays small. Counts tells how many there were.
 	Added, Changed, Removed []Change
+	// added, changed and removed count the articles of the lists above,
+	// those left out included.
+	added, changed, removed int
 	// FailedPages lists the article URLs that gave no article for a
 	// reason that may pass (a network error, 暂时无法查看), with why.
 	FailedPages []*PageError
@@ -73,6 +78,26 @@ type Summary struct {
 	UnavailablePages []*PageError
 	// Materials tells what happened to each kind of material, if asked.
 	Materials *MaterialSummary
+}
+
+// MaxChanges bounds Summary.Added, Changed and Removed: more titles than
+// this tell a reader of a commit message or report nothing more.
+const MaxChanges = 200
+
+// Counts returns how many articles the run added, changed and found
+// removed upstream: the lengths of Added, Changed and Removed, plus the
+// articles MaxChanges left out of them.
+func (s *Summary) Counts() (added, changed, removed int) {
+	return max(s.added, len(s.Added)), max(s.changed, len(s.Changed)), max(s.removed, len(s.Removed))
+}
+
+// noteChange records one article in list, counted in n, while the list is
+// shorter than MaxChanges.
+func noteChange(list *[]Change, n *int, c Change) {
+	*n = max(*n, len(*list)) + 1
+	if len(*list) < MaxChanges {
+		*list = append(*list, c)
+	}
 }
 
 // Partial reports whether something was left undone that a re-run can

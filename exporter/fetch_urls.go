@@ -41,9 +41,9 @@ func (f *fetcher) fetchURLs(ctx context.Context, ss *SourceSummary) error {
 		Stored: func(ctx context.Context, arts []archive.Article, isNew, changed bool) {
 			switch {
 			case isNew:
-				f.note(&f.sum.Added, arts)
+				f.note(&f.sum.Added, &f.sum.added, arts)
 			case changed:
-				f.note(&f.sum.Changed, arts)
+				f.note(&f.sum.Changed, &f.sum.changed, arts)
 			}
 			var keys []string
 			for i := range arts {
