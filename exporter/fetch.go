@@ -76,7 +76,7 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 			FailedMedia:      map[string]string{},
 			UnavailableMedia: map[string]string{},
 		},
-		tried:      map[triedKey]bool{},
+		tried:      map[triedKey]struct{}{},
 		slots:      make(chan struct{}, opts.Concurrency),
 		downloaded: make(chan struct{}, 1),
 	}
@@ -112,7 +112,7 @@ type fetcher struct {
 	downloaded chan struct{}
 
 	mu         sync.Mutex // guards the fields below, written by downloads
-	tried      map[triedKey]bool
+	tried      map[triedKey]struct{}
 	imagesDone int
 	imagesPlan int
 	progress   Progress

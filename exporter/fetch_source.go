@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,7 +27,9 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 	// A resumed listing goes to the end: the pages before its cursor were
 	// stored by a run that may have stopped before the pages after it.
 	mayStopEarly := !f.opts.Full && !resumed
-	seen := map[string]bool{}
+	// The ids listed, by their hashes: a listing meets every item of the
+	// account.
+	seen := map[idHash]struct{}{}
 	// Pages stops by itself at the end of the list, and when a list that
 	// keeps growing would have it page forever.
 	// A page is done when its images are: the cursor moves past it only
@@ -122,10 +125,10 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			}
 			// Items shift when the account publishes or deletes during a
 			// run; the same item may show up on two pages.
-			if seen[id] {
+			if _, dup := seen[hashID(id)]; dup {
 				continue
 			}
-			seen[id] = true
+			seen[hashID(id)] = struct{}{}
 			arts, err := archive.DecodeItem(src, raw)
 			if err != nil {
 				f.opts.Logf("%s: skipping item %s: %v", src, id, err)
@@ -220,15 +223,27 @@ func (f *fetcher) store(src archive.Source, id string, raw []byte) (isNew, chang
 	return !known, known && (wrote || prev != ut) || changed, nil
 }
 
+// idHash stands for an item id in the set of those a listing saw: half of
+// its SHA-256, which no two ids share by chance.
+type idHash [16]byte
+
+func hashID(id string) idHash {
+	sum := sha256.Sum256([]byte(id))
+	return idHash(sum[:16])
+}
+
 // noticeRemovals marks the items of src that a complete listing did not
 // show as removed upstream. They stay in the archive.
-func (f *fetcher) noticeRemovals(src archive.Source, seen map[string]bool, ss *SourceSummary) {
+func (f *fetcher) noticeRemovals(src archive.Source, seen map[idHash]struct{}, ss *SourceSummary) {
 	prefix := string(src) + "/"
 	var gone []string
 	f.mu.Lock()
 	for key := range f.state.Items {
 		id, ok := strings.CutPrefix(key, prefix)
-		if !ok || seen[id] {
+		if !ok {
+			continue
+		}
+		if _, listed := seen[hashID(id)]; listed {
 			continue
 		}
 		if _, already := f.state.Removed[key]; already {
