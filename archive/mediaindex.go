@@ -51,17 +51,23 @@ func hashKey(key string) keyHash {
 // as bytes, and the extension and type are numbers in mediaIndex.names.
 type mediaRec struct {
 	sum      [sha256.Size]byte
-	size     int64
+	size     uint32 // larger files go to odd
 	ext, typ uint16
 }
+
+// recChunk is how many mediaRecs one block of mediaIndex.recs holds. The
+// records grow in blocks, not in one slice: a slice that doubles holds up
+// to twice what it needs, three times while it is copied.
+const recChunk = 4096
 
 // mediaIndex is the media index in memory, and where its files stand. The
 // Archive's mu guards it.
 type mediaIndex struct {
 	// at says where each key's mediaRec is in recs: a map of small
 	// values and a slice take half the memory of a map of mediaRecs.
-	at   map[keyHash]uint32
-	recs []mediaRec
+	at    map[keyHash]uint32
+	recs  [][]mediaRec // blocks of recChunk
+	nrecs int
 	// odd holds the entries that mediaRec cannot hold: a file not named
 	// by its hash, which no version of mparchive wrote, but a hand-edited
 	// index may hold.
@@ -122,18 +128,34 @@ func (ix *mediaIndex) rec(e MediaEntry) (mediaRec, bool) {
 	var okExt, okType bool
 	r.ext, okExt = ix.name(ext)
 	r.typ, okType = ix.name(e.Type)
-	r.size = e.Size
+	if e.Size < 0 || e.Size > math.MaxUint32 {
+		return r, false
+	}
+	r.size = uint32(e.Size)
 	return r, okExt && okType
+}
+
+func (ix *mediaIndex) recAt(i uint32) *mediaRec { return &ix.recs[i/recChunk][i%recChunk] }
+
+// appendRec adds r to recs and returns its place.
+func (ix *mediaIndex) appendRec(r mediaRec) uint32 {
+	if ix.nrecs%recChunk == 0 {
+		ix.recs = append(ix.recs, make([]mediaRec, 0, recChunk))
+	}
+	last := &ix.recs[len(ix.recs)-1]
+	*last = append(*last, r)
+	ix.nrecs++
+	return uint32(ix.nrecs - 1)
 }
 
 func (ix *mediaIndex) entry(r mediaRec) MediaEntry {
 	sum := hex.EncodeToString(r.sum[:])
-	return MediaEntry{File: sum[:2] + "/" + sum + ix.names[r.ext], SHA256: sum, Type: ix.names[r.typ], Size: r.size}
+	return MediaEntry{File: sum[:2] + "/" + sum + ix.names[r.ext], SHA256: sum, Type: ix.names[r.typ], Size: int64(r.size)}
 }
 
 func (ix *mediaIndex) get(h keyHash) (MediaEntry, bool) {
 	if i, ok := ix.at[h]; ok {
-		return ix.entry(ix.recs[i]), true
+		return ix.entry(*ix.recAt(i)), true
 	}
 	e, ok := ix.odd[h]
 	return e, ok
@@ -147,12 +169,11 @@ func (ix *mediaIndex) set(h keyHash, e MediaEntry) bool {
 	if ix.at == nil {
 		ix.at = map[keyHash]uint32{}
 	}
-	if r, ok := ix.rec(e); ok && len(ix.recs) < math.MaxUint32 {
+	if r, ok := ix.rec(e); ok && ix.nrecs < math.MaxUint32 {
 		if i, ok := ix.at[h]; ok {
-			ix.recs[i] = r
+			*ix.recAt(i) = r
 		} else {
-			ix.at[h] = uint32(len(ix.recs))
-			ix.recs = append(ix.recs, r)
+			ix.at[h] = ix.appendRec(r)
 		}
 		delete(ix.odd, h)
 	} else {

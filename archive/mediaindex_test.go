@@ -3,6 +3,7 @@ package archive
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,5 +320,49 @@ func TestMediaJournalFoldsAsItGrows(t *testing.T) {
 	marshalled, _ := json.MarshalIndent(want, "", "  ")
 	if journal != "" || index != string(marshalled)+"\n" {
 		t.Errorf("compacted index differs from the marshalled map of %d keys", len(want))
+	}
+}
+
+// TestMediaIndexRecords stores entries in the packed records and in the
+// map of those they cannot hold, across more than one block of records,
+// and reads each back as it was given.
+func TestMediaIndexRecords(t *testing.T) {
+	sum := func(i int) string { return fmt.Sprintf("%064x", i) }
+	entry := func(i int, size int64) MediaEntry {
+		s := sum(i)
+		return MediaEntry{File: s[:2] + "/" + s + ".jpg", SHA256: s, Type: "image/jpeg", Size: size}
+	}
+	var ix mediaIndex
+	want := map[string]MediaEntry{}
+	for i := range 2*recChunk + 3 {
+		want[fmt.Sprint("k", i)] = entry(i, int64(i))
+	}
+	for _, tc := range []struct {
+		key string
+		e   MediaEntry
+	}{
+		{"over 4 GiB", entry(1, 5<<30)},
+		{"negative size", entry(2, -1)},
+		{"not named by its hash", MediaEntry{File: "x/y.png", SHA256: sum(3), Type: "image/png", Size: 9}},
+		{"upper-case hash", MediaEntry{File: "AB/AB.png", SHA256: strings.Repeat("AB", 32), Size: 1}},
+		{"largest packed", entry(4, math.MaxUint32)},
+	} {
+		want[tc.key] = tc.e
+	}
+	for k, e := range want {
+		ix.set(hashKey(k), e)
+	}
+	// Moved between the two: packed, then odd, then packed again.
+	ix.set(hashKey("k5"), entry(5, 6<<30))
+	ix.set(hashKey("k6"), entry(6, 6<<30))
+	ix.set(hashKey("k6"), entry(6, 7))
+	want["k5"], want["k6"] = entry(5, 6<<30), entry(6, 7)
+	if ix.count() != len(want) {
+		t.Errorf("%d keys; want %d", ix.count(), len(want))
+	}
+	for k, e := range want {
+		if got, ok := ix.get(hashKey(k)); !ok || got != e {
+			t.Errorf("%s: %+v, %v; want %+v", k, got, ok, e)
+		}
 	}
 }
