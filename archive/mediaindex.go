@@ -74,6 +74,10 @@ type mediaIndex struct {
 	odd     map[keyHash]MediaEntry
 	names   []string // extensions and types
 	nameIdx map[string]uint16
+	// met marks the keys met since forgetMeetings (see Archive.MeetMedia):
+	// a bit per record, and the odd keys by name.
+	met    []uint64
+	metOdd map[keyHash]struct{}
 
 	// pending holds the journal lines of the keys stored since the last
 	// Flush: they are written once their files are on disk.
@@ -186,6 +190,32 @@ func (ix *mediaIndex) set(h keyHash, e MediaEntry) bool {
 	return true
 }
 
+// meet tells whether the index holds h and whether h was not met before,
+// and marks it met. A key moved between recs and odd (a record of another
+// form replacing it) counts as not met.
+func (ix *mediaIndex) meet(h keyHash) (known, first bool) {
+	if i, ok := ix.at[h]; ok {
+		w, bit := int(i/64), uint64(1)<<(i%64)
+		if w >= len(ix.met) {
+			ix.met = append(ix.met, make([]uint64, w+1-len(ix.met))...)
+		}
+		first = ix.met[w]&bit == 0
+		ix.met[w] |= bit
+		return true, first
+	}
+	if _, ok := ix.odd[h]; !ok {
+		return false, false
+	}
+	if _, seen := ix.metOdd[h]; seen {
+		return true, false
+	}
+	if ix.metOdd == nil {
+		ix.metOdd = map[keyHash]struct{}{}
+	}
+	ix.metOdd[h] = struct{}{}
+	return true, true
+}
+
 func (ix *mediaIndex) count() int { return len(ix.at) + len(ix.odd) }
 
 // add records a file stored in this run under key (a MediaKey), to be
@@ -241,6 +271,26 @@ func (a *Archive) addMedia(ref string, entry MediaEntry) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.media.add(key, entry)
+}
+
+// MeetMedia is Media for a walk that meets a key many times, as a fetch
+// meets an image in every article that shows it, and must tell the first
+// meeting from the others: it reports whether the index holds ref's key,
+// and whether the walk had not met it before, since ForgetMeetings. The
+// marks take a bit per key where a set of the keys met would take dozens
+// of bytes.
+func (a *Archive) MeetMedia(ref string) (known, first bool) {
+	h := hashKey(MediaKey(ref))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.media.meet(h)
+}
+
+// ForgetMeetings makes every key unmet again, for the next walk.
+func (a *Archive) ForgetMeetings() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.media.met, a.media.metOdd = nil, nil
 }
 
 // MediaCount is the number of keys in the media index.

@@ -366,3 +366,47 @@ func TestMediaIndexRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestMeetMedia checks the marks a fetch tells first meetings by: a key
+// the index holds is met first once, until ForgetMeetings; one it lacks is
+// never known; packed and odd entries alike.
+func TestMeetMedia(t *testing.T) {
+	a, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed := "https://mmbiz.qpic.cn/mmbiz_jpg/packed/0?wx_fmt=jpeg"
+	odd := "https://mmbiz.qpic.cn/mmbiz_jpg/odd/0?wx_fmt=jpeg"
+	s := fmt.Sprintf("%064x", 7)
+	a.addMedia(packed, MediaEntry{File: s[:2] + "/" + s + ".jpg", SHA256: s, Type: "image/jpeg", Size: 3})
+	a.addMedia(odd, MediaEntry{File: "elsewhere/x.jpg", SHA256: s, Type: "image/jpeg", Size: 3})
+	for i := range 3 * 64 { // marks past the first word
+		a.addMedia(fmt.Sprint("k", i), MediaEntry{File: s[:2] + "/" + s + ".jpg", SHA256: s, Type: "image/jpeg", Size: int64(i)})
+	}
+	type meeting struct {
+		ref          string
+		known, first bool
+	}
+	walk := []meeting{
+		{packed, true, true},
+		{packed, true, false},
+		// Another spelling of the same key is the same key.
+		{"http://mmbiz.qpic.cn/mmbiz_jpg/packed/0?wx_fmt=jpeg", true, false},
+		{odd, true, true},
+		{odd, true, false},
+		{"k150", true, true},
+		{"k150", true, false},
+		{"k149", true, true},
+		{"https://mmbiz.qpic.cn/mmbiz_jpg/missing/0", false, false},
+		{"https://mmbiz.qpic.cn/mmbiz_jpg/missing/0", false, false},
+	}
+	for round := range 2 {
+		for _, m := range walk {
+			known, first := a.MeetMedia(m.ref)
+			if known != m.known || first != m.first {
+				t.Errorf("round %d, %s: known %v, first %v; want %v, %v", round, m.ref, known, first, m.known, m.first)
+			}
+		}
+		a.ForgetMeetings()
+	}
+}

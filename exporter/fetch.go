@@ -60,6 +60,7 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 	if err != nil {
 		return nil, err
 	}
+	arch.ForgetMeetings()
 	f := &fetcher{
 		client: c,
 		arch:   arch,
@@ -76,7 +77,7 @@ func Fetch(ctx context.Context, c *Client, arch *archive.Archive, opts FetchOpti
 			FailedMedia:      map[string]string{},
 			UnavailableMedia: map[string]string{},
 		},
-		tried:      map[triedKey]struct{}{},
+		tried:      map[string]struct{}{},
 		slots:      make(chan struct{}, opts.Concurrency),
 		downloaded: make(chan struct{}, 1),
 	}
@@ -111,8 +112,11 @@ type fetcher struct {
 	// downloaded is signalled (without blocking) as downloads finish.
 	downloaded chan struct{}
 
-	mu         sync.Mutex // guards the fields below, written by downloads
-	tried      map[triedKey]struct{}
+	mu sync.Mutex // guards the fields below, written by downloads
+	// tried holds the media keys of the run not in the archive when met:
+	// those downloading, and those that failed. The archive's marks
+	// (MeetMedia) tell the others.
+	tried      map[string]struct{}
 	imagesDone int
 	imagesPlan int
 	progress   Progress

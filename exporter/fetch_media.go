@@ -2,8 +2,6 @@ package exporter
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"strings"
 	"sync"
 
@@ -39,14 +37,18 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 		// One picture under several spellings is one key: downloaded
 		// once, from its canonical URL.
 		k = archive.MediaKey(k)
-		if _, done := f.tried[keyOf(k)]; done {
+		if _, done := f.tried[k]; done {
 			continue
 		}
-		f.tried[keyOf(k)] = struct{}{}
-		if _, ok := f.arch.Media(k); ok {
-			f.sum.ImagesReused++
+		// The keys the archive holds are told apart by the archive's
+		// marks, a bit each; only the others take room in tried.
+		if known, first := f.arch.MeetMedia(k); known {
+			if first {
+				f.sum.ImagesReused++
+			}
 			continue
 		}
+		f.tried[k] = struct{}{}
 		if _, gone := f.state.Unavailable[k]; gone && !f.opts.Full {
 			f.sum.KnownUnavailable++
 			continue
@@ -67,7 +69,7 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 				f.mu.Lock()
 				for _, left := range todo {
 					if _, ok := f.arch.Media(left); !ok {
-						delete(f.tried, keyOf(left))
+						delete(f.tried, left)
 					}
 				}
 				f.mu.Unlock()
@@ -83,17 +85,6 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 	return wg.Wait, len(todo)
 }
 
-// triedKey stands for a media key in fetcher.tried: a run meets every key
-// of the account, and 8 bytes of their hashes take a twentieth of their
-// memory. Two keys of an account sharing them is a chance of one in 30
-// million at a million keys, and would leave one image not downloaded.
-type triedKey uint64
-
-func keyOf(k string) triedKey {
-	sum := sha256.Sum256([]byte(k))
-	return triedKey(binary.LittleEndian.Uint64(sum[:8]))
-}
-
 // download stores one media key and records how it went.
 func (f *fetcher) download(ctx context.Context, k string) {
 	_, err := f.dl.fetchMedia(ctx, f.arch, k)
@@ -104,10 +95,16 @@ func (f *fetcher) download(ctx context.Context, k string) {
 	case err == nil:
 		f.sum.ImagesDownloaded++
 		delete(f.state.Unavailable, k)
+		// Met from now on in the archive's marks, which tried gives way
+		// to: a later article showing it neither downloads it again nor
+		// counts it as reused.
+		if known, _ := f.arch.MeetMedia(k); known {
+			delete(f.tried, k)
+		}
 	case ctx.Err() != nil:
 		// Not a failure of the image: the run is stopping. Forget we
 		// tried, so the next page or run tries again.
-		delete(f.tried, keyOf(k))
+		delete(f.tried, k)
 	case goneForGood(err):
 		msg := redactError(err)
 		delete(f.state.FailedMedia, k)
