@@ -59,51 +59,60 @@ type AccountGuess struct {
 // every stored page: callers ask only while the name is unknown.
 func (a *Archive) GuessAccount(id string) (AccountGuess, error) {
 	g := AccountGuess{ID: id}
-	refs, err := a.Items()
-	if err != nil {
-		return g, err
-	}
 	type named struct {
 		name string
 		at   int64
 	}
 	pages := map[string]int{}    // __biz → stored pages
 	newest := map[string]named{} // __biz → name on its newest page
-	for _, ref := range refs {
-		api := ref.Source != URLs
-		if api && g.ID != "" && g.Link != "" {
+	// A source at a time, in Items' order: a fetch asks at its end, when
+	// it holds the most, and an API source need not even be listed once
+	// the id and a link are known.
+	var refs []ItemRef
+	for _, src := range Sources {
+		if src != URLs && g.ID != "" && g.Link != "" {
 			continue
 		}
-		raw, err := a.ReadItem(ref)
-		if err != nil {
+		var err error
+		if refs, err = a.appendItemsOf(refs[:0], src); err != nil {
 			return g, err
 		}
-		var it rawItem
-		if json.Unmarshal(raw, &it) != nil {
-			continue // a damaged item is reported by the walk that needs it
-		}
-		at := max(int64(it.Content.CreateTime), int64(it.Content.UpdateTime), int64(it.UpdateTime))
-		for _, n := range it.Content.NewsItem {
-			biz := n.AccountID
-			if biz == "" {
-				biz = bizOf(n.URL)
-			}
-			if api {
-				if biz == "" {
-					continue
-				}
-				if g.ID == "" {
-					g.ID = biz
-				}
-				if _, ok := ParsePermalink(n.URL); ok && g.Link == "" && biz == g.ID && ref.Source != Drafts && !bool(n.IsDeleted) {
-					g.Link = strings.TrimSpace(n.URL)
-				}
+		for _, ref := range refs {
+			api := ref.Source != URLs
+			if api && g.ID != "" && g.Link != "" {
 				continue
 			}
-			pages[biz]++
-			name := strings.TrimSpace(firstOf(n.AccountName, it.Page.AccountName))
-			if name != "" && (newest[biz].name == "" || at > newest[biz].at) {
-				newest[biz] = named{name, at}
+			raw, err := a.ReadItem(ref)
+			if err != nil {
+				return g, err
+			}
+			var it rawItem
+			if json.Unmarshal(raw, &it) != nil {
+				continue // a damaged item is reported by the walk that needs it
+			}
+			at := max(int64(it.Content.CreateTime), int64(it.Content.UpdateTime), int64(it.UpdateTime))
+			for _, n := range it.Content.NewsItem {
+				biz := n.AccountID
+				if biz == "" {
+					biz = bizOf(n.URL)
+				}
+				if api {
+					if biz == "" {
+						continue
+					}
+					if g.ID == "" {
+						g.ID = biz
+					}
+					if _, ok := ParsePermalink(n.URL); ok && g.Link == "" && biz == g.ID && ref.Source != Drafts && !bool(n.IsDeleted) {
+						g.Link = strings.TrimSpace(n.URL)
+					}
+					continue
+				}
+				pages[biz]++
+				name := strings.TrimSpace(firstOf(n.AccountName, it.Page.AccountName))
+				if name != "" && (newest[biz].name == "" || at > newest[biz].at) {
+					newest[biz] = named{name, at}
+				}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package archive
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,5 +320,93 @@ func TestMediaJournalFoldsAsItGrows(t *testing.T) {
 	marshalled, _ := json.MarshalIndent(want, "", "  ")
 	if journal != "" || index != string(marshalled)+"\n" {
 		t.Errorf("compacted index differs from the marshalled map of %d keys", len(want))
+	}
+}
+
+// TestMediaIndexRecords stores entries in the packed records and in the
+// map of those they cannot hold, across more than one block of records,
+// and reads each back as it was given.
+func TestMediaIndexRecords(t *testing.T) {
+	sum := func(i int) string { return fmt.Sprintf("%064x", i) }
+	entry := func(i int, size int64) MediaEntry {
+		s := sum(i)
+		return MediaEntry{File: s[:2] + "/" + s + ".jpg", SHA256: s, Type: "image/jpeg", Size: size}
+	}
+	var ix mediaIndex
+	want := map[string]MediaEntry{}
+	for i := range 2*recChunk + 3 {
+		want[fmt.Sprint("k", i)] = entry(i, int64(i))
+	}
+	for _, tc := range []struct {
+		key string
+		e   MediaEntry
+	}{
+		{"over 4 GiB", entry(1, 5<<30)},
+		{"negative size", entry(2, -1)},
+		{"not named by its hash", MediaEntry{File: "x/y.png", SHA256: sum(3), Type: "image/png", Size: 9}},
+		{"upper-case hash", MediaEntry{File: "AB/AB.png", SHA256: strings.Repeat("AB", 32), Size: 1}},
+		{"largest packed", entry(4, math.MaxUint32)},
+	} {
+		want[tc.key] = tc.e
+	}
+	for k, e := range want {
+		ix.set(hashKey(k), e)
+	}
+	// Moved between the two: packed, then odd, then packed again.
+	ix.set(hashKey("k5"), entry(5, 6<<30))
+	ix.set(hashKey("k6"), entry(6, 6<<30))
+	ix.set(hashKey("k6"), entry(6, 7))
+	want["k5"], want["k6"] = entry(5, 6<<30), entry(6, 7)
+	if ix.count() != len(want) {
+		t.Errorf("%d keys; want %d", ix.count(), len(want))
+	}
+	for k, e := range want {
+		if got, ok := ix.get(hashKey(k)); !ok || got != e {
+			t.Errorf("%s: %+v, %v; want %+v", k, got, ok, e)
+		}
+	}
+}
+
+// TestMeetMedia checks the marks a fetch tells first meetings by: a key
+// the index holds is met first once, until ForgetMeetings; one it lacks is
+// never known; packed and odd entries alike.
+func TestMeetMedia(t *testing.T) {
+	a, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed := "https://mmbiz.qpic.cn/mmbiz_jpg/packed/0?wx_fmt=jpeg"
+	odd := "https://mmbiz.qpic.cn/mmbiz_jpg/odd/0?wx_fmt=jpeg"
+	s := fmt.Sprintf("%064x", 7)
+	a.addMedia(packed, MediaEntry{File: s[:2] + "/" + s + ".jpg", SHA256: s, Type: "image/jpeg", Size: 3})
+	a.addMedia(odd, MediaEntry{File: "elsewhere/x.jpg", SHA256: s, Type: "image/jpeg", Size: 3})
+	for i := range 3 * 64 { // marks past the first word
+		a.addMedia(fmt.Sprint("k", i), MediaEntry{File: s[:2] + "/" + s + ".jpg", SHA256: s, Type: "image/jpeg", Size: int64(i)})
+	}
+	type meeting struct {
+		ref          string
+		known, first bool
+	}
+	walk := []meeting{
+		{packed, true, true},
+		{packed, true, false},
+		// Another spelling of the same key is the same key.
+		{"http://mmbiz.qpic.cn/mmbiz_jpg/packed/0?wx_fmt=jpeg", true, false},
+		{odd, true, true},
+		{odd, true, false},
+		{"k150", true, true},
+		{"k150", true, false},
+		{"k149", true, true},
+		{"https://mmbiz.qpic.cn/mmbiz_jpg/missing/0", false, false},
+		{"https://mmbiz.qpic.cn/mmbiz_jpg/missing/0", false, false},
+	}
+	for round := range 2 {
+		for _, m := range walk {
+			known, first := a.MeetMedia(m.ref)
+			if known != m.known || first != m.first {
+				t.Errorf("round %d, %s: known %v, first %v; want %v, %v", round, m.ref, known, first, m.known, m.first)
+			}
+		}
+		a.ForgetMeetings()
 	}
 }

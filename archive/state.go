@@ -1,12 +1,15 @@
 package archive
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -148,12 +151,108 @@ func (st *State) Cursor(src Source) *Cursor {
 // ItemKey is the key of an item in State.Items and State.Removed.
 func ItemKey(src Source, id string) string { return string(src) + "/" + id }
 
-// SaveState writes the state atomically.
+// SaveState writes the state atomically, in the form json.MarshalIndent
+// gives it (which is what earlier versions wrote and what every version
+// reads), but streamed: its maps grow with the account, and a checkpoint
+// that built the whole file in memory, twice over for the indent, made a
+// large account's fetch take several times its state's size at each one.
+// A state equal to the file's leaves the file alone.
 func (a *Archive) SaveState(st *State) error {
-	b, err := json.MarshalIndent(st, "", "  ")
+	_, err := writeFileStream(filepath.Join(a.dir, stateFile), st.writeJSON)
+	return err
+}
+
+// writeJSON writes st as json.MarshalIndent(st, "", "  ") does, followed
+// by a newline: the fields in State's order, those empty left out, map
+// keys sorted.
+func (st *State) writeJSON(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	n := 0
+	field := func(name string) {
+		if n == 0 {
+			bw.WriteString("{\n  ")
+		} else {
+			bw.WriteString(",\n  ")
+		}
+		n++
+		fmt.Fprintf(bw, "%q: ", name)
+	}
+	value := func(name string, v any) error {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		field(name)
+		_, err = bw.Write(b)
+		return err
+	}
+	var err error
+	if len(st.Sources) > 0 {
+		err = value("sources", st.Sources)
+	}
+	if err == nil && len(st.Items) > 0 {
+		field("items")
+		err = writeMapJSON(bw, st.Items)
+	}
+	if err == nil && len(st.Removed) > 0 {
+		field("removed")
+		err = writeMapJSON(bw, st.Removed)
+	}
+	if err == nil && len(st.FailedMedia) > 0 {
+		field("failed_media")
+		err = writeMapJSON(bw, st.FailedMedia)
+	}
+	if err == nil && len(st.Unavailable) > 0 {
+		field("unavailable")
+		err = writeMapJSON(bw, st.Unavailable)
+	}
+	if err == nil && st.Quota != nil {
+		err = value("quota", st.Quota)
+	}
+	if err == nil && len(st.Refused) > 0 {
+		err = value("refused", st.Refused)
+	}
+	if err == nil && st.Account != nil {
+		err = value("account", st.Account)
+	}
 	if err != nil {
 		return err
 	}
-	_, err = WriteFileDurable(filepath.Join(a.dir, stateFile), append(b, '\n'))
+	if n == 0 {
+		bw.WriteString("{}\n")
+	} else {
+		bw.WriteString("\n}\n")
+	}
+	return bw.Flush()
+}
+
+// writeMapJSON writes m, not empty, as a field of State in the indented
+// form, an entry at a time: only its sorted keys are held at once, not its
+// encoding.
+func writeMapJSON[V any](bw *bufio.Writer, m map[string]V) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return err
+		}
+		vb, err := json.MarshalIndent(m[k], "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			bw.WriteString("{\n    ")
+		} else {
+			bw.WriteString(",\n    ")
+		}
+		bw.Write(kb)
+		bw.WriteString(": ")
+		bw.Write(vb)
+	}
+	_, err := bw.WriteString("\n  }")
 	return err
 }

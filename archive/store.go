@@ -161,20 +161,29 @@ type ItemRef struct {
 func (a *Archive) Items() ([]ItemRef, error) {
 	var refs []ItemRef
 	for _, src := range Sources {
-		entries, err := os.ReadDir(filepath.Join(a.dir, itemsDir, string(src)))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
+		var err error
+		if refs, err = a.appendItemsOf(refs, src); err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			// Temp files of an interrupted write start with a dot.
-			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".json") {
-				continue
-			}
-			refs = append(refs, ItemRef{Source: src, File: e.Name()})
+	}
+	return refs, nil
+}
+
+// appendItemsOf appends the stored items of src to refs, in Items' order.
+func (a *Archive) appendItemsOf(refs []ItemRef, src Source) ([]ItemRef, error) {
+	entries, err := os.ReadDir(filepath.Join(a.dir, itemsDir, string(src)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return refs, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		// Temp files of an interrupted write start with a dot.
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".json") {
+			continue
 		}
+		refs = append(refs, ItemRef{Source: src, File: e.Name()})
 	}
 	return refs, nil
 }

@@ -115,15 +115,15 @@ func commitMessage(sum *exporter.Summary) string {
 		return "mparchive: rebuild the output\n"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "mparchive: %d added, %d changed, %d removed\n", len(sum.Added), len(sum.Changed), len(sum.Removed))
-	section := func(name string, list []exporter.Change) {
-		if len(list) == 0 {
+	added, changed, removed := sum.Counts()
+	fmt.Fprintf(&b, "mparchive: %d added, %d changed, %d removed\n", added, changed, removed)
+	section := func(name string, list []exporter.Change, total int) {
+		if total == 0 {
 			return
 		}
 		fmt.Fprintf(&b, "\n%s:\n", name)
 		for i, c := range list {
 			if i == 200 {
-				fmt.Fprintf(&b, "- … and %d more\n", len(list)-200)
 				break
 			}
 			title := commitText(c.Title)
@@ -132,10 +132,13 @@ func commitMessage(sum *exporter.Summary) string {
 			}
 			fmt.Fprintf(&b, "- %s (%s)\n", title, commitText(c.Key))
 		}
+		if shown := min(len(list), 200); total > shown {
+			fmt.Fprintf(&b, "- … and %d more\n", total-shown)
+		}
 	}
-	section("Added", sum.Added)
-	section("Changed", sum.Changed)
-	section("Removed upstream", sum.Removed)
+	section("Added", sum.Added, added)
+	section("Changed", sum.Changed, changed)
+	section("Removed upstream", sum.Removed, removed)
 	if sum.Quota != nil {
 		fmt.Fprintf(&b, "\nStopped by the daily quota of %s; the next run resumes.\n", sum.Quota.Endpoint)
 	}

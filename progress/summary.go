@@ -285,7 +285,8 @@ func interruptedLine(o Outcome) string {
 		for _, ss := range fs.Sources {
 			items += ss.New + ss.Changed
 		}
-		articles = len(fs.Added) + len(fs.Changed)
+		added, changed, _ := fs.Counts()
+		articles = added + changed
 		images = fs.ImagesDownloaded
 	}
 	saved := "nothing new was saved yet"
