@@ -121,7 +121,7 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 		req := newSlugRequest(art)
 		req.free = freeIn(dir, l, art)
 		reqs = append(reqs, req)
-		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
+		posts = append(posts, postInfo{Key: req.Key, Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
 	}
 	folders := startMediaRecord(opts.Cache, dir, format)
 	known, err := loadSlugMap(dir)

@@ -144,7 +144,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
 		reqs = append(reqs, req)
 		p := &sitePost{
-			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
+			Key: req.Key, Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
 			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
 			Draft:   isDraft(art),
