@@ -116,11 +116,12 @@ func writePosts(ctx context.Context, a *archive.Archive, dir string, opts Option
 	reqs := make([]slugRequest, 0, len(cat.sel))
 	posts := make([]postInfo, 0, len(cat.sel))
 	for _, i := range cat.sel {
-		art := &cat.arts[i].meta
+		meta := cat.arts[i].meta()
+		art := &meta
 		req := newSlugRequest(art)
 		req.free = freeIn(dir, l, art)
 		reqs = append(reqs, req)
-		posts = append(posts, postInfo{Key: art.Key(), Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
+		posts = append(posts, postInfo{Key: req.Key, Title: art.Title, Author: art.Author, Date: art.Date(), Gone: art.Deleted || art.Removed != nil, Draft: isDraft(art)})
 	}
 	folders := startMediaRecord(opts.Cache, dir, format)
 	known, err := loadSlugMap(dir)
@@ -288,7 +289,7 @@ type articleWriter struct {
 // when the cache does not hold its conversion.
 func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error)) articleResult {
 	ca := &w.cat.arts[ci]
-	art := ca.meta
+	art := ca.meta()
 	r := articleResult{seq: seq, key: art.Key()}
 	slug, ok := w.slugs[r.key]
 	if !ok {

@@ -447,8 +447,9 @@ func TestCatalogCodecRoundTrip(t *testing.T) {
 			}
 			in := make([]catArticle, len(arts))
 			for j := range arts {
-				in[j] = catArticle{meta: arts[j], item: int32(i), body: sha256.Sum256([]byte(arts[j].Content)), bodyLen: len(arts[j].Content)}
-				in[j].meta.Content = ""
+				in[j] = catArticle{item: int32(i), body: sha256.Sum256([]byte(arts[j].Content)), bodyLen: len(arts[j].Content)}
+				arts[j].Content = ""
+				in[j].setMeta(&arts[j])
 			}
 			b, ok := encodeCatArticles(in)
 			if !ok {
@@ -458,8 +459,13 @@ func TestCatalogCodecRoundTrip(t *testing.T) {
 			if !ok || !reflect.DeepEqual(in, out) {
 				t.Errorf("%s/%v: decoded\n%+v\nwant\n%+v", fx.name, ref, out, in)
 			}
-			for j := range in {
-				if in[j].meta.CreateTime != out[j].meta.CreateTime || in[j].meta.UpdateTime != out[j].meta.UpdateTime {
+			for j := range out {
+				// The catalog's compact form gives back the article.
+				got := out[j].meta()
+				if !reflect.DeepEqual(got, arts[j]) {
+					t.Errorf("%s/%v: metadata decoded as\n%+v\nwant\n%+v", fx.name, ref, got, arts[j])
+				}
+				if got.CreateTime != arts[j].CreateTime || got.UpdateTime != arts[j].UpdateTime {
 					t.Errorf("%s/%v: times differ", fx.name, ref)
 				}
 			}

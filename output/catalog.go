@@ -28,8 +28,11 @@ type catalog struct {
 
 // catArticle is one article of the catalog.
 type catArticle struct {
-	meta archive.Article // Content is ""
-	item int32           // index in catalog.items
+	// enc is the metadata (Content ""), encoded (catalogmeta.go), or
+	// full it when it cannot be; meta gives it, setMeta sets it.
+	enc  string
+	full *archive.Article
+	item int32 // index in catalog.items
 	// body is the SHA-256 of Content, conv that of what the layout
 	// converts (bodySource), which is Content but for a few post kinds.
 	body, conv [sha256.Size]byte
@@ -95,7 +98,7 @@ func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs in
 					}
 				}
 				art.Content = ""
-				c.meta = *art
+				c.setMeta(art)
 			}
 			if cache != nil {
 				if v, ok := encodeCatArticles(out); ok {
@@ -104,9 +107,10 @@ func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs in
 			}
 		}
 		for j := range out {
-			art := &out[j].meta
+			art := out[j].meta()
 			if r, ok := st.Removed[archive.ItemKey(ref.Source, art.ItemID)]; ok {
 				art.Removed = &r
+				out[j].setMeta(&art)
 			}
 		}
 		perItem[i] = out
@@ -143,25 +147,27 @@ func (c *catalog) selectArticles(opts Options) error {
 	}
 	c.sel = c.sel[:0]
 	for i := range c.arts {
-		art := &c.arts[i].meta
+		meta := c.arts[i].meta()
+		art := &meta
 		if _, isCopy := dups.canonical[art.Key()]; isCopy {
 			continue
 		}
 		// API items name no account: the archive's is theirs.
 		acct.Fill(art)
 		art.Aliases = dups.aliases[art.Key()]
-		if !opts.Filter.Match(art) || (opts.noDrafts && isDraft(art)) {
-			continue
-		}
+		selected := opts.Filter.Match(art) && !(opts.noDrafts && isDraft(art))
 		gone := art.Removed != nil || art.Deleted
 		switch {
 		case gone && opts.Removed == RemovedDrop:
-			continue
-		case opts.Removed == RemovedKeep:
+			selected = false
+		case selected && opts.Removed == RemovedKeep:
 			// Shown like any other: the marks stay in the archive only.
 			art.Removed, art.Deleted = nil, false
 		}
-		c.sel = append(c.sel, i)
+		c.arts[i].setMeta(art)
+		if selected {
+			c.sel = append(c.sel, i)
+		}
 	}
 	return nil
 }
@@ -185,7 +191,7 @@ func (c *catalog) bodies(item int32) ([]archive.Article, error) {
 // arts (what bodies returned for its item).
 func (c *catalog) withBody(i int, arts []archive.Article) (archive.Article, error) {
 	ca := &c.arts[i]
-	art := ca.meta
+	art := ca.meta()
 	for j := range arts {
 		if arts[j].Index == art.Index && arts[j].ItemID == art.ItemID {
 			if sha256.Sum256([]byte(arts[j].Content)) != ca.body {

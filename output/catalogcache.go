@@ -44,10 +44,11 @@ var timeType = reflect.TypeFor[time.Time]()
 func encodeCatArticles(arts []catArticle) ([]byte, bool) {
 	b := binary.AppendUvarint(nil, uint64(len(arts)))
 	for i := range arts {
-		var ok bool
-		if b, ok = encodeValue(b, reflect.ValueOf(&arts[i].meta).Elem()); !ok {
+		if arts[i].full != nil {
 			return nil, false
 		}
+		// enc is what encodeValue wrote of the metadata.
+		b = append(b, arts[i].enc...)
 		b = append(b, arts[i].body[:]...)
 		b = append(b, arts[i].conv[:]...)
 		b = binary.AppendUvarint(b, uint64(arts[i].bodyLen))
@@ -60,9 +61,13 @@ func decodeCatArticles(b []byte, item int32) ([]catArticle, bool) {
 	n := d.count()
 	arts := make([]catArticle, n)
 	for i := range arts {
-		if !decodeValue(&d, reflect.ValueOf(&arts[i].meta).Elem()) {
+		// Decoded to check it; the catalog keeps the bytes as they are.
+		start := d.b
+		var meta archive.Article
+		if !decodeValue(&d, reflect.ValueOf(&meta).Elem()) {
 			return nil, false
 		}
+		arts[i].enc = string(start[:len(start)-len(d.b)])
 		copy(arts[i].body[:], d.take(sha256.Size))
 		copy(arts[i].conv[:], d.take(sha256.Size))
 		arts[i].bodyLen = int(d.uvarint())
@@ -143,7 +148,20 @@ func encodeTime(b []byte, t time.Time) ([]byte, bool) {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond())), true
 }
 
-func decodeValue(d *recordDecoder, v reflect.Value) bool {
+// valueDecoder reads what encodeValue wrote: recordDecoder from bytes,
+// stringDecoder from a string.
+type valueDecoder interface {
+	str() string
+	byte() byte
+	varint() int64
+	uvarint() uint64
+	count() int
+	failed() bool
+}
+
+func (d *recordDecoder) failed() bool { return d.bad }
+
+func decodeValue(d valueDecoder, v reflect.Value) bool {
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(d.str())
@@ -156,7 +174,7 @@ func decodeValue(d *recordDecoder, v reflect.Value) bool {
 	case reflect.Slice:
 		n := d.count()
 		if n == 0 {
-			return !d.bad
+			return !d.failed()
 		}
 		s := reflect.MakeSlice(v.Type(), n-1, n-1)
 		for i := range n - 1 {
@@ -167,7 +185,7 @@ func decodeValue(d *recordDecoder, v reflect.Value) bool {
 		v.Set(s)
 	case reflect.Pointer:
 		if d.byte() == 0 {
-			return !d.bad
+			return !d.failed()
 		}
 		p := reflect.New(v.Type().Elem())
 		if !decodeValue(d, p.Elem()) {
@@ -188,14 +206,14 @@ func decodeValue(d *recordDecoder, v reflect.Value) bool {
 	default:
 		return false
 	}
-	return !d.bad
+	return !d.failed()
 }
 
-func decodeTime(d *recordDecoder) (time.Time, bool) {
+func decodeTime(d valueDecoder) (time.Time, bool) {
 	var loc *time.Location
 	switch d.byte() {
 	case 0:
-		return time.Time{}, !d.bad
+		return time.Time{}, !d.failed()
 	case 1:
 		loc = archive.ChinaTime
 	case 2:
@@ -208,5 +226,5 @@ func decodeTime(d *recordDecoder) (time.Time, bool) {
 	if nsec >= 1e9 {
 		return time.Time{}, false
 	}
-	return time.Unix(sec, int64(nsec)).In(loc), !d.bad
+	return time.Unix(sec, int64(nsec)).In(loc), !d.failed()
 }

@@ -49,7 +49,8 @@ func (c *catalog) duplicates() *duplicates {
 	all := make([]copyInfo, 0, len(c.arts))
 	for i := range c.arts {
 		ca := &c.arts[i]
-		art := &ca.meta
+		meta := ca.meta()
+		art := &meta
 		k := art.Key()
 		parent[k] = k
 		all = append(all, copyInfo{key: k, rank: sourceRank[art.Source]})

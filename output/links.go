@@ -27,7 +27,8 @@ func internalLinks(cat *catalog, slugs map[string]string, l postLayout) map[arch
 	}
 	links := make(map[archive.Permalink]string, len(cat.sel))
 	for _, i := range cat.sel {
-		art := &cat.arts[i].meta
+		meta := cat.arts[i].meta()
+		art := &meta
 		p, ok := archive.ParsePermalink(art.URL)
 		if !ok {
 			continue

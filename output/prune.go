@@ -38,7 +38,8 @@ func prunePosts(ctx context.Context, cat *catalog, dir string, l postLayout, slu
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		art := &cat.arts[i].meta
+		meta := cat.arts[i].meta()
+		art := &meta
 		key := art.Key()
 		slug, ok := slugs[key]
 		if !ok || !ValidSlug(slug) || failed[key] {

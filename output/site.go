@@ -137,13 +137,14 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	reqs := make([]slugRequest, 0, len(cat.sel))
 	posts := make([]*sitePost, 0, len(cat.sel))
 	for _, i := range cat.sel {
-		art := &cat.arts[i].meta
+		meta := cat.arts[i].meta()
+		art := &meta
 		req := newSlugRequest(art)
 		// paths reads nothing of the build, so a nil one answers it.
 		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
 		reqs = append(reqs, req)
 		p := &sitePost{
-			Key: art.Key(), Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
+			Key: req.Key, Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
 			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
 			Draft:   isDraft(art),

@@ -1,0 +1,112 @@
+package output
+
+import (
+	"encoding/binary"
+	"reflect"
+
+	"github.com/mparchive/mparchive/archive"
+)
+
+// A catalog holds the metadata of every article of the archive for the
+// whole build, so it is kept compact: each article's fields encoded one
+// after the other into one string (encodeValue, as the catalog cache
+// stores them), instead of an archive.Article of some 400 bytes plus a
+// dozen strings allocated one by one. Decoding is cheap and allocates
+// no strings: those of the decoded Article are substrings of the
+// encoding. An article this encoding cannot hold (a field of a kind it
+// does not know, a time in another zone) is kept as it is.
+
+// meta returns the article's metadata (Content is "").
+func (ca *catArticle) meta() archive.Article {
+	if ca.full != nil {
+		return *ca.full
+	}
+	var art archive.Article
+	d := stringDecoder{s: ca.enc}
+	if !decodeValue(&d, reflect.ValueOf(&art).Elem()) || d.s != "" {
+		// setMeta encoded it from a value: it always decodes.
+		panic("output: catalog article does not decode")
+	}
+	return art
+}
+
+// setMeta stores art (whose Content is "") as the article's metadata.
+func (ca *catArticle) setMeta(art *archive.Article) {
+	b, ok := encodeValue(nil, reflect.ValueOf(art).Elem())
+	if !ok {
+		c := *art
+		ca.enc, ca.full = "", &c
+		return
+	}
+	ca.enc, ca.full = string(b), nil
+}
+
+// stringDecoder reads what encodeValue wrote from a string, whose
+// substrings the strings it returns are.
+type stringDecoder struct {
+	s   string
+	bad bool
+}
+
+func (d *stringDecoder) failed() bool { return d.bad }
+
+func (d *stringDecoder) uvarint() uint64 {
+	if d.bad {
+		return 0
+	}
+	var v uint64
+	var shift uint
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break
+			}
+			d.s = d.s[i+1:]
+			return v | uint64(c)<<shift
+		}
+		v |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	d.bad = true
+	return 0
+}
+
+func (d *stringDecoder) varint() int64 {
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (d *stringDecoder) count() int {
+	v := d.uvarint()
+	if v > uint64(len(d.s)) {
+		d.bad = true
+		return 0
+	}
+	return int(v)
+}
+
+func (d *stringDecoder) byte() byte {
+	if d.bad || len(d.s) == 0 {
+		d.bad = true
+		return 0
+	}
+	c := d.s[0]
+	d.s = d.s[1:]
+	return c
+}
+
+func (d *stringDecoder) str() string {
+	n := d.uvarint()
+	if d.bad || n > uint64(len(d.s)) {
+		d.bad = true
+		return ""
+	}
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
+}
