@@ -44,7 +44,9 @@ func stamps(t *testing.T, dir string) map[string]fileStamp {
 // download nothing and write nothing, so cron runs and git stay quiet.
 func TestNoChangeRerunOnlyLists(t *testing.T) {
 	t.Parallel()
-	srv := startFake(t, wechattest.Options{Articles: 150, Drafts: -1, Seed: 31})
+	// Both sources fill two pages (24 and 29 messages), so stopping after
+	// the first is seen.
+	srv := startFake(t, wechattest.Options{Articles: 80, Drafts: -1, Seed: 31})
 	out := t.TempDir()
 	export := append([]string{"export", "--api-base", srv.URL(), "-o", out}, fakeConfig(t)...)
 	if code, _, stderr := runCLI(t, export...); code != exitOK {

@@ -239,7 +239,9 @@ func TestProgressAgreesWithSummary(t *testing.T) {
 	old := plainInterval
 	plainInterval = 0
 	t.Cleanup(func() { plainInterval = old })
-	srv := startFake(t, wechattest.Options{Articles: 120, Drafts: -1, Seed: 3})
+	// The published items fill three pages (43 messages): the re-run,
+	// with one new message on the first, stops after the second.
+	srv := startFake(t, wechattest.Options{Articles: 60, NewsPercent: 10, Drafts: -1, Seed: 3})
 	t.Setenv("MPARCHIVE_APPID", "wx1")
 	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()
