@@ -245,24 +245,24 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 	}
 }
 
-// TestQuotaBackupAcrossDays backs up a 300-article account, nearly all of
-// it published, whose list endpoints allow 5 calls a day: each day's run
-// stops at the quota and the next day's resumes, until the archive is
-// complete and identical to one made without the quota.
+// TestQuotaBackupAcrossDays backs up a 120-article account, nearly all of
+// it published (five pages), whose list endpoints allow 2 calls a day:
+// each day's run stops at the quota and the next day's resumes, until the
+// archive is complete and identical to one made without the quota.
 func TestQuotaBackupAcrossDays(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: backs up over several days")
 	}
 	t.Parallel()
 	opts := wechattest.Options{
-		Articles:    300,
+		Articles:    120,
 		NewsPercent: 5,
 		Drafts:      -1,
 		Seed:        3,
 		Host:        fakeHost,
 		Quotas: map[string]int{
-			wechattest.PathFreePublishList:  5,
-			wechattest.PathBatchGetMaterial: 5,
+			wechattest.PathFreePublishList:  2,
+			wechattest.PathBatchGetMaterial: 2,
 		},
 	}
 	sources := exporter.FetchOptions{}
