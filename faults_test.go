@@ -206,6 +206,7 @@ func TestExportThroughFaultsEqualsFaultFree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: exports 120 articles twice; TestNetworkLostMidRunIsPartial and the exporter's tests cover faults")
 	}
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{
 		Articles: 120, Drafts: 12, Seed: 10, MassSent: 6, PicturePosts: 2, TextPosts: 2, SharePosts: 2, VideoPosts: 2,
 		// Slow bodies stall for less than the deadline: they pass, slowly.
@@ -215,12 +216,11 @@ func TestExportThroughFaultsEqualsFaultFree(t *testing.T) {
 	if err := os.WriteFile(links, []byte(strings.Join(srv.PageLinks(), "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	export := func(out string) string {
 		t.Helper()
-		code, _, stderr := runCLI(t, "export", "--api-base", srv.URL(), "--page-base", srv.URL(), "-o", out,
-			"--source", "news,published,drafts,urls,images,voice,video", "--urls", links, "--quiet")
+		code, _, stderr := runCLI(t, append([]string{"export", "--api-base", srv.URL(), "--page-base", srv.URL(), "-o", out,
+			"--source", "news,published,drafts,urls,images,voice,video", "--urls", links, "--quiet"}, cfg...)...)
 		if code != exitOK {
 			t.Fatalf("exit %d, want %d:\n%s", code, exitOK, stderr)
 		}

@@ -141,13 +141,13 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 60, Drafts: -1, Seed: 41})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	out := t.TempDir()
 	export := func(extra ...string) string {
 		t.Helper()
-		args := append([]string{"export", "--api-base", srv.URL(), "-o", out, "--git"}, extra...)
+		args := append(append([]string{"export", "--api-base", srv.URL(), "-o", out, "--git"}, cfg...), extra...)
 		code, _, stderr := runCLI(t, args...)
 		if code != exitOK {
 			t.Fatalf("%v: exit %d\n%s", extra, code, stderr)

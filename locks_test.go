@@ -27,6 +27,7 @@ func TestBuildFromReadOnlyArchive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs mparchive as a child process")
 	}
+	t.Parallel()
 	base := t.TempDir()
 	// The test's temp folders are private to the user running it.
 	os.Chmod(filepath.Dir(base), 0o755)

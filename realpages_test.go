@@ -77,6 +77,7 @@ func TestRealPagesEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 45 MB of pages")
 	}
+	t.Parallel()
 	names, err := filepath.Glob(filepath.Join(realPagesDir, "*.html.gz"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no real pages: %v", err)
