@@ -277,6 +277,7 @@ var hostileBodies = []string{
 // with exit 3, names the image and keeps its remote URL; the next run
 // downloads it and the page links the local file.
 func TestFailedImageIsRetried(t *testing.T) {
+	t.Parallel()
 	var broken atomic.Bool
 	broken.Store(true)
 	var (
@@ -298,10 +299,9 @@ func TestFailedImageIsRetried(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	out := t.TempDir()
-	code, _, stderr := runCLI(t, "export", "--api-base", base, "-o", out, "--concurrency", "1")
+	code, _, stderr := runCLI(t, append([]string{"export", "--api-base", base, "-o", out, "--concurrency", "1"}, cfg...)...)
 	mu.Lock()
 	path := brokenPath
 	mu.Unlock()
@@ -312,7 +312,7 @@ func TestFailedImageIsRetried(t *testing.T) {
 		t.Fatal("no page keeps the failed image's remote URL")
 	}
 	broken.Store(false)
-	code, _, stderr = runCLI(t, "export", "--api-base", base, "-o", out)
+	code, _, stderr = runCLI(t, append([]string{"export", "--api-base", base, "-o", out}, cfg...)...)
 	if code != exitOK || !strings.Contains(stderr, "retrying 1 media downloads") {
 		t.Fatalf("second run: exit %d:\n%s", code, stderr)
 	}

@@ -19,11 +19,10 @@ import (
 // with what they were, kept in the archive's state, and fail neither the
 // run that finds them nor the next, which does not ask for them again.
 func TestPermanentFailuresFailNoRun(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 12, Drafts: -1, Seed: 31, MissingImages: 2})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()
-	args := []string{"export", "--api-base", srv.URL(), "-o", out}
+	args := append([]string{"export", "--api-base", srv.URL(), "-o", out}, fakeConfig(t)...)
 
 	code, _, stderr := runCLI(t, args...)
 	if code != exitOK {
