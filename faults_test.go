@@ -171,10 +171,8 @@ func TestOptionsCheckedBeforeAnyRequest(t *testing.T) {
 // articles of an output that no longer holds them as unchanged.
 func TestBuildRecordIsShared(t *testing.T) {
 	t.Parallel()
-	out := t.TempDir()
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out); code != exitOK {
-		t.Fatalf("export: exit %d:\n%s", code, stderr)
-	}
+	out := filepath.Join(t.TempDir(), "out")
+	demoExportInto(t, out)
 	want := len(bundles(t, out))
 	if want == 0 {
 		t.Fatal("the demo export wrote no bundle")

@@ -54,7 +54,7 @@ type cleanupM struct {
 func (c cleanupM) Run() int {
 	defer func() {
 		os.RemoveAll(c.cache)
-		for _, d := range benchCleanup {
+		for _, d := range append(benchCleanup, fixtureCleanup...) {
 			os.RemoveAll(d)
 		}
 	}()

@@ -38,9 +38,7 @@ func fixedClock(t *testing.T) {
 func TestMessageNothingNew(t *testing.T) {
 	fixedClock(t)
 	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
+	demoExportInto(t, out)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -179,9 +177,7 @@ func TestMessageSecondFormat(t *testing.T) {
 	fixedClock(t)
 	root := t.TempDir()
 	t.Chdir(root)
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", "blog", "--quiet"); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
+	demoExportInto(t, "blog")
 	before := treeDigest(t, "blog")
 	for _, tt := range []struct {
 		args []string
