@@ -176,9 +176,9 @@ func TestConfigFileCredentials(t *testing.T) {
 // file stays inside and every title round-trips.
 func TestHostileArticlesStayInside(t *testing.T) {
 	t.Parallel()
-	// The generated account draws a hostile title one time in 25: this one
-	// (two of them) is published with every title of hostileTitles besides,
-	// each on a body with markup that must not survive.
+	// The generator draws a hostile title one time in 25 (this account
+	// has two), so every title of hostileTitles is published besides, each
+	// over a body whose markup must not survive.
 	srv := startFake(t, wechattest.Options{Articles: 40, Drafts: 4, Seed: 11})
 	for titles := slices.Clone(hostileTitles); len(titles) > 0; {
 		n := min(len(titles), 8) // a message holds up to 8 articles
