@@ -50,7 +50,7 @@ Later runs skip published, with one line in their summary; --source published tr
 // the command it suggests works, and news + drafts + urls give a tree that
 // a re-run leaves byte-identical.
 func TestPersonalAccountEndToEnd(t *testing.T) {
-	srv := startFake(t, wechattest.Options{Articles: 40, Drafts: 4, Seed: 51, MassSent: 3, Personal: true})
+	srv := startFake(t, wechattest.Options{Articles: 24, Drafts: 4, Seed: 51, MassSent: 3, Personal: true})
 	t.Setenv("MPARCHIVE_APPID", "wx1")
 	t.Setenv("MPARCHIVE_SECRET", "s")
 	base := srv.URL()

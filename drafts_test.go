@@ -16,13 +16,13 @@ import (
 // of what makes export's build up to date, so each run rebuilds. No run
 // publishes a draft's preview link.
 func TestIncludeDraftsFlag(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 4, Drafts: 2, Seed: 3})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	out := t.TempDir()
 	export := func(extra ...string) (pages int, badges int) {
 		t.Helper()
-		args := append([]string{"export", "--api-base", srv.URL(), "-o", out, "--format", "site", "--source", "published,drafts", "--quiet"}, extra...)
+		args := append(append([]string{"export", "--api-base", srv.URL(), "-o", out, "--format", "site", "--source", "published,drafts", "--quiet"}, cfg...), extra...)
 		if code, _, stderr := runCLI(t, args...); code != exitOK {
 			t.Fatalf("exit %d\n%s", code, stderr)
 		}

@@ -57,6 +57,7 @@ func TestDemoExportBuildsWithHugo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs hugo")
 	}
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(t, "export", "--demo", "-o", out)
 	if code != exitOK {

@@ -44,7 +44,9 @@ func stamps(t *testing.T, dir string) map[string]fileStamp {
 // download nothing and write nothing, so cron runs and git stay quiet.
 func TestNoChangeRerunOnlyLists(t *testing.T) {
 	t.Parallel()
-	srv := startFake(t, wechattest.Options{Articles: 150, Drafts: -1, Seed: 31})
+	// Both sources fill two pages (24 and 29 messages), so stopping after
+	// the first is seen.
+	srv := startFake(t, wechattest.Options{Articles: 80, Drafts: -1, Seed: 31})
 	out := t.TempDir()
 	export := append([]string{"export", "--api-base", srv.URL(), "-o", out}, fakeConfig(t)...)
 	if code, _, stderr := runCLI(t, export...); code != exitOK {
@@ -139,13 +141,13 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
+	t.Parallel()
 	srv := startFake(t, wechattest.Options{Articles: 60, Drafts: -1, Seed: 41})
-	t.Setenv("MPARCHIVE_APPID", "wx1")
-	t.Setenv("MPARCHIVE_SECRET", "s")
+	cfg := fakeConfig(t)
 	out := t.TempDir()
 	export := func(extra ...string) string {
 		t.Helper()
-		args := append([]string{"export", "--api-base", srv.URL(), "-o", out, "--git"}, extra...)
+		args := append(append([]string{"export", "--api-base", srv.URL(), "-o", out, "--git"}, cfg...), extra...)
 		code, _, stderr := runCLI(t, args...)
 		if code != exitOK {
 			t.Fatalf("%v: exit %d\n%s", extra, code, stderr)
@@ -243,24 +245,24 @@ func TestUpstreamEditsAndDeletions(t *testing.T) {
 	}
 }
 
-// TestQuotaBackupAcrossDays backs up a 300-article account, nearly all of
-// it published, whose list endpoints allow 5 calls a day: each day's run
-// stops at the quota and the next day's resumes, until the archive is
-// complete and identical to one made without the quota.
+// TestQuotaBackupAcrossDays backs up a 120-article account, nearly all of
+// it published (five pages), whose list endpoints allow 2 calls a day:
+// each day's run stops at the quota and the next day's resumes, until the
+// archive is complete and identical to one made without the quota.
 func TestQuotaBackupAcrossDays(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: backs up over several days")
 	}
 	t.Parallel()
 	opts := wechattest.Options{
-		Articles:    300,
+		Articles:    120,
 		NewsPercent: 5,
 		Drafts:      -1,
 		Seed:        3,
 		Host:        fakeHost,
 		Quotas: map[string]int{
-			wechattest.PathFreePublishList:  5,
-			wechattest.PathBatchGetMaterial: 5,
+			wechattest.PathFreePublishList:  2,
+			wechattest.PathBatchGetMaterial: 2,
 		},
 	}
 	sources := exporter.FetchOptions{}

@@ -27,14 +27,13 @@ func TestBuildFromReadOnlyArchive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs mparchive as a child process")
 	}
+	t.Parallel()
 	base := t.TempDir()
 	// The test's temp folders are private to the user running it.
 	os.Chmod(filepath.Dir(base), 0o755)
 	os.Chmod(base, 0o755)
 	src := filepath.Join(base, "src")
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", src, "--quiet"); code != 0 {
-		t.Fatalf("export: %d %s", code, stderr)
-	}
+	demoExportInto(t, src)
 	ro := filepath.Join(base, "ro")
 	rw := filepath.Join(base, "rw")
 	copyTree(t, filepath.Join(src, archiveSubdir), ro)
@@ -85,10 +84,8 @@ func canWrite(dir string, attr *syscall.SysProcAttr) bool {
 // names what is in the way; once it is released, the build runs.
 func TestSecondBuildIntoOneFolderRefused(t *testing.T) {
 	t.Parallel()
-	out := t.TempDir()
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out, "--quiet"); code != 0 {
-		t.Fatalf("export: %d %s", code, stderr)
-	}
+	out := filepath.Join(t.TempDir(), "out")
+	demoExportInto(t, out)
 	unlock, err := archive.LockOutput(out)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/mparchive/mparchive/convcache"
 	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/internal/testscratch"
 )
 
 // The root package's tests run commands in-process (runCLI) against the
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	}
 	retrySleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	pageSleep = retrySleep
-	scratchInMemory()
+	testscratch.InMemory()
 	// Builds convert through a cache of their own, never the user's.
 	cache, err := os.MkdirTemp("", "mparchive-test-cache-")
 	if err != nil {
@@ -54,25 +54,11 @@ type cleanupM struct {
 func (c cleanupM) Run() int {
 	defer func() {
 		os.RemoveAll(c.cache)
-		for _, d := range benchCleanup {
+		for _, d := range append(benchCleanup, fixtureCleanup...) {
 			os.RemoveAll(d)
 		}
 	}()
 	return c.m.Run()
-}
-
-// scratchInMemory points the tests' temporary folders at /dev/shm when
-// TMPDIR names no other place: the tests write tens of thousands of small
-// files (archives, media, six output formats), which on a disk file system
-// cost more time in the kernel than the code under test takes.
-func scratchInMemory() {
-	if os.Getenv("TMPDIR") != "" || runtime.GOOS != "linux" {
-		return
-	}
-	if probe, err := os.MkdirTemp("/dev/shm", "mparchive-test-"); err == nil {
-		os.Remove(probe)
-		os.Setenv("TMPDIR", "/dev/shm")
-	}
 }
 
 // runCLI runs one mparchive command line in-process and returns its exit

@@ -38,9 +38,7 @@ func fixedClock(t *testing.T) {
 func TestMessageNothingNew(t *testing.T) {
 	fixedClock(t)
 	out := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", out); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
+	demoExportInto(t, out)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -179,9 +177,7 @@ func TestMessageSecondFormat(t *testing.T) {
 	fixedClock(t)
 	root := t.TempDir()
 	t.Chdir(root)
-	if code, _, stderr := runCLI(t, "export", "--demo", "-o", "blog", "--quiet"); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
-	}
+	demoExportInto(t, "blog")
 	before := treeDigest(t, "blog")
 	for _, tt := range []struct {
 		args []string
@@ -239,7 +235,9 @@ func TestProgressAgreesWithSummary(t *testing.T) {
 	old := plainInterval
 	plainInterval = 0
 	t.Cleanup(func() { plainInterval = old })
-	srv := startFake(t, wechattest.Options{Articles: 120, Drafts: -1, Seed: 3})
+	// The published items fill three pages (43 messages): the re-run,
+	// with one new message on the first, stops after the second.
+	srv := startFake(t, wechattest.Options{Articles: 60, NewsPercent: 10, Drafts: -1, Seed: 3})
 	t.Setenv("MPARCHIVE_APPID", "wx1")
 	t.Setenv("MPARCHIVE_SECRET", "s")
 	out := t.TempDir()

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -76,6 +77,7 @@ func TestRealPagesEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 45 MB of pages")
 	}
+	t.Parallel()
 	names, err := filepath.Glob(filepath.Join(realPagesDir, "*.html.gz"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no real pages: %v", err)
@@ -159,53 +161,78 @@ func TestRealPagesEndToEnd(t *testing.T) {
 	}
 	files := markdownFilesByTitle(t, out)
 
-	var posts, tokens, pictures int
-	for name, rec := range records {
-		t.Run(name, func(t *testing.T) {
-			if rec.Kind != "article" {
-				if failed[name] != rec.Kind {
-					t.Errorf("reported as %q, want %q", failed[name], rec.Kind)
-				}
-				return
-			}
-			if kind, bad := failed[name]; bad {
-				t.Fatalf("reported as %s", kind)
-			}
-			md, ok := files[rec.Title]
-			if !ok {
-				t.Fatalf("no output file has the title %q", rec.Title)
-			}
-			posts++
-			front, body := splitFrontMatter(t, md)
-			day := rec.Published[:len("2006-01-02")]
-			if !strings.Contains(front, "date: "+day) {
-				t.Errorf("front matter lacks the day %s:\n%s", day, front)
-			}
-			if rec.Account != "" && !strings.Contains(front, "account: "+rec.Account) {
-				t.Errorf("front matter lacks the account %q:\n%s", rec.Account, front)
-			}
-			want := visibleTokens(t, name, pages["/s/"+name], rec)
-			if missing := missingTokens(want, textTokens(body)); len(missing) > 0 {
-				t.Errorf("%d of %d text tokens missing from the body, first: %q", len(missing), len(want), missing[:min(len(missing), 10)])
-			}
-			tokens += len(want)
-			for _, u := range expectedPictures(t, pages["/s/"+name], rec) {
-				// A picture is asked for at its canonical address: on the
-				// CDN without the fragment (never sent) and the tracking
-				// query (archive.MediaKey); elsewhere as written, less
-				// the fragment.
-				u, _, _ = strings.Cut(archive.MediaKey(u), "#")
-				sum := sha256.Sum256(pictureFor(u))
-				file := hex.EncodeToString(sum[:])[:12] + ".png"
-				if !strings.Contains(body, "/"+file+")") {
-					t.Errorf("picture %s (%s) is not in the body as a local file", u, file)
-					continue
-				}
-				pictures++
-			}
-		})
+	// Each post is checked on its own, in parallel: parsing pages of
+	// megabytes is most of the work once the backup is made.
+	var posts, tokens, pictures atomic.Int64
+	t.Run("posts", func(t *testing.T) {
+		for name, rec := range records {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				c := checkRealPost(t, name, pages["/s/"+name], rec, failed, files)
+				posts.Add(c.posts)
+				tokens.Add(c.tokens)
+				pictures.Add(c.pictures)
+			})
+		}
+	})
+	t.Logf("%d posts checked: %d text tokens, %d pictures", posts.Load(), tokens.Load(), pictures.Load())
+}
+
+// realPostCounts is what checkRealPost checked of a post.
+type realPostCounts struct{ posts, tokens, pictures int64 }
+
+// checkRealPost checks the post of one real page in the Markdown output
+// (files, by title) against its golden record; failed holds how the
+// backup reported the pages it did not save, by name.
+func checkRealPost(t *testing.T, name string, page []byte, rec realPageRecord, failed, files map[string]string) (c realPostCounts) {
+	t.Helper()
+	if rec.Kind != "article" {
+		if failed[name] != rec.Kind {
+			t.Errorf("reported as %q, want %q", failed[name], rec.Kind)
+		}
+		return c
 	}
-	t.Logf("%d posts checked: %d text tokens, %d pictures", posts, tokens, pictures)
+	if kind, bad := failed[name]; bad {
+		t.Fatalf("reported as %s", kind)
+	}
+	md, ok := files[rec.Title]
+	if !ok {
+		t.Fatalf("no output file has the title %q", rec.Title)
+	}
+	c.posts++
+	front, body := splitFrontMatter(t, md)
+	day := rec.Published[:len("2006-01-02")]
+	if !strings.Contains(front, "date: "+day) {
+		t.Errorf("front matter lacks the day %s:\n%s", day, front)
+	}
+	if rec.Account != "" && !strings.Contains(front, "account: "+rec.Account) {
+		t.Errorf("front matter lacks the account %q:\n%s", rec.Account, front)
+	}
+	// An article's text and pictures come from its #js_content, parsed
+	// once for both; a post's from its golden record.
+	var content *xhtml.Node
+	if rec.Text == "" {
+		content = jsContentOf(t, name, page)
+	}
+	want := visibleTokens(t, content, rec)
+	if missing := missingTokens(want, textTokens(body)); len(missing) > 0 {
+		t.Errorf("%d of %d text tokens missing from the body, first: %q", len(missing), len(want), missing[:min(len(missing), 10)])
+	}
+	c.tokens += int64(len(want))
+	for _, u := range expectedPictures(content, rec) {
+		// A picture is asked for at its canonical address: on the CDN
+		// without the fragment (never sent) and the tracking query
+		// (archive.MediaKey); elsewhere as written, less the fragment.
+		u, _, _ = strings.Cut(archive.MediaKey(u), "#")
+		sum := sha256.Sum256(pictureFor(u))
+		file := hex.EncodeToString(sum[:])[:12] + ".png"
+		if !strings.Contains(body, "/"+file+")") {
+			t.Errorf("picture %s (%s) is not in the body as a local file", u, file)
+			continue
+		}
+		c.pictures++
+	}
+	return c
 }
 
 // rewriteScheme sends https requests as http to the stand-in server.
@@ -276,19 +303,9 @@ func splitFrontMatter(t *testing.T, md string) (front, body string) {
 	return front, body
 }
 
-// visibleTokens lists the words a reader sees in the post, in order: the
-// text of #js_content outside scripts, styles and hidden elements for an
-// article or a share, the post's text for a picture or text post, and the
-// share's note.
-func visibleTokens(t *testing.T, name string, page []byte, rec realPageRecord) []string {
+// jsContentOf parses a page and returns its #js_content, the article body.
+func jsContentOf(t *testing.T, name string, page []byte) *xhtml.Node {
 	t.Helper()
-	if rec.Text != "" {
-		doc, err := xhtml.Parse(strings.NewReader("<div>" + rec.Text + "</div>"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return textTokens(visibleText(doc))
-	}
 	doc, err := xhtml.Parse(bytes.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
@@ -297,12 +314,28 @@ func visibleTokens(t *testing.T, name string, page []byte, rec realPageRecord) [
 	if content == nil {
 		t.Fatalf("%s: no #js_content", name)
 	}
+	return content
+}
+
+// visibleTokens lists the words a reader sees in the post, in order: the
+// text of the article's content (#js_content) outside scripts, styles and
+// hidden elements for an article or a share, the post's text for a
+// picture or text post, and the share's note.
+func visibleTokens(t *testing.T, content *xhtml.Node, rec realPageRecord) []string {
+	t.Helper()
+	if rec.Text != "" {
+		doc, err := xhtml.Parse(strings.NewReader("<div>" + rec.Text + "</div>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return textTokens(visibleText(doc))
+	}
 	return textTokens(visibleText(content))
 }
 
 // expectedPictures lists the pictures a post shows: a picture post's
-// pictures, or the lazy images of an article body.
-func expectedPictures(t *testing.T, page []byte, rec realPageRecord) []string {
+// pictures, or the lazy images of an article's content.
+func expectedPictures(content *xhtml.Node, rec realPageRecord) []string {
 	if len(rec.Pictures) > 0 {
 		var out []string
 		for _, p := range rec.Pictures {
@@ -313,8 +346,6 @@ func expectedPictures(t *testing.T, page []byte, rec realPageRecord) []string {
 	if rec.Text != "" {
 		return nil
 	}
-	doc, _ := xhtml.Parse(bytes.NewReader(page))
-	content := findElement(doc, func(n *xhtml.Node) bool { return attrOf(n, "id") == "js_content" })
 	var out []string
 	seen := map[string]bool{}
 	var walk func(*xhtml.Node)

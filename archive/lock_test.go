@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mparchive/mparchive/internal/testscratch"
 )
 
 // TestOldPidFileIsJustALockFile: the pid file an earlier version left
@@ -112,6 +114,7 @@ func TestMain(m *testing.M) {
 		bufio.NewReader(os.Stdin).ReadString('\n')
 		os.Exit(0)
 	}
+	testscratch.InMemory()
 	os.Exit(m.Run())
 }
 

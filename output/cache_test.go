@@ -68,6 +68,7 @@ func TestCachedBuildsMatch(t *testing.T) {
 		a := fx.archive(t)
 		for _, format := range Formats() {
 			t.Run(fx.name+"/"+format, func(t *testing.T) {
+				t.Parallel() // the builds only read the archive
 				root := t.TempDir()
 				build := func(dir string, c *convcache.Cache) *Result {
 					t.Helper()

@@ -84,6 +84,7 @@ func TestPathsResolveWhereRead(t *testing.T) {
 	a := demoArchive(t)
 	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel() // the builds only read the archive
 			rule, ok := pathRules[format]
 			if !ok {
 				t.Fatalf("no path rule for format %q: add one to pathRules", format)

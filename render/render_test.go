@@ -248,6 +248,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			start := time.Now()
 			got := convert(t, in, Options{})
 			if d := time.Since(start); d > 30*time.Second { // a hang, not a speed check: -race on a busy machine is slow
