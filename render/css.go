@@ -212,12 +212,66 @@ func hiddenBy(n *html.Node, style string) bool {
 	return hasAttr(n, "hidden") || containsCompact(style, "display:none")
 }
 
+// cssDeclarations splits an inline style at the semicolons that end its
+// declarations, not at those inside quotes or parentheses (a url() may
+// hold one: data:image/png;base64, or an address with a ";").
+func cssDeclarations(style string) []string {
+	var decls []string
+	depth, quote, start := 0, byte(0), 0
+	for i := 0; i < len(style); i++ {
+		switch c := style[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == ';' && depth == 0:
+			decls = append(decls, style[start:i])
+			start = i + 1
+		}
+	}
+	return append(decls, style[start:])
+}
+
+// cssURLArgument reads the argument of a url( whose "url(" is already
+// consumed and returns it and what follows its ")". A quoted argument ends
+// at its closing quote, so a ")" inside the quotes stays part of it.
+func cssURLArgument(s string) (arg, rest string, ok bool) {
+	s = strings.TrimLeft(s, " \t\n\r\f")
+	for _, quote := range []string{`"`, "'"} {
+		if after, found := strings.CutPrefix(s, quote); found {
+			end := strings.Index(after, quote)
+			if end < 0 {
+				return "", s, false
+			}
+			close := strings.IndexByte(after[end:], ')')
+			if close < 0 {
+				return "", s, false
+			}
+			return strings.TrimSpace(after[:end]), after[end+close+1:], true
+		}
+	}
+	end := strings.IndexByte(s, ')')
+	if end < 0 {
+		return "", s, false
+	}
+	return strings.TrimSpace(s[:end]), s[end+1:], true
+}
+
 // cssBackgroundURLs returns the url() values of the background and
 // background-image declarations of an inline style. The parser has already
-// decoded &quot; into quotes; a doubly encoded &quot; is stripped as well.
+// decoded &quot; into quotes; a doubly encoded &quot; counts as a quote too.
 func cssBackgroundURLs(style string) []string {
 	var urls []string
-	for _, decl := range strings.Split(style, ";") {
+	// The doubly encoded quote is a quote: its ";" must not end a
+	// declaration.
+	style = strings.ReplaceAll(style, "&quot;", `"`)
+	for _, decl := range cssDeclarations(style) {
 		name, value, ok := strings.Cut(decl, ":")
 		if !ok {
 			continue
@@ -231,16 +285,11 @@ func cssBackgroundURLs(style string) []string {
 			if i < 0 {
 				break
 			}
-			value = value[i+len("url("):]
-			end := strings.IndexByte(value, ')')
-			if end < 0 {
+			u, rest, found := cssURLArgument(value[i+len("url("):])
+			if !found {
 				break
 			}
-			u := strings.TrimSpace(value[:end])
-			value = value[end+1:]
-			u = strings.TrimPrefix(strings.TrimSuffix(u, "&quot;"), "&quot;")
-			u = strings.Trim(u, `"'`)
-			u = strings.TrimSpace(u)
+			value = rest
 			if u != "" && !isDataURI(u) {
 				urls = append(urls, u)
 			}
