@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -29,7 +31,28 @@ type noDropFixture struct {
 // article bodies of the real pages (the inner HTML of #js_content; pages
 // whose #js_content is missing or empty, such as picture posts, are not
 // article bodies and are skipped).
+//
+// Reading them unzips and parses every real page, so they are gathered once
+// per test binary and shared by the tests that ask.
 func noDropFixtures(t *testing.T) (fixtures []noDropFixture, skipped []string) {
+	t.Helper()
+	noDropCache.Lock()
+	defer noDropCache.Unlock()
+	if !noDropCache.done {
+		noDropCache.fixtures, noDropCache.skipped = gatherNoDropFixtures(t)
+		noDropCache.done = true
+	}
+	return slices.Clone(noDropCache.fixtures), slices.Clone(noDropCache.skipped)
+}
+
+var noDropCache struct {
+	sync.Mutex
+	done     bool
+	fixtures []noDropFixture
+	skipped  []string
+}
+
+func gatherNoDropFixtures(t *testing.T) (fixtures []noDropFixture, skipped []string) {
 	t.Helper()
 	read := func(pattern string, extract func(name string, b []byte) (string, bool)) {
 		paths, err := filepath.Glob(pattern)
