@@ -30,7 +30,7 @@ type fetchFlags struct {
 	// itemsDone, set by export, starts work on the items a fetch
 	// completes (preconvert): it returns FetchOptions.ItemDone, nil for
 	// none, and the func that ends the work before the fetch returns.
-	itemsDone func(ctx context.Context, arch *archive.Archive) (done func(archive.Source, string), stop func())
+	itemsDone    func(ctx context.Context, arch *archive.Archive) (done func(archive.Source, string), stop func())
 	demo         bool
 	sources      string
 	apiBase      string
