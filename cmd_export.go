@@ -51,10 +51,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 var exportFetched func()
 
 // exportStages fetches into archiveDir, then builds format into out unless
-// nothing changed, and summarizes both; err is exitError{130} after
-// Ctrl-C; bsum is the build's result. While the fetch waits on the network, the articles it completes
-// are converted into opts.Cache (output.Preconverter), for the build to
-// find there; without a cache (--no-cache) nothing is.
+// nothing changed, and summarizes both; it returns the build's result, and
+// exitError{130} after Ctrl-C. The fetch mostly waits on the network and
+// the build mostly converts: while the fetch runs, the articles it has
+// completed are converted into opts.Cache (output.Preconverter), where the
+// build finds them. Without a cache (--no-cache) nothing is.
 func exportStages(ctx context.Context, ff *fetchFlags, archiveDir, format, out string, opts output.Options, rep *reporter) (progress.Outcome, int, *output.Result, error) {
 	ff.itemsDone = func(ctx context.Context, arch *archive.Archive) (func(archive.Source, string), func()) {
 		pc := output.NewPreconverter(arch, format, out, opts)
@@ -80,7 +81,6 @@ func exportStages(ctx context.Context, ff *fetchFlags, archiveDir, format, out s
 	if err := summarizeBuild(ctx, rep, outcome, bsum, err); err != nil {
 		return outcome, code, bsum, err
 	}
-
 	return outcome, code, bsum, nil
 }
 
