@@ -45,10 +45,22 @@ type Preconverter struct {
 	wg      sync.WaitGroup
 
 	// Only the worker goroutine touches these.
-	pages   map[archive.Permalink]string // the predicted link to each article seen
+	pages map[archive.Permalink]string // the predicted link to each article seen
+	// claims maps the slugs proposed so far (slugKey) to the article
+	// that proposed it first; unsure holds the articles whose slug the
+	// build may suffix, for two proposed it.
+	claims  map[string]claim
+	unsure  map[archive.Permalink]bool
 	waiting []waitingItem
 
 	converted, hits, dropped atomic.Int64
+}
+
+// claim is the article that proposed a slug: its permalink, or for one
+// without, its key.
+type claim struct {
+	perm archive.Permalink
+	key  string
 }
 
 type itemJob struct {
@@ -107,9 +119,14 @@ func NewPreconverter(a *archive.Archive, format, dir string, opts Options) *Prec
 		known = nil
 	}
 	pl, _ := l.(pageLinker)
-	return &Preconverter{a: a, l: l, pl: pl, conv: c, known: known,
+	p := &Preconverter{a: a, l: l, pl: pl, conv: c, known: known,
 		jobs: make(chan itemJob, preconvertQueue), stop: make(chan struct{}),
-		pages: map[archive.Permalink]string{}}
+		pages: map[archive.Permalink]string{}, claims: map[string]claim{}, unsure: map[archive.Permalink]bool{}}
+	// A slug the table gives an article is taken for any other.
+	for k, slug := range known {
+		p.claims[slugKey(slug)] = claim{key: k}
+	}
+	return p
 }
 
 // Start runs the worker, one goroutine, until Stop or until ctx ends.
@@ -264,20 +281,36 @@ func (p *Preconverter) preconvert(ctx context.Context, j itemJob, wait bool) {
 }
 
 // see notes the page an article will most likely have, for the links to
-// it.
+// it. Two articles proposing one slug make both unsure: which one the
+// build suffixes depends on articles not all seen yet, so links to either
+// are left to the build (a wrong guess would stay in the cache, which
+// keeps the first entry of a key).
 func (p *Preconverter) see(art *archive.Article) {
 	if p.pl == nil {
 		return
 	}
-	perm, ok := archive.ParsePermalink(art.URL)
-	if !ok {
-		return
-	}
-	slug, ok := p.known[art.Key()]
-	if !ok {
+	perm, hasPerm := archive.ParsePermalink(art.URL)
+	slug, known := p.known[art.Key()]
+	if !known {
 		slug = Slug(art)
+		me := claim{key: art.Key()}
+		if hasPerm {
+			// Copies of one article (news and published) are one.
+			me = claim{perm: perm}
+		}
+		sk := slugKey(slug)
+		if first, ok := p.claims[sk]; !ok {
+			p.claims[sk] = me
+		} else if first != me {
+			for _, c := range []claim{first, me} {
+				if c.perm != (archive.Permalink{}) {
+					p.unsure[c.perm] = true
+					delete(p.pages, c.perm)
+				}
+			}
+		}
 	}
-	if !ValidSlug(slug) {
+	if !hasPerm || p.unsure[perm] || !ValidSlug(slug) {
 		return
 	}
 	page, _ := p.l.paths(art, slug)

@@ -201,3 +201,52 @@ func TestPreconverterStops(t *testing.T) {
 		})
 	}
 }
+
+// TestPreconvertLeavesUnsureLinks builds an archive where two articles
+// propose one slug (same day, same title), so that the build suffixes the
+// second, and a third links the second. Pre-converting the link with a
+// guessed page would leave a wrong entry in the cache, which the build
+// cannot replace: the second build through that cache would miss it again.
+// It must find every conversion.
+func TestPreconvertLeavesUnsureLinks(t *testing.T) {
+	conv := render.New()
+	link := func(mid int) string {
+		return "https://mp.weixin.qq.com/s?__biz=MzA5MDE3MTE1NA==&mid=" + itoa(mid) + "&idx=1&sn=abc"
+	}
+	for _, format := range preconvertFormats {
+		t.Run(format, func(t *testing.T) {
+			a, err := archive.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			putNews(t, a, "A", 1700000000, fixtureArticle{Title: "同名", URL: link(1), Content: `<p>一</p>`})
+			putNews(t, a, "B", 1700000000, fixtureArticle{Title: "同名", URL: link(2), Content: `<p>二</p>`})
+			putNews(t, a, "C", 1710000000, fixtureArticle{Title: "后来", URL: link(3), Content: `<p>见<a href="` + link(2) + `">二</a>。</p>`})
+			root := t.TempDir()
+			c := convcache.Open(root, 0)
+			dir := filepath.Join(t.TempDir(), "pre")
+			preconvertAll(t, a, format, dir, c)
+			if _, err := newWriter(t, format, dir, Options{Converter: conv, Cache: c}).Write(t.Context(), a); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			c = convcache.Open(root, 0)
+			again := filepath.Join(t.TempDir(), "again")
+			if _, err := newWriter(t, format, again, Options{Converter: conv, Cache: c}).Write(t.Context(), a); err != nil {
+				t.Fatal(err)
+			}
+			if _, misses, _ := c.Stats(); misses != 0 {
+				t.Errorf("the second build missed %d entries", misses)
+			}
+			c.Close()
+			plain := filepath.Join(t.TempDir(), "plain")
+			if _, err := newWriter(t, format, plain, Options{Converter: conv}).Write(t.Context(), a); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, "pre-converted", plain, dir)
+			sameTree(t, "built again", plain, again)
+		})
+	}
+}
