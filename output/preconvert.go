@@ -218,9 +218,10 @@ func (p *Preconverter) Stats() PreconvertStats {
 }
 
 // Preconvert converts the articles of one item into the cache now, those
-// it does not already hold as the build would use them, whatever their
-// links. Failures are left for the build to meet and report. It must not
-// run beside Start's worker.
+// it does not already hold as the build would use them, unless it links
+// to an article not seen yet or unsure (see see): that item is left to
+// the build. Failures are left for the build to meet and report. It must
+// not run beside Start's worker.
 func (p *Preconverter) Preconvert(ctx context.Context, src archive.Source, id string) {
 	if p == nil {
 		return
@@ -229,7 +230,7 @@ func (p *Preconverter) Preconvert(ctx context.Context, src archive.Source, id st
 }
 
 // preconvert converts an item; with wait, an item that links to articles
-// not seen yet waits for them instead.
+// not seen yet waits for them instead of being left to the build.
 func (p *Preconverter) preconvert(ctx context.Context, j itemJob, wait bool) {
 	arts, err := p.a.LoadItem(j.src, j.id)
 	if err != nil {
@@ -238,19 +239,17 @@ func (p *Preconverter) preconvert(ctx context.Context, j itemJob, wait bool) {
 	for i := range arts {
 		p.see(&arts[i])
 	}
-	if wait {
-		var missing []archive.Permalink
-		for i := range arts {
-			missing = p.unseenTargets(arts[i].Content, missing)
+	var missing []archive.Permalink
+	for i := range arts {
+		missing = p.unseenTargets(arts[i].Content, missing)
+	}
+	if len(missing) > 0 {
+		if wait && len(p.waiting) < preconvertWaiting {
+			p.waiting = append(p.waiting, waitingItem{j, missing})
+		} else {
+			p.dropped.Add(1)
 		}
-		if len(missing) > 0 {
-			if len(p.waiting) < preconvertWaiting {
-				p.waiting = append(p.waiting, waitingItem{j, missing})
-			} else {
-				p.dropped.Add(1)
-			}
-			return
-		}
+		return
 	}
 	bs, _ := p.l.(bodySource)
 	c := *p.conv
@@ -331,7 +330,7 @@ func (p *Preconverter) bodyLink(href string) string {
 }
 
 // unseenTargets appends to missing the permalinks that body's links name
-// and that no article seen so far has. It reads href attributes only: a
+// and that no article seen so far has, or whose page is unsure. It reads href attributes only: a
 // link it overlooks makes a miss at worst.
 func (p *Preconverter) unseenTargets(body string, missing []archive.Permalink) []archive.Permalink {
 	if p.pl == nil {
