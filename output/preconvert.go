@@ -32,9 +32,12 @@ import (
 // links do not depend on the slug are pre-converted (hugo, hexo, zola);
 // jekyll, markdown and the site are left to the build.
 type Preconverter struct {
-	a     *archive.Archive
-	l     postLayout
-	pl    pageLinker
+	a  *archive.Archive
+	l  postLayout
+	pl pageLinker
+	// guess is unset when a filter may leave a link's target out of
+	// the output: links to the archive are then left to the build.
+	guess bool
 	conv  *converter
 	known map[string]string // the output's slug table: article key → slug
 
@@ -119,7 +122,7 @@ func NewPreconverter(a *archive.Archive, format, dir string, opts Options) *Prec
 		known = nil
 	}
 	pl, _ := l.(pageLinker)
-	p := &Preconverter{a: a, l: l, pl: pl, conv: c, known: known,
+	p := &Preconverter{a: a, l: l, pl: pl, guess: opts.Filter == nil, conv: c, known: known,
 		jobs: make(chan itemJob, preconvertQueue), stop: make(chan struct{}),
 		pages: map[archive.Permalink]string{}, claims: map[string]claim{}, unsure: map[archive.Permalink]bool{}}
 	// A slug the table gives an article is taken for any other.
@@ -283,9 +286,12 @@ func (p *Preconverter) preconvert(ctx context.Context, j itemJob, wait bool) {
 // it. Two articles proposing one slug make both unsure: which one the
 // build suffixes depends on articles not all seen yet, so links to either
 // are left to the build (a wrong guess would stay in the cache, which
-// keeps the first entry of a key).
+// keeps the first entry of a key). A collision found after a link to one
+// of the two was converted, or an article the build leaves out (removed
+// upstream, with --removed drop), still makes a wrong guess: that article
+// then misses in every build until the cache drops the entry.
 func (p *Preconverter) see(art *archive.Article) {
-	if p.pl == nil {
+	if p.pl == nil || !p.guess {
 		return
 	}
 	perm, hasPerm := archive.ParsePermalink(art.URL)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/convcache"
@@ -256,4 +257,35 @@ func TestPreconvertLeavesUnsureLinks(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestPreconvertFilteredLeavesLinks: with a filter, a link's target may
+// be left out of the output, and the build then keeps the link remote; the
+// pre-converter leaves every article linking into the archive to the
+// build.
+func TestPreconvertFilteredLeavesLinks(t *testing.T) {
+	conv := render.New()
+	a := linkArchive(t)
+	c := convcache.Open(t.TempDir(), 0)
+	defer c.Close()
+	f := &Filter{Until: time.Date(2024, 1, 1, 0, 0, 0, 0, archive.ChinaTime)}
+	dir := filepath.Join(t.TempDir(), "pre")
+	p := NewPreconverter(a, "hugo", dir, Options{Converter: conv, Cache: c, Filter: f})
+	for range 2 {
+		for _, it := range itemIDs(t, a) {
+			p.Preconvert(t.Context(), it.Source, it.File)
+		}
+	}
+	// The newer article, which links nowhere, and not the older.
+	if st := p.Stats(); st.Converted != 1 {
+		t.Errorf("%+v, want 1 converted", st)
+	}
+	if _, err := newWriter(t, "hugo", dir, Options{Converter: conv, Cache: c, Filter: f}).Write(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "plain")
+	if _, err := newWriter(t, "hugo", plain, Options{Converter: conv, Filter: f}).Write(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, "filtered", plain, dir)
 }
