@@ -108,6 +108,12 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		return nil, 0, err
 	}
 	defer unlock()
+	var itemDone func(archive.Source, string)
+	if ff.itemsDone != nil {
+		var stop func()
+		itemDone, stop = ff.itemsDone(ctx, arch)
+		defer stop()
+	}
 	prog := rep.Fetch()
 	restoreGC := paceFetchGC()
 	sum, err := exporter.Fetch(ctx, c, arch, exporter.FetchOptions{
@@ -139,6 +145,7 @@ func fetch(ctx context.Context, ff *fetchFlags, archiveDir string, rep *reporter
 		PageSleep:         pageSleep,
 		Explicit:          ff.explicit,
 		AccountName:       ff.accountName,
+		ItemDone:          itemDone,
 	})
 	restoreGC()
 	prog.Done()

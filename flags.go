@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,10 @@ const archiveSubdir = ".mparchive/archive"
 
 // fetchFlags are the flags of every command that talks to the API.
 type fetchFlags struct {
+	// itemsDone, set by export, starts work on the items a fetch
+	// completes (preconvert): it returns FetchOptions.ItemDone, nil for
+	// none, and the func that ends the work before the fetch returns.
+	itemsDone    func(ctx context.Context, arch *archive.Archive) (done func(archive.Source, string), stop func())
 	demo         bool
 	sources      string
 	apiBase      string

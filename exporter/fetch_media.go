@@ -166,3 +166,17 @@ func MediaWhat(key string) string {
 	}
 	return "image"
 }
+
+// itemsDone calls FetchOptions.ItemDone for ids, items of src whose
+// downloads have ended.
+func (f *fetcher) itemsDone(ctx context.Context, src archive.Source, ids []string) {
+	if f.opts.ItemDone == nil {
+		return
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		f.opts.ItemDone(src, id)
+	}
+}

@@ -31,6 +31,12 @@ type FetchOptions struct {
 	MediaTimeout, PageTimeout time.Duration
 	// Progress receives counts as the run goes; it must not block.
 	Progress func(Progress)
+	// ItemDone, when set, is told of each item of a listed source once
+	// its media downloads, and those of the pages listed before, have
+	// ended (stored or failed): the item and its media are then as this
+	// run leaves them, so work on it may start before the fetch ends
+	// (export converts it). It must not block. Not called after ctx ends.
+	ItemDone func(src archive.Source, id string)
 	// Logf receives notes worth telling the user (quota plans, skipped
 	// sources). Messages never hold secrets.
 	Logf func(format string, args ...any)

@@ -44,6 +44,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		// where listing stopped), and a run that finds nothing new
 		// must not rewrite the state.
 		changed bool
+		ids     []string // its items
 	}
 	var queue []*inflight // listed, images not all in, oldest first
 	finish := func(p *inflight) error {
@@ -54,6 +55,8 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			return err
 		}
 		cur.Offset, cur.Incomplete = p.end, true
+		// In order: a media key an earlier page started is in by now.
+		f.itemsDone(ctx, src, p.ids)
 		// The counts of the listing so far: progress and summary count
 		// the same items.
 		f.report(func(pr *Progress) {
@@ -116,7 +119,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 		cur.TotalCount = page.TotalCount
 		ss.Total = page.TotalCount
 		nothingNew := true
-		var keys []string
+		var keys, ids []string
 		for _, raw := range page.Items {
 			id, err := archive.ItemID(src, raw)
 			if err != nil {
@@ -140,6 +143,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			}
 			ss.Items++
 			ss.Articles += len(arts)
+			ids = append(ids, id)
 			switch {
 			case isNew:
 				ss.New++
@@ -161,7 +165,7 @@ func (f *fetcher) fetchSource(ctx context.Context, src archive.Source, ss *Sourc
 			pr.Source, pr.Pages, pr.Items, pr.TotalItems = src, ss.Pages, ss.Items, ss.Total
 		})
 		wait, downloads := f.startDownloads(ctx, keys)
-		p := &inflight{start: offset, end: page.Offset + page.ItemCount, done: make(chan struct{}), changed: !nothingNew || downloads > 0}
+		p := &inflight{start: offset, end: page.Offset + page.ItemCount, done: make(chan struct{}), changed: !nothingNew || downloads > 0, ids: ids}
 		go func() { wait(); close(p.done) }()
 		offset = p.end
 		queue = append(queue, p)
