@@ -191,8 +191,12 @@ func (c *Cache) get(k Key) ([]byte, bool) {
 	return decode(k, buf)
 }
 
-// Put stores v under k. A cache that cannot be written only makes builds
-// slower: the error is returned for tests and otherwise ignored.
+// Put stores v under k, in place of what k held: a caller puts only what
+// it converted because the stored value no longer fitted (a pre-converted
+// guess, an image that arrived since), and the newer value must win, in this
+// process and in the next (packs load oldest first, so a later pack's entry
+// replaces an earlier one's). A cache that cannot be written only makes
+// builds slower: the error is returned for tests and otherwise ignored.
 func (c *Cache) Put(k Key, v []byte) error {
 	if len(v) > maxValue {
 		return fmt.Errorf("convcache: value of %d bytes is too large", len(v))
@@ -201,9 +205,6 @@ func (c *Cache) Put(k Key, v []byte) error {
 	data := encode(k, v)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.index[k]; ok {
-		return nil
-	}
 	if err := c.startPack(); err != nil {
 		return err
 	}

@@ -340,3 +340,32 @@ func TestDefaultDir(t *testing.T) {
 		t.Errorf("DefaultDir() = %q, %v; want the %s folder", d, err, EnvDir)
 	}
 }
+
+// TestNewerPutReplaces checks that a value put again under a key replaces
+// the old one, in the same run and in the runs after it, also when the old
+// value came from an earlier run's pack: a build puts only what it had to
+// convert again because the stored value no longer fitted.
+func TestNewerPutReplaces(t *testing.T) {
+	c := Open(t.TempDir(), 0)
+	if err := c.Put(key("k"), []byte("guess")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(key("k"), []byte("same run")); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"same run", "next run", "run after"} {
+		if got, ok := c.Get(key("k")); !ok || string(got) != want {
+			t.Fatalf("Get = %q, %v; want %q", got, ok, want)
+		}
+		c = reopen(t, c)
+		if want == "same run" {
+			if got, ok := c.Get(key("k")); !ok || string(got) != "same run" {
+				t.Fatalf("after reopening: Get = %q, %v; want %q", got, ok, "same run")
+			}
+			c.Put(key("k"), []byte("next run"))
+		} else if want == "next run" {
+			c.Put(key("k"), []byte("run after"))
+		}
+	}
+	c.Close()
+}
