@@ -3,7 +3,6 @@ package archive
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -179,30 +178,13 @@ func (a *Archive) compact() error {
 // sorted, HTML characters escaped), an entry at a time.
 func (ix *mediaIndex) writeIndex(w io.Writer, old io.Reader, keys []string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	n := 0
+	obj := newJSONObject(bw, 0)
 	put := func(key string) error {
 		e, ok := ix.get(hashKey(key))
 		if !ok {
 			return nil // a spelling another key replaced
 		}
-		kb, err := json.Marshal(key)
-		if err != nil {
-			return err
-		}
-		eb, err := json.MarshalIndent(e, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			bw.WriteString("{\n  ")
-		} else {
-			bw.WriteString(",\n  ")
-		}
-		n++
-		bw.Write(kb)
-		bw.WriteString(": ")
-		_, err = bw.Write(eb)
-		return err
+		return obj.entry(key, e)
 	}
 	var err error
 	if old != nil {
@@ -224,13 +206,12 @@ func (ix *mediaIndex) writeIndex(w io.Writer, old io.Reader, keys []string) erro
 			err = put(k)
 		}
 	}
+	if err == nil {
+		err = obj.end()
+	}
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		bw.WriteString("{}\n")
-	} else {
-		bw.WriteString("\n}\n")
-	}
+	bw.WriteString("\n")
 	return bw.Flush()
 }

@@ -167,44 +167,31 @@ func (a *Archive) SaveState(st *State) error {
 // keys sorted.
 func (st *State) writeJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	n := 0
-	field := func(name string) {
-		if n == 0 {
-			bw.WriteString("{\n  ")
-		} else {
-			bw.WriteString(",\n  ")
-		}
-		n++
-		fmt.Fprintf(bw, "%q: ", name)
-	}
-	value := func(name string, v any) error {
-		b, err := json.MarshalIndent(v, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		field(name)
-		_, err = bw.Write(b)
-		return err
-	}
+	obj := newJSONObject(bw, 0)
+	field, value := obj.key, obj.entry
 	var err error
 	if len(st.Sources) > 0 {
 		err = value("sources", st.Sources)
 	}
 	if err == nil && len(st.Items) > 0 {
-		field("items")
-		err = writeMapJSON(bw, st.Items)
+		if err = field("items"); err == nil {
+			err = writeMapJSON(bw, st.Items)
+		}
 	}
 	if err == nil && len(st.Removed) > 0 {
-		field("removed")
-		err = writeMapJSON(bw, st.Removed)
+		if err = field("removed"); err == nil {
+			err = writeMapJSON(bw, st.Removed)
+		}
 	}
 	if err == nil && len(st.FailedMedia) > 0 {
-		field("failed_media")
-		err = writeMapJSON(bw, st.FailedMedia)
+		if err = field("failed_media"); err == nil {
+			err = writeMapJSON(bw, st.FailedMedia)
+		}
 	}
 	if err == nil && len(st.Unavailable) > 0 {
-		field("unavailable")
-		err = writeMapJSON(bw, st.Unavailable)
+		if err = field("unavailable"); err == nil {
+			err = writeMapJSON(bw, st.Unavailable)
+		}
 	}
 	if err == nil && st.Quota != nil {
 		err = value("quota", st.Quota)
@@ -215,14 +202,13 @@ func (st *State) writeJSON(w io.Writer) error {
 	if err == nil && st.Account != nil {
 		err = value("account", st.Account)
 	}
+	if err == nil {
+		err = obj.end()
+	}
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		bw.WriteString("{}\n")
-	} else {
-		bw.WriteString("\n}\n")
-	}
+	bw.WriteString("\n")
 	return bw.Flush()
 }
 
@@ -235,24 +221,11 @@ func writeMapJSON[V any](bw *bufio.Writer, m map[string]V) error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	for i, k := range keys {
-		kb, err := json.Marshal(k)
-		if err != nil {
+	obj := newJSONObject(bw, 1)
+	for _, k := range keys {
+		if err := obj.entry(k, m[k]); err != nil {
 			return err
 		}
-		vb, err := json.MarshalIndent(m[k], "    ", "  ")
-		if err != nil {
-			return err
-		}
-		if i == 0 {
-			bw.WriteString("{\n    ")
-		} else {
-			bw.WriteString(",\n    ")
-		}
-		bw.Write(kb)
-		bw.WriteString(": ")
-		bw.Write(vb)
 	}
-	_, err := bw.WriteString("\n  }")
-	return err
+	return obj.end()
 }
