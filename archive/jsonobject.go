@@ -63,3 +63,17 @@ func (o *jsonObject) end() error {
 	_, err := o.w.WriteString("\n" + o.indent[2:] + "}")
 	return err
 }
+
+// endFile ends a file that holds the object: the closing brace, a newline,
+// and the buffer flushed. err is an earlier error of the writing, returned
+// as it is.
+func (o *jsonObject) endFile(err error) error {
+	if err == nil {
+		err = o.end()
+	}
+	if err != nil {
+		return err
+	}
+	o.w.WriteString("\n")
+	return o.w.Flush()
+}

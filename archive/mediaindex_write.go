@@ -206,12 +206,5 @@ func (ix *mediaIndex) writeIndex(w io.Writer, old io.Reader, keys []string) erro
 			err = put(k)
 		}
 	}
-	if err == nil {
-		err = obj.end()
-	}
-	if err != nil {
-		return err
-	}
-	bw.WriteString("\n")
-	return bw.Flush()
+	return obj.endFile(err)
 }

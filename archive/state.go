@@ -202,14 +202,7 @@ func (st *State) writeJSON(w io.Writer) error {
 	if err == nil && st.Account != nil {
 		err = value("account", st.Account)
 	}
-	if err == nil {
-		err = obj.end()
-	}
-	if err != nil {
-		return err
-	}
-	bw.WriteString("\n")
-	return bw.Flush()
+	return obj.endFile(err)
 }
 
 // writeMapJSON writes m, not empty, as a field of State in the indented

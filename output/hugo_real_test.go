@@ -76,7 +76,7 @@ func TestHugoBuildsSite(t *testing.T) {
 	for _, md := range bundles {
 		slug := filepath.Base(filepath.Dir(md))
 		page := filepath.Join(public, "posts", slug, "index.html")
-		title := frontMatterTitle(t, md)
+		title := readFrontMatter(t, md).Title
 		if title == "" {
 			title = "（无标题）"
 		}
@@ -119,23 +119,6 @@ func TestHugoBuildsSite(t *testing.T) {
 	if got, ok := h1Text(t, filepath.Join(public, "404.html")); got != "找不到这个页面" {
 		t.Errorf("404.html: <h1> %q (found %v), want our not-found page", got, ok)
 	}
-}
-
-func frontMatterTitle(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, ok := splitFrontMatter(b)
-	if !ok {
-		t.Fatalf("%s: no front matter", path)
-	}
-	var fm FrontMatter
-	if err := yaml.Unmarshal(head, &fm); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return fm.Title
 }
 
 // splitFrontMatter returns the YAML between the leading "---" lines.
