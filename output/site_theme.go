@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -19,7 +20,27 @@ import (
 type siteTheme struct {
 	pages  map[string]*template.Template // page kind → set whose "base" renders it
 	assets map[string][]byte             // path below assets/ → content
+
+	// frames holds the fragments of the frame (siteFragments) already
+	// rendered, by page kind, fragment, root and section: a site has a
+	// handful of each for thousands of pages.
+	mu     sync.Mutex
+	frames map[frameKey]template.HTML
 }
+
+// siteFragments are the templates of the frame that read only .Root,
+// .Section and .Site, with the field of pageView that carries each one
+// rendered. A theme whose base does not define them renders as before.
+var siteFragments = []struct {
+	name  string
+	field func(*pageView) *template.HTML
+}{
+	{"headlinks", func(v *pageView) *template.HTML { return &v.HeadLinks }},
+	{"siteheader", func(v *pageView) *template.HTML { return &v.Header }},
+	{"sitefooter", func(v *pageView) *template.HTML { return &v.Footer }},
+}
+
+type frameKey struct{ kind, name, root, section string }
 
 // sitePageKinds are the page templates (layouts/<kind>.html) a theme must
 // provide, on top of layouts/base.html and layouts/partials/*.html.
@@ -96,11 +117,47 @@ func (t *siteTheme) render(kind string, v *pageView) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("no template for " + kind)
 	}
+	if err := t.frame(kind, set, v); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := set.ExecuteTemplate(&buf, "base", v); err != nil {
 		return nil, fmt.Errorf("template %s: %w", kind, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// frame sets the fragments of v's frame, rendering each the first time
+// its page kind, root and section come up. A fragment sees a view with
+// only Root, Section and Site set, so that what it shows can never depend
+// on the page that happened to render it first. Site is the same for
+// every page of a build.
+func (t *siteTheme) frame(kind string, set *template.Template, v *pageView) error {
+	for _, f := range siteFragments {
+		tmpl := set.Lookup(f.name)
+		if tmpl == nil {
+			continue
+		}
+		k := frameKey{kind, f.name, v.Root, v.Section}
+		t.mu.Lock()
+		h, ok := t.frames[k]
+		t.mu.Unlock()
+		if !ok {
+			var buf bytes.Buffer
+			if err := tmpl.Execute(&buf, &pageView{Site: v.Site, Root: v.Root, Section: v.Section}); err != nil {
+				return fmt.Errorf("template %s: %w", kind, err)
+			}
+			h = template.HTML(buf.String())
+			t.mu.Lock()
+			if t.frames == nil {
+				t.frames = map[frameKey]template.HTML{}
+			}
+			t.frames[k] = h
+			t.mu.Unlock()
+		}
+		*f.field(v) = h
+	}
+	return nil
 }
 
 // assetPaths lists the assets in path order.
