@@ -127,7 +127,11 @@ func (t *siteTheme) render(kind string, v *pageView) ([]byte, error) {
 	if err := t.frame(kind, set, v); err != nil {
 		return nil, err
 	}
+	// Room for the body and the frame around it up front: growing the
+	// buffer as the template writes copied each article's body several
+	// times over.
 	var buf bytes.Buffer
+	buf.Grow(len(v.Body) + 16<<10)
 	if err := set.ExecuteTemplate(&buf, "base", v); err != nil {
 		return nil, fmt.Errorf("template %s: %w", kind, err)
 	}
