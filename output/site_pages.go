@@ -51,6 +51,9 @@ type (
 		Groups       []groupView
 		Authors      []linkView
 		Materials    []materialGroupView
+		// The frame's fragments, rendered once per root and section
+		// (siteTheme.frame).
+		HeadLinks, Header, Footer template.HTML
 	}
 	postView struct {
 		URL       string

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -19,7 +20,30 @@ import (
 type siteTheme struct {
 	pages  map[string]*template.Template // page kind → set whose "base" renders it
 	assets map[string][]byte             // path below assets/ → content
+
+	// frames holds the fragments of the frame (siteFragments) already
+	// rendered, by page kind, fragment, root and section: a site has a
+	// handful of each for thousands of pages.
+	mu     sync.Mutex
+	frames map[frameKey]template.HTML
+
+	// entries renders and keeps the list entries of posts ("entry").
+	entries *entryMemo
 }
+
+// siteFragments are the templates of the frame that read only .Root,
+// .Section and .Site, with the field of pageView that carries each one
+// rendered. A theme whose base does not define them renders as before.
+var siteFragments = []struct {
+	name  string
+	field func(*pageView) *template.HTML
+}{
+	{"headlinks", func(v *pageView) *template.HTML { return &v.HeadLinks }},
+	{"siteheader", func(v *pageView) *template.HTML { return &v.Header }},
+	{"sitefooter", func(v *pageView) *template.HTML { return &v.Footer }},
+}
+
+type frameKey struct{ kind, name, root, section string }
 
 // sitePageKinds are the page templates (layouts/<kind>.html) a theme must
 // provide, on top of layouts/base.html and layouts/partials/*.html.
@@ -31,6 +55,8 @@ var siteFuncs = template.FuncMap{
 	"isoDate":   func(t time.Time) string { return t.In(archive.ChinaTime).Format(time.RFC3339) },
 	"dateTime":  func(t time.Time) string { return t.In(archive.ChinaTime).Format("2006-01-02 15:04") },
 	"inc":       func(i int) int { return i + 1 },
+	// Bound to each page kind's set by loadSiteTheme (entryMemo.bind).
+	"entry": func(string, postView) (template.HTML, error) { return "", errors.New("entry is not bound") },
 }
 
 // loadSiteTheme layers the files of the named embedded theme over the
@@ -63,7 +89,7 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 			return nil, fmt.Errorf("%s: %w", src.origin, err)
 		}
 	}
-	t := &siteTheme{pages: map[string]*template.Template{}, assets: map[string][]byte{}}
+	t := &siteTheme{pages: map[string]*template.Template{}, assets: map[string][]byte{}, entries: newEntryMemo(base)}
 	for _, kind := range sitePageKinds {
 		p := "layouts/" + kind + ".html"
 		src, ok := files[p]
@@ -80,8 +106,10 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 		if set.Lookup("main") == nil {
 			return nil, fmt.Errorf("%s: defines no \"main\" template", src.origin)
 		}
+		t.entries.bind(kind, set)
 		t.pages[kind] = set
 	}
+	t.entries.bind("", base)
 	for p, f := range files {
 		if rest, ok := strings.CutPrefix(p, "assets/"); ok {
 			t.assets[rest] = f.data
@@ -96,11 +124,51 @@ func (t *siteTheme) render(kind string, v *pageView) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("no template for " + kind)
 	}
+	if err := t.frame(kind, set, v); err != nil {
+		return nil, err
+	}
+	// Room for the body and the frame around it up front: growing the
+	// buffer as the template writes copied each article's body several
+	// times over.
 	var buf bytes.Buffer
+	buf.Grow(len(v.Body) + 16<<10)
 	if err := set.ExecuteTemplate(&buf, "base", v); err != nil {
 		return nil, fmt.Errorf("template %s: %w", kind, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// frame sets the fragments of v's frame, rendering each the first time
+// its page kind, root and section come up. A fragment sees a view with
+// only Root, Section and Site set, so that what it shows can never depend
+// on the page that happened to render it first. Site is the same for
+// every page of a build.
+func (t *siteTheme) frame(kind string, set *template.Template, v *pageView) error {
+	for _, f := range siteFragments {
+		tmpl := set.Lookup(f.name)
+		if tmpl == nil {
+			continue
+		}
+		k := frameKey{kind, f.name, v.Root, v.Section}
+		t.mu.Lock()
+		h, ok := t.frames[k]
+		t.mu.Unlock()
+		if !ok {
+			var buf bytes.Buffer
+			if err := tmpl.Execute(&buf, &pageView{Site: v.Site, Root: v.Root, Section: v.Section}); err != nil {
+				return fmt.Errorf("template %s: %w", kind, err)
+			}
+			h = template.HTML(buf.String())
+			t.mu.Lock()
+			if t.frames == nil {
+				t.frames = map[frameKey]template.HTML{}
+			}
+			t.frames[k] = h
+			t.mu.Unlock()
+		}
+		*f.field(v) = h
+	}
+	return nil
 }
 
 // assetPaths lists the assets in path order.
@@ -113,4 +181,135 @@ func (t *siteTheme) assetPaths() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// entryMemo backs the templates' "entry NAME POST": the template NAME
+// run on one post, which is what a list page shows of it. The same post
+// at the same folder depth shows the same, on every home page and author
+// page that lists it, so each is rendered once per build.
+//
+// A page kind whose file redefines none of the templates of base.html and
+// the partials renders entries the way the base set does: those kinds
+// share the base set's entries. Any other kind keeps its own.
+type entryMemo struct {
+	base *template.Template
+	// own holds the page kinds that render entries in their own set,
+	// set while loading, read only after.
+	own map[string]*template.Template
+
+	mu   sync.Mutex
+	done map[entryKey]template.HTML
+}
+
+type entryKey struct {
+	owner string // "" for the base set, else the page kind
+	name  string
+	post  postViewKey
+}
+
+// postViewKey is a postView as a map key: every field but the gallery,
+// which list pages never show (a post with one is rendered each time).
+type postViewKey struct {
+	URL, Title, Author, AuthorURL, Digest, Cover, WeChatURL, SourceURL string
+	Date                                                               time.Time
+	Dated                                                              bool
+	Removed, Draft                                                     bool
+	Account                                                            string
+	ShowAccount                                                        bool
+	TypeLabel, Type                                                    string
+	Original, Paid                                                     bool
+	SharedFrom, SharedName                                             string
+	GalleryColumns                                                     int
+}
+
+func keyOfPost(p *postView) (postViewKey, bool) {
+	if len(p.Gallery) > 0 {
+		return postViewKey{}, false
+	}
+	k := postViewKey{
+		URL: p.URL, Title: p.Title, Author: p.Author, AuthorURL: p.AuthorURL, Digest: p.Digest,
+		Cover: p.Cover, WeChatURL: p.WeChatURL, SourceURL: p.SourceURL,
+		Removed: p.Removed, Draft: p.Draft, Account: p.Account, ShowAccount: p.ShowAccount,
+		TypeLabel: p.TypeLabel, Type: p.Type, Original: p.Original, Paid: p.Paid,
+		SharedFrom: p.SharedFrom, SharedName: p.SharedName, GalleryColumns: p.GalleryColumns,
+	}
+	if p.Date != nil {
+		k.Date, k.Dated = *p.Date, true
+	}
+	return k, true
+}
+
+// newEntryMemo returns the memo of a theme whose base.html and partials
+// base holds, before any page kind is cloned from it.
+func newEntryMemo(base *template.Template) *entryMemo {
+	return &entryMemo{base: base, own: map[string]*template.Template{}}
+}
+
+// bind gives set (the base set when kind is "") its "entry" function. It
+// must run before set is executed, after its page file is parsed.
+func (m *entryMemo) bind(kind string, set *template.Template) {
+	owner := ""
+	if kind != "" && !sameTemplates(m.base, set) {
+		owner = kind
+		m.own[kind] = set
+	}
+	set.Funcs(template.FuncMap{"entry": func(name string, p postView) (template.HTML, error) {
+		h, err := m.render(owner, name, &p)
+		if err != nil && owner == "" && kind != "" {
+			// An entry that calls a template only the page's file
+			// defines: render it there, each time.
+			var buf bytes.Buffer
+			if err := set.ExecuteTemplate(&buf, name, p); err != nil {
+				return "", err
+			}
+			return template.HTML(buf.String()), nil
+		}
+		return h, err
+	}})
+}
+
+// sameTemplates tells whether every template of base is defined the same
+// way in set, which was cloned from it.
+func sameTemplates(base, set *template.Template) bool {
+	for _, b := range base.Templates() {
+		s := set.Lookup(b.Name())
+		if s == nil || (s.Tree == nil) != (b.Tree == nil) {
+			return false
+		}
+		if b.Tree != nil && s.Tree.Root.String() != b.Tree.Root.String() {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *entryMemo) render(owner, name string, p *postView) (template.HTML, error) {
+	set := m.base
+	if owner != "" {
+		set = m.own[owner]
+	}
+	k, ok := keyOfPost(p)
+	key := entryKey{owner, name, k}
+	if ok {
+		m.mu.Lock()
+		h, hit := m.done[key]
+		m.mu.Unlock()
+		if hit {
+			return h, nil
+		}
+	}
+	var buf bytes.Buffer
+	if err := set.ExecuteTemplate(&buf, name, p); err != nil {
+		return "", err
+	}
+	h := template.HTML(buf.String())
+	if ok {
+		m.mu.Lock()
+		if m.done == nil {
+			m.done = map[entryKey]template.HTML{}
+		}
+		m.done[key] = h
+		m.mu.Unlock()
+	}
+	return h, nil
 }
