@@ -197,9 +197,17 @@ func setup(t *testing.T, opts ...Option) *env {
 	e.server.Start()
 	t.Cleanup(e.server.Close)
 
+	e.client = e.newClient(t, WithCredentials(testAppID, testSecret), opts...)
+	return e
+}
+
+// newClient is a client of the env's server on its fake clock, reporting
+// retries to it, authenticated by auth.
+func (e *env) newClient(t *testing.T, auth Option, opts ...Option) *Client {
+	t.Helper()
 	all := append([]Option{
 		WithBaseURL(e.server.URL + basePrefix),
-		WithCredentials(testAppID, testSecret),
+		auth,
 		WithClock(e.clock.Now),
 		WithSleep(e.clock.Sleep),
 		WithRetryReport(e.reports.add),
@@ -208,8 +216,7 @@ func setup(t *testing.T, opts ...Option) *env {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	e.client = client
-	return e
+	return client
 }
 
 // setupSupplied is setup with a token from a central service instead of
@@ -217,18 +224,7 @@ func setup(t *testing.T, opts ...Option) *env {
 func setupSupplied(t *testing.T, opts ...Option) *env {
 	t.Helper()
 	e := setup(t)
-	all := append([]Option{
-		WithBaseURL(e.server.URL + basePrefix),
-		WithAccessToken(suppliedToken),
-		WithClock(e.clock.Now),
-		WithSleep(e.clock.Sleep),
-		WithRetryReport(e.reports.add),
-	}, opts...)
-	client, err := NewClient(all...)
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	e.client = client
+	e.client = e.newClient(t, WithAccessToken(suppliedToken), opts...)
 	return e
 }
 
