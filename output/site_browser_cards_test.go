@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"golang.org/x/net/html"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/render"
@@ -24,27 +26,41 @@ import (
 // come out finished in the site and in the Hugo layouts.
 var demoCardKinds = []string{"video", "video-file", "voice", "music", "miniprogram", "profile", "product"}
 
-// demoIDs lists the identifiers of the demo's embeds (video vids, voice
-// file ids, AppIDs and paths, __biz, product ids…): what no reader may see.
+// embedIDAttrs are the attributes in which WeChat's embed elements carry
+// identifiers: video vids, voice file ids, QQ Music mids, mini program
+// AppIDs and paths, account __biz, product ids. The list is the test's
+// own, read off the markup, so that it does not take the converter's word
+// for what an identifier is.
+var embedIDAttrs = []string{
+	"vid", "data-vid", "data-mpvid", "voice_encode_fileid", "data-voice_encode_fileid",
+	"mid", "musicid", "data-mid", "data-musicid", "data-id", "data-pid",
+	"data-miniprogram-appid", "data-miniprogram-path", "data-productid", "data-username", "data-appid",
+}
+
+// demoIDs lists the identifiers of the demo's embeds (the values of
+// embedIDAttrs on iframe, video, audio and WeChat's mp* and qqmusic
+// elements): what no reader may see.
 func demoIDs(t *testing.T, a *archive.Archive) []string {
 	t.Helper()
 	seen := map[string]bool{}
 	var ids []string
-	add := func(v string) {
-		if len(v) >= 6 && !seen[v] {
-			seen[v] = true
-			ids = append(ids, v)
-		}
-	}
 	err := a.Walk(func(art *archive.Article) error {
-		embeds, err := render.ExtractEmbeds(art.Content)
-		for _, e := range embeds {
-			add(e.ID)
-			for _, k := range []string{"musicid", "data-miniprogram-path", "data-productid", "data-username"} {
-				add(e.Fields[k])
+		doc, err := html.Parse(strings.NewReader(art.Content))
+		if err != nil {
+			return err
+		}
+		for n := range doc.Descendants() {
+			if n.Type != html.ElementNode || !isEmbedElement(n.Data) {
+				continue
+			}
+			for _, at := range n.Attr {
+				if v := strings.TrimSpace(at.Val); len(v) >= 6 && slices.Contains(embedIDAttrs, at.Key) && !seen[v] {
+					seen[v] = true
+					ids = append(ids, v)
+				}
 			}
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +69,16 @@ func demoIDs(t *testing.T, a *archive.Archive) []string {
 		t.Fatalf("the demo's embeds hold %d ids: %q", len(ids), ids)
 	}
 	return ids
+}
+
+// isEmbedElement reports the elements an article embeds media or cards
+// with.
+func isEmbedElement(tag string) bool {
+	switch tag {
+	case "iframe", "video", "audio", "qqmusic":
+		return true
+	}
+	return strings.HasPrefix(tag, "mp")
 }
 
 // cardsAssert checks a page's cards: no id in the page's text or in a

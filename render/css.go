@@ -79,7 +79,7 @@ func (st *inlineStyle) property(style, name string) *cssValue {
 // space left out, contains pattern: lower-case ASCII starting with a
 // letter, without white space ("display:none"). A match starts at that
 // letter in either case, which IndexByte finds quickly in the long styles
-// editors write; isHidden used to lower-case and re-join every style.
+// editors write; hiding used to lower-case and re-join every style.
 func containsCompact(s, pattern string) bool {
 	first := pattern[0]
 	for _, c := range [2]byte{first, first - ('a' - 'A')} {
@@ -203,11 +203,9 @@ func displaysAsBlock(style string) bool {
 	return st.displaysAsBlock()
 }
 
-// isHidden reports nodes the reader never sees. Editors park alternative
-// layouts and tracking markup in display:none blocks.
-func isHidden(n *html.Node) bool { return hiddenBy(n, attr(n, "style")) }
-
-// hiddenBy is isHidden for an element whose style attribute is style.
+// hiddenBy reports an element the reader never sees, whose style
+// attribute is style. Editors park alternative layouts and tracking markup
+// in display:none blocks.
 func hiddenBy(n *html.Node, style string) bool {
 	return hasAttr(n, "hidden") || containsCompact(style, "display:none")
 }

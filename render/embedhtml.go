@@ -426,28 +426,3 @@ func customEmbed(n *html.Node, e *Embed) {
 		}
 	}
 }
-
-// ExtractEmbeds lists the embeds of an article body in document order, as
-// Convert would render them, for callers that want to fetch the media
-// (voice files, video covers) or index them without parsing the Markdown.
-func ExtractEmbeds(body string) ([]Embed, error) {
-	doc, err := parseArticle(body)
-	if err != nil {
-		return nil, err
-	}
-	var embeds []Embed
-	walk(doc, func(n *html.Node) bool {
-		if isHidden(n) {
-			return false
-		}
-		if !isEmbedCandidate(n) {
-			return true
-		}
-		if e, ok := embedOf(n); ok {
-			embeds = append(embeds, e)
-			return isCustomElement(n) && !childrenBlank(n) // kept content may hold embeds
-		}
-		return true // an unknown element with content may hold embeds
-	})
-	return embeds, nil
-}

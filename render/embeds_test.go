@@ -152,7 +152,7 @@ func TestExtractEmbeds(t *testing.T) {
 	in := `<p>x</p><iframe class="video_iframe" data-mpvid="wxv_1" data-cover="https%3A%2F%2Fm%2Fc.jpg" style="width:1px"></iframe>` +
 		`<section style="display:none"><mpvoice voice_encode_fileid="hidden"></mpvoice></section>` +
 		`<mpvoice name="n" play_length="1000" voice_encode_fileid="v=="></mpvoice>`
-	got, err := ExtractEmbeds(in)
+	got, err := extractEmbeds(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func htmlText(s string) string {
 }
 
 // TestNestedEmbedsAgree checks that Convert writes a card for the embeds
-// ExtractEmbeds lists, in the same order, where embeds sit inside others:
+// extractEmbeds lists, in the same order, where embeds sit inside others:
 // the fallback content of iframe, video and audio and the inside of an
 // empty WeChat element hold none, a WeChat element with content keeps the
 // embeds in it.
@@ -252,7 +252,7 @@ func TestNestedEmbedsAgree(t *testing.T) {
 	}
 	conv := New()
 	for _, in := range tests {
-		embeds, err := ExtractEmbeds(in)
+		embeds, err := extractEmbeds(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +269,7 @@ func TestNestedEmbedsAgree(t *testing.T) {
 			got = append(got, m[1])
 		}
 		if !slices.Equal(got, want) {
-			t.Errorf("%s\nConvert wrote cards %q, ExtractEmbeds lists %q\n%s", in, got, want, md)
+			t.Errorf("%s\nConvert wrote cards %q, extractEmbeds lists %q\n%s", in, got, want, md)
 		}
 	}
 }

@@ -189,9 +189,9 @@ func measureFidelity(t *testing.T, conv *Converter, tc fidelityCase) fidelityRow
 	if got := strings.Count(string(rendered), "<table"); got < inventory.tables {
 		row.problems = append(row.problems, fmt.Sprintf("%d tables in the original, %d rendered", inventory.tables, got))
 	}
-	embeds, err := ExtractEmbeds(tc.html)
+	embeds, err := extractEmbeds(tc.html)
 	if err != nil {
-		row.problems = append(row.problems, "ExtractEmbeds: "+err.Error())
+		row.problems = append(row.problems, "extractEmbeds: "+err.Error())
 	}
 	for _, e := range embeds {
 		row.embeds++
