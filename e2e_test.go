@@ -174,7 +174,6 @@ func fetchWith(t testing.TB, srv *wechattest.Server, dir string, secret string, 
 		exporter.WithRequestTimeout(10*time.Second),
 		exporter.WithMaxAttempts(12),
 		exporter.WithSleep(instantSleep),
-		exporter.WithClock(srv.Now),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func TestNewClient_Options(t *testing.T) {
 		{"zero attempts", []Option{WithCredentials("wx1", "s"), WithMaxAttempts(0)}, "between 1 and 100"},
 		{"bad token mode", []Option{WithCredentials("wx1", "s"), WithTokenMode(TokenMode(7))}, "token mode"},
 		{"nil sleep", []Option{WithCredentials("wx1", "s"), WithSleep(nil)}, "nil"},
-		{"nil clock", []Option{WithCredentials("wx1", "s"), WithClock(nil)}, "nil"},
+		{"nil clock", []Option{WithCredentials("wx1", "s"), withClock(nil)}, "nil"},
 		{"nil report", []Option{WithCredentials("wx1", "s"), WithRetryReport(nil)}, "nil"},
 		{"classic mode", []Option{WithCredentials("wx1", "s"), WithTokenMode(TokenClassic)}, ""},
 		{"base with path", []Option{WithCredentials("wx1", "s"), WithBaseURL("https://proxy.example/wechat")}, ""},

@@ -187,7 +187,13 @@ func setup(t *testing.T, opts ...Option) *env {
 	e.mux.Handle("/cgi-bin/stable_token", e.issuer)
 	e.mux.Handle("/cgi-bin/token", e.issuer)
 	outer := http.NewServeMux()
-	outer.Handle(basePrefix+"/", http.StripPrefix(basePrefix, e.mux))
+	// The answers are dated by the fake clock, as WeChat's are by its
+	// own: the client takes the quota's reset day from them.
+	dated := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", e.clock.Now().UTC().Format(http.TimeFormat))
+		e.mux.ServeHTTP(w, r)
+	})
+	outer.Handle(basePrefix+"/", http.StripPrefix(basePrefix, dated))
 	e.server = httptest.NewUnstartedServer(outer)
 	e.server.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
@@ -208,7 +214,7 @@ func (e *env) newClient(t *testing.T, auth Option, opts ...Option) *Client {
 	all := append([]Option{
 		WithBaseURL(e.server.URL + basePrefix),
 		auth,
-		WithClock(e.clock.Now),
+		withClock(e.clock.Now),
 		WithSleep(e.clock.Sleep),
 		WithRetryReport(e.reports.add),
 	}, opts...)

@@ -105,6 +105,45 @@ func TestNextBeijingMidnight(t *testing.T) {
 	}
 }
 
+// TestQuotaResetByWeChatsClock checks that the quota's reset time is read
+// off the answer's Date header, WeChat's clock, and off ours only when the
+// answer has none. The client's clock is at 2026-03-01 15:30 in Beijing.
+func TestQuotaResetByWeChatsClock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, date string // date "" sends no Date header
+		want       string
+	}{
+		{"server still on the 1st", "Sun, 01 Mar 2026 15:59:59 GMT", "2026-03-02T00:00:00+08:00"},
+		{"server already on the 2nd", "Sun, 01 Mar 2026 16:00:01 GMT", "2026-03-03T00:00:00+08:00"},
+		{"server a year behind", "Sat, 01 Mar 2025 07:30:00 GMT", "2025-03-02T00:00:00+08:00"},
+		{"no Date header", "", "2026-03-02T00:00:00+08:00"},
+		{"unreadable Date header", "yesterday", "2026-03-02T00:00:00+08:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t)
+			e.handle(ListEndpoint(archive.News), http.MethodPost, func(w http.ResponseWriter, r *http.Request) {
+				if tt.date == "" {
+					w.Header()["Date"] = nil // net/http then sends none
+				} else {
+					w.Header().Set("Date", tt.date)
+				}
+				writeErrcode(w, codeDailyQuota, "reach max api daily quota limit rid: 1-2-3")
+			})
+			_, err := e.client.ListPage(t.Context(), archive.News, 0, 20)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want an *APIError", err)
+			}
+			if got := apiErr.ResetAt.Format(time.RFC3339); got != tt.want {
+				t.Errorf("ResetAt = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
 // Responses that are not WeChat answers: the error names the endpoint, says
 // what arrived, and retries what may pass.
 func TestResponseError_Bodies(t *testing.T) {

@@ -139,7 +139,7 @@ func (h *httpSender) send(ctx context.Context, req *request) (*response, error) 
 	if tooLarge {
 		return nil, h.tooLarge(req, resp, limit)
 	}
-	if err := checkResponse(req, resp, data, h.clock(), h.secrets.scrub); err != nil {
+	if err := checkResponse(req, resp, data, serverTime(resp, h.clock), h.secrets.scrub); err != nil {
 		return nil, err
 	}
 	return &response{body: data, contentType: contentType}, nil
@@ -232,4 +232,16 @@ func (h *httpSender) transportError(endpoint, doing string, err error) error {
 		err:       err,
 		retryable: transientTransport(err),
 	}
+}
+
+// serverTime is when the server answered by its own clock, from the Date
+// header every HTTP server sends, or by ours when there is none. The
+// daily quota refills at midnight by WeChat's clock: a machine whose
+// clock is off (a container, a cron box without NTP) would otherwise tell
+// the user to come back at the wrong time, or on the wrong day.
+func serverTime(resp *http.Response, local func() time.Time) time.Time {
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		return t
+	}
+	return local()
 }

@@ -178,15 +178,3 @@ func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 		return nil
 	}
 }
-
-// WithClock replaces time.Now for token expiry, the next-minute wait after
-// 45011 and the quota reset time after 45009.
-func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("clock func must not be nil")
-		}
-		c.clock = now
-		return nil
-	}
-}

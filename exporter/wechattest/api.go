@@ -56,7 +56,13 @@ func (s *Server) routes() http.Handler {
 	s.personalRoutes(mux)
 	mux.HandleFunc(PathVoice, s.serveVoice)
 	mux.HandleFunc("/", s.serveImage)
-	return mux
+	// Answers are dated by the server's clock, which tests move by days,
+	// as WeChat's are by its own: clients take the quota's reset day from
+	// the Date header.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // api wraps an endpoint with what every WeChat call goes through, in this
