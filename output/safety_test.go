@@ -41,7 +41,11 @@ const (
 		`<p><a href="data:text/html,&lt;script&gt;alert(3)&lt;/script&gt;">数据链接</a> ` +
 		`<a href=" jAvAsCrIpT:alert(4)">大小写</a> <a href="java&#9;script:alert(5)">制表符</a> ` +
 		`<a href="vbscript:msgbox(6)">vb</a> <a href="https://example.com/ok">好链接</a> <a href="mailto:a@example.com">邮件</a></p>` +
-		`<table><tr><td rowspan="2"><a href="data:text/html,&lt;script&gt;alert(7)&lt;/script&gt;">表格链接</a></td><td>b</td></tr><tr><td>c</td></tr></table>`
+		`<table><tr><td rowspan="2"><a href="data:text/html,&lt;script&gt;alert(7)&lt;/script&gt;">表格链接</a></td><td>b</td></tr><tr><td>c</td></tr></table>` +
+		// kramdown's attribute lists and extensions, goldmark's heading
+		// attributes.
+		`<h2>小标题 {#hijack .evil onclick="alert(10)"}</h2><p>段落 <a href="https://example.com/x">链接</a>{: onmouseover="alert(11)"}</p>` +
+		`<p>{: onmouseover="alert(9)" .evil}</p><p>正文 {::comment}藏起来的字{:/comment} 末尾 {::nomarkdown}原样{:/}</p>`
 	hostileDraftTitle = "还没发的草稿"
 	hostileTempkey    = "tempkey=SECRETPREVIEW"
 )
@@ -337,6 +341,9 @@ func checkHostileSite(t *testing.T, public string, rec *fetchRecorder, postPage 
 				t.Errorf("%s carries %q", name, s)
 			}
 		}
+		if bad := articleAttributes(t, name, data); len(bad) > 0 {
+			t.Errorf("%s gives elements attributes from the article's text: %q", name, bad)
+		}
 	}
 	page, err := os.ReadFile(filepath.Join(public, filepath.FromSlash(postPage)))
 	if err != nil {
@@ -350,12 +357,36 @@ func checkHostileSite(t *testing.T, public string, rec *fetchRecorder, postPage 
 	}
 }
 
+// articleAttributes lists the attributes of an HTML file that the hostile
+// body's text asks for: event handlers (no layout of ours has any), its id
+// and its classes.
+func articleAttributes(t *testing.T, name string, data []byte) []string {
+	t.Helper()
+	if !strings.HasSuffix(name, ".html") {
+		return nil
+	}
+	doc, err := xhtml.Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var bad []string
+	for n := range doc.Descendants() {
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") || a.Key == "id" && a.Val == "hijack" || a.Key == "class" && strings.Contains(a.Val, "evil") {
+				bad = append(bad, a.Key+"="+a.Val)
+			}
+		}
+	}
+	return bad
+}
+
 // hostileTexts are pieces of the hostile body every site must show as
 // they are.
 var hostileTexts = []string{
 	"{{< gist evil 2 >}}", "{{% unknownsc %}}", "{{< tweet 1234 >}}", "{{< 未闭合",
 	"{{< instagram BWNjjyYFxVx >}}", "{{% highlight go %}}x{{% /highlight %}}", "{% include /etc/passwd %} {{ site.time }} {% asset_img x.png %}",
 	"数据链接", "表格链接", "好链接",
+	"小标题 {#hijack .evil onclick=", "{::comment}藏起来的字{:/comment} 末尾 {::nomarkdown}原样{:/}", "{: onmouseover=",
 }
 
 // TestHugoHostileArticle has the real Hugo build the hostile fixture:

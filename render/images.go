@@ -143,5 +143,6 @@ var markdownTextEscaper = strings.NewReplacer(
 	">", `\>`,
 	"|", `\|`,
 	"~", `\~`,
+	"{", `\{`,
 	"&", `\&`,
 )

@@ -224,6 +224,20 @@ func TestToHTML(t *testing.T) {
 	}
 }
 
+// TestBracesStayText checks that braces in text reach no Markdown
+// reader as syntax: kramdown's attribute lists and extensions, goldmark's
+// heading attributes. Code keeps its braces as they are.
+func TestBracesStayText(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"kramdown block attributes", `<p>a</p><p>{: onclick="x()"}</p>`, "a\n\n\\{: onclick=\"x()\"}\n"},
+		{"kramdown span attributes after a link", `<p><a href="https://a/">l</a>{: .c}</p>`, "[l](https://a/)\\{: .c}\n"},
+		{"kramdown extension", `<p>{::comment}藏{:/comment}</p>`, "\\{::comment}藏\\{:/comment}\n"},
+		{"heading attributes", `<h2>标题 {#id .c}</h2>`, "## 标题 \\{#id .c}\n"},
+		{"template braces in text", `<p>{{ x }} {% y %}</p>`, "\\{\\{ x }} \\{% y %}\n"},
+		{"code keeps its braces", `<p><code>{: x}</code></p><pre><code>{{ y }}</code></pre>`, "`{: x}`\n\n```\n{{ y }}\n```\n"},
+	})
+}
+
 func TestHostileInput(t *testing.T) {
 	cases := map[string]string{
 		"empty":                "",

@@ -34,6 +34,13 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// plugin would register this too, and a renderer that only ever sees
 	// the tables renderTable writes: each renderer costs on every node.
 	conv.Register.EscapedChar('|')
+	// A brace in text stays text: kramdown (Jekyll's Markdown) reads "{:"
+	// as attributes for the block beside it (onclick included) and "{::"
+	// as extensions that hide text or pass HTML through; Hugo's goldmark
+	// takes a heading's trailing "{…}" for its id and class, dropping the
+	// words. "\{" is a brace to every CommonMark reader.
+	conv.Register.EscapedChar('{')
+	conv.Register.UnEscaper(escapeBrace, converter.PriorityStandard)
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
@@ -64,4 +71,13 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 		return renderBlockquote(ctx, w, n)
 	}
 	return converter.RenderTryNext
+}
+
+// escapeBrace has every brace the library marked in text written "\{"
+// (see the EscapedChar registration above).
+func escapeBrace(chars []byte, index int) int {
+	if chars[index] == '{' {
+		return 1
+	}
+	return -1
 }
