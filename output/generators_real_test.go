@@ -157,7 +157,7 @@ const templateArticle = `{
       "title": "模板语法 {{ page.title }}",
       "author": "赵六",
       "digest": "{% raw %} and {{ x }}",
-      "content": "<p>Write {{ page.title }} and {% if site.x %}yes{% endif %} or {% raw %} or {{ youtube(id=1) }}.</p><pre><code>{% for p in site.posts %}{{ p.url }}{% endfor %}</code></pre>",
+      "content": "<p>Write {{ page.title }} and {% if site.x %}yes{% endif %} or {% raw %} or {{ youtube(id=1) }}.</p><pre><code>{% for p in site.posts %}{{ p.url }}{% endfor %}\n{{{ triple }}} {{} {%} {{%x%}} {</code></pre>",
       "thumb_media_id": ""
     }],
     "create_time": 1700200000,
@@ -167,7 +167,7 @@ const templateArticle = `{
 }`
 
 // templateTexts are the pieces of templateArticle's body a reader must see.
-var templateTexts = []string{"{{ page.title }}", "{% if site.x %}yes{% endif %}", "{% raw %}", "{% for p in site.posts %}{{ p.url }}{% endfor %}"}
+var templateTexts = []string{"{{ page.title }}", "{% if site.x %}yes{% endif %}", "{% raw %}", "{% for p in site.posts %}{{ p.url }}{% endfor %}", "{{{ triple }}} {{} {%} {{%x%}} {"}
 
 // testArchiveWithTemplates is the test archive with templateArticle and
 // the hostile fixture (safety_test.go).

@@ -63,8 +63,9 @@ func (jekyllLayout) paths(art *archive.Article, slug string) (string, string) {
 }
 
 // imageLink is absolute from the site's root: a post's URL is
-// /YYYY/MM/DD/title/, far from assets/. Liquid's relative_url cannot be
-// used, since the body is not read as Liquid (see render_with_liquid).
+// /YYYY/MM/DD/title/, far from assets/. Liquid's relative_url is not
+// used, so that a body is text and nothing else to Liquid (see
+// escapeLiquid).
 func (l jekyllLayout) imageLink(_ *archive.Article, slug, name string) string {
 	return l.baseURL + "/assets/posts/" + linkPath(slug) + "/" + name
 }
@@ -88,10 +89,6 @@ type jekyllFrontMatter struct {
 	articleRef  `yaml:",inline"`
 	Deleted     bool   `yaml:"deleted,omitempty"`
 	Removed     string `yaml:"removed,omitempty"` // see FrontMatter.Removed
-	// RenderWithLiquid off keeps {{ }} and {% %} in an article's text as
-	// text: Jekyll would otherwise run them as Liquid, failing the build
-	// or dropping words.
-	RenderWithLiquid bool `yaml:"render_with_liquid"`
 }
 
 func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, body string) ([]byte, error) {
@@ -119,7 +116,35 @@ func (l jekyllLayout) page(art *archive.Article, slug string, imgs pageImages, b
 	if err != nil {
 		return nil, err
 	}
-	return joinPage(head, body), nil
+	return joinPage(head, escapeLiquid(body)), nil
+}
+
+// escapeLiquid writes every "{{" and "{%" of a body, where Liquid would
+// start a tag or an output, as a Liquid output of that string, which
+// prints it: {{ "{{" }}. Jekyll runs Liquid over a post before Markdown,
+// code blocks included, so a Vue or Go template in an article would fail
+// the build, vanish, or read the site's data. Jekyll 4 could be told not
+// to (render_with_liquid: false), but Jekyll 3, which GitHub Pages'
+// classic builds still run, ignores that; this works in both. A "{% raw
+// %}" around the pair would not: its closing tag next to a "}" of the
+// text reads as another tag.
+func escapeLiquid(body string) string {
+	if !strings.Contains(body, "{{") && !strings.Contains(body, "{%") {
+		return body
+	}
+	var b strings.Builder
+	b.Grow(len(body) + 64)
+	for i := 0; i < len(body); i++ {
+		if body[i] == '{' && i+1 < len(body) && (body[i+1] == '{' || body[i+1] == '%') {
+			b.WriteString(`{{ "{`)
+			b.WriteByte(body[i+1])
+			b.WriteString(`" }}`)
+			i++
+			continue
+		}
+		b.WriteByte(body[i])
+	}
+	return b.String()
 }
 
 // jekyllConfig is what themes/jekyll/_config.yml.tmpl is executed with.
