@@ -224,9 +224,9 @@ func TestToHTML(t *testing.T) {
 	}
 }
 
-// TestBracesStayText checks that braces in text reach no Markdown
-// reader as syntax: kramdown's attribute lists and extensions, goldmark's
-// heading attributes. Code keeps its braces as they are.
+// TestBracesStayText checks that braces and double dollars in text reach
+// no Markdown reader as syntax: kramdown's attribute lists, extensions and
+// math, goldmark's heading attributes. Code keeps them as they are.
 func TestBracesStayText(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{"kramdown block attributes", `<p>a</p><p>{: onclick="x()"}</p>`, "a\n\n\\{: onclick=\"x()\"}\n"},
@@ -234,6 +234,7 @@ func TestBracesStayText(t *testing.T) {
 		{"kramdown extension", `<p>{::comment}藏{:/comment}</p>`, "\\{::comment}藏\\{:/comment}\n"},
 		{"heading attributes", `<h2>标题 {#id .c}</h2>`, "## 标题 \\{#id .c}\n"},
 		{"template braces in text", `<p>{{ x }} {% y %}</p>`, "\\{\\{ x }} \\{% y %}\n"},
+		{"double dollars", `<p>$$x$$ 和 $$$ 和 $100</p>`, "\\$\\$x\\$\\$ 和 \\$\\$\\$ 和 $100\n"},
 		{"code keeps its braces", `<p><code>{: x}</code></p><pre><code>{{ y }}</code></pre>`, "`{: x}`\n\n```\n{{ y }}\n```\n"},
 	})
 }

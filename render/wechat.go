@@ -2,6 +2,7 @@ package render
 
 import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
 	"golang.org/x/net/html"
 )
 
@@ -41,6 +42,11 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// words. "\{" is a brace to every CommonMark reader.
 	conv.Register.EscapedChar('{')
 	conv.Register.UnEscaper(escapeBrace, converter.PriorityStandard)
+	// "$$" in text stays text: kramdown, and the math options of Hugo and
+	// Hexo themes, take the words between two of them for a formula and
+	// drop the dollars.
+	conv.Register.EscapedChar('$')
+	conv.Register.UnEscaper(escapeDoubleDollar, converter.PriorityStandard)
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
@@ -78,6 +84,33 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 func escapeBrace(chars []byte, index int) int {
 	if chars[index] == '{' {
 		return 1
+	}
+	return -1
+}
+
+// escapeDoubleDollar has a dollar the library marked in text written "\$"
+// when a dollar stands beside it: one alone ("$100") is plain text to
+// every reader and keeps its plain form.
+func escapeDoubleDollar(chars []byte, index int) int {
+	if chars[index] != '$' {
+		return -1
+	}
+	placeholder := marker.BytesMarkerEscaping[0]
+	for i := index - 1; i >= 0; i-- {
+		if chars[i] != placeholder {
+			if chars[i] == '$' {
+				return 1
+			}
+			break
+		}
+	}
+	for i := index + 1; i < len(chars); i++ {
+		if chars[i] != placeholder {
+			if chars[i] == '$' {
+				return 1
+			}
+			break
+		}
 	}
 	return -1
 }
