@@ -45,7 +45,7 @@ const (
 		// kramdown's attribute lists and extensions, goldmark's heading
 		// attributes.
 		`<h2>小标题 {#hijack .evil onclick="alert(10)"}</h2><p>段落 <a href="https://example.com/x">链接</a>{: onmouseover="alert(11)"}</p>` +
-		`<p>{: onmouseover="alert(9)" .evil}</p><p>正文 {::comment}藏起来的字{:/comment} 末尾 {::nomarkdown}原样{:/}</p><p>价格 $$100 和 $$200 元</p>`
+		`<p>{: onmouseover="alert(9)" .evil}</p><p>正文 {::comment}藏起来的字{:/comment} 末尾 {::nomarkdown}原样{:/}</p><p>价格 $$100 和 $$200 元</p><p>原样 "引号" 'single' a--b a---b ... &lt;&lt;x&gt;&gt;</p>`
 	hostileDraftTitle = "还没发的草稿"
 	hostileTempkey    = "tempkey=SECRETPREVIEW"
 )
@@ -386,7 +386,7 @@ var hostileTexts = []string{
 	"{{< gist evil 2 >}}", "{{% unknownsc %}}", "{{< tweet 1234 >}}", "{{< 未闭合",
 	"{{< instagram BWNjjyYFxVx >}}", "{{% highlight go %}}x{{% /highlight %}}", "{% include /etc/passwd %} {{ site.time }} {% asset_img x.png %}",
 	"数据链接", "表格链接", "好链接",
-	"小标题 {#hijack .evil onclick=", "{::comment}藏起来的字{:/comment} 末尾 {::nomarkdown}原样{:/}", "{: onmouseover=", "价格 $$100 和 $$200 元",
+	"小标题 {#hijack .evil onclick=", "{::comment}藏起来的字{:/comment} 末尾 {::nomarkdown}原样{:/}", "{: onmouseover=", "价格 $$100 和 $$200 元", `原样 "引号" 'single' a--b a---b ... <<x>>`,
 }
 
 // TestHugoHostileArticle has the real Hugo build the hostile fixture:
