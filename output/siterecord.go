@@ -151,6 +151,23 @@ func (r *pageRecord) fingerprint(theme *siteTheme, kind, rel string, v *pageView
 	return pageFP(full[:16]), true
 }
 
+// fileFingerprint is the fingerprint of a file whose bytes the cache
+// keeps under key and name, made by this program from what key sums up:
+// the files of the search index.
+func (r *pageRecord) fileFingerprint(key convcache.Key, name string) (pageFP, bool) {
+	if r == nil {
+		return pageFP{}, false
+	}
+	h := sha256.New()
+	var e viewEncoder
+	e.str(pageRecordVersion + " file")
+	e.str(r.program)
+	e.b = append(e.b, key[:]...)
+	e.str(name)
+	h.Write(e.b)
+	return pageFP(h.Sum(nil)[:16]), true
+}
+
 // kept tells whether the page at rel is the file the last build wrote
 // from a view of this fingerprint; it then goes into this build's record.
 // rel is checked the way writeOut checks it, so a link on the way is

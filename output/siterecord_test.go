@@ -131,9 +131,10 @@ func tamper(t *testing.T, p string) []byte {
 }
 
 // TestSiteRecordSkipsUnchangedPages shows that a rebuild with the other
-// theme renders only what that theme changes: pages it does not change are
-// trusted by their size and modification time, which tamper keeps, while
-// the home page, which the theme changes, is written again.
+// theme renders only what that theme changes: pages it does not change,
+// and the search index, are trusted by their size and modification time,
+// which tamper keeps, while the home page, which the theme changes, is
+// written again.
 func TestSiteRecordSkipsUnchangedPages(t *testing.T) {
 	conv := render.New()
 	a := siteFixture(t)
@@ -153,8 +154,9 @@ func TestSiteRecordSkipsUnchangedPages(t *testing.T) {
 	}
 	article := filepath.Join(out, "posts", slugs["news/MEDIA_book/1"], "index.html")
 	list := filepath.Join(out, "archive", "index.html")
+	search := filepath.Join(out, "search", "meta.js")
 	home := filepath.Join(out, "index.html")
-	kept := map[string][]byte{article: tamper(t, article), list: tamper(t, list)}
+	kept := map[string][]byte{article: tamper(t, article), list: tamper(t, list), search: tamper(t, search)}
 	homeJunk := tamper(t, home)
 	build("compact")
 	for p, junk := range kept {
@@ -194,10 +196,12 @@ func TestSiteRecordRestoresEditedPages(t *testing.T) {
 				filepath.Join("posts", slugs["news/MEDIA_book/1"], "index.html"),
 				filepath.Join("archive", "index.html"),
 				filepath.Join("authors", "index.html"),
+				filepath.Join("search", "meta.js"),
 			}
 			deleted := []string{
 				filepath.Join("posts", slugs["news/MEDIA_home/1"], "index.html"),
 				filepath.Join("search", "index.html"),
+				filepath.Join("search", "i", "0.js"),
 			}
 			for _, p := range edited {
 				f, err := os.OpenFile(filepath.Join(out, p), os.O_APPEND|os.O_WRONLY, 0)
