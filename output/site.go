@@ -324,9 +324,11 @@ func (s *siteBuild) renderBody(md string) (articleBody, error) {
 	return articleBody{html: html, text: plainText(html)}, nil
 }
 
-// htmlPage renders an article page. Workers call it for different
-// articles at once: it writes only the fields of its own post, and reads
-// of the others only what the first pass set.
+// htmlPage renders an article page, or returns none when the page record
+// finds the file on disk to be that page already (putPage then writes
+// nothing). Workers call it for different articles at once: it writes
+// only the fields of its own post, and reads of the others only what the
+// first pass set.
 func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b articleBody) ([]byte, error) {
 	i, ok := s.byKey[art.Key()]
 	if !ok {
