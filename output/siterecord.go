@@ -34,16 +34,23 @@ import (
 // article's neighbours, its body) reaches the template through the view,
 // so changing it changes the fingerprint.
 //
+// The files of the search index, which the cache keeps under a key of
+// everything they are made from, go into the record under that key and
+// their name (fileFingerprint).
+//
 // The file is trusted to be the one written when its size and modification
 // time (to the nanosecond) are those recorded: a user who edits or deletes
-// a page gets it back on the next build. Like the record of media folders
+// a page gets it back on the next build. (An edit of the same size within
+// the file system's clock tick of the build's own write, while the build
+// runs, would go unnoticed; so would a file put back with its old size and
+// time on purpose.) Like the record of media folders
 // (prune.go), the record lives in the conversion cache's state, not in the
 // output, under the folder's absolute path, and is taken out when a build
 // starts: a build that stops half-way leaves none, and the next renders
 // every page. Without a cache every page is rendered, as before.
 //
 // Memory: the last build's record and this one's, 32 bytes per page each,
-// plus a fingerprint per article (sitePost.fp) until its page is written.
+// plus a fingerprint per article (sitePost.fp).
 
 // pagePutter is a postLayout that writes its article pages itself: the
 // site's htmlPage returns no page when the file on disk is that page
