@@ -358,7 +358,11 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 			r.copied++
 		}
 	}
-	r.changed, r.err = writeOut(w.dir, pagePath, page)
+	if pp, ok := w.l.(pagePutter); ok {
+		r.changed, r.err = pp.putPage(&art, pagePath, page)
+	} else {
+		r.changed, r.err = writeOut(w.dir, pagePath, page)
+	}
 	return r
 }
 

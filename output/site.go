@@ -95,6 +95,10 @@ type sitePost struct {
 	Failed bool
 	// Gallery holds a picture post's pictures (site_kinds.go).
 	Gallery []galleryItem
+	// fp is the fingerprint of its page (siterecord.go) when fpOK, and
+	// kept tells that the file on disk was found to be that page.
+	fp         pageFP
+	fpOK, kept bool
 }
 
 func (p *sitePost) path() string { return "posts/" + p.Slug + "/" }
@@ -157,6 +161,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		posts = append(posts, p)
 	}
 	folders := startMediaRecord(w.opts.Cache, w.dir, "site")
+	pages := startPageRecord(w.opts.Cache, w.dir)
 	known, err := loadSlugMap(w.dir)
 	if err != nil {
 		return res, fmt.Errorf("site: %w", err)
@@ -186,7 +191,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 
 	s := layout
-	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account}
+	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account, pages: pages}
 	for i, p := range posts {
 		s.byKey[p.Key] = i
 	}
@@ -215,6 +220,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	if err := s.writeIndexes(ctx); err != nil {
 		return res, fmt.Errorf("site: %w", err)
 	}
+	// Only now that every page is written: a build that stops before
+	// leaves no record.
+	s.pages.finish()
 	return res, nil
 }
 
@@ -284,6 +292,8 @@ type siteBuild struct {
 	// search holds the articles' terms and texts until the index is
 	// written.
 	search *searchSpill
+	// pages is the record of the pages written, nil without a cache.
+	pages *pageRecord
 }
 
 func (s *siteBuild) paths(_ *archive.Article, slug string) (string, string) {
@@ -314,9 +324,11 @@ func (s *siteBuild) renderBody(md string) (articleBody, error) {
 	return articleBody{html: html, text: plainText(html)}, nil
 }
 
-// htmlPage renders an article page. Workers call it for different
-// articles at once: it writes only the fields of its own post, and reads
-// of the others only what the first pass set.
+// htmlPage renders an article page, or returns none when the page record
+// finds the file on disk to be that page already (putPage then writes
+// nothing). Workers call it for different articles at once: it writes
+// only the fields of its own post, and reads of the others only what the
+// first pass set.
 func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b articleBody) ([]byte, error) {
 	i, ok := s.byKey[art.Key()]
 	if !ok {
@@ -365,7 +377,30 @@ func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b 
 		next := s.postLink(s.posts[i+1], root)
 		v.Next = &next
 	}
+	rel := p.path() + "index.html"
+	p.fp, p.fpOK = s.pages.fingerprint(s.theme, "article", rel, v)
+	if p.kept = p.fpOK && s.pages.kept(p.fp, rel); p.kept {
+		return nil, nil
+	}
 	return s.theme.render("article", v)
+}
+
+// putPage writes the page of art that htmlPage rendered, and nothing when
+// it found the file on disk to be that page already.
+func (s *siteBuild) putPage(art *archive.Article, rel string, page []byte) (bool, error) {
+	i, ok := s.byKey[art.Key()]
+	if !ok {
+		return false, fmt.Errorf("article %s was not in the first pass", art.Key())
+	}
+	p := s.posts[i]
+	if p.kept {
+		return false, nil
+	}
+	changed, err := writeOut(s.w.dir, rel, page)
+	if err == nil && p.fpOK {
+		s.pages.wrote(p.fp, rel)
+	}
+	return changed, err
 }
 
 // absURL is the public address of a site path, or "" without a base URL.
@@ -388,18 +423,25 @@ func (s *siteBuild) absImage(p *sitePost) string {
 	}
 }
 
-// writePage renders a page and writes it to rel (slash-separated).
+// writePage renders a page and writes it to rel (slash-separated), unless
+// the file there is that page already (siterecord.go).
 func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
-	page, err := s.theme.render(kind, v)
-	if err != nil {
-		return err
-	}
 	s.mu.Lock()
 	if s.listPages == nil {
 		s.listPages = map[string]bool{}
 	}
 	s.listPages[rel] = true
 	s.mu.Unlock()
-	_, err = writeOut(s.w.dir, rel, page)
+	fp, ok := s.pages.fingerprint(s.theme, kind, rel, v)
+	if ok && s.pages.kept(fp, rel) {
+		return nil
+	}
+	page, err := s.theme.render(kind, v)
+	if err != nil {
+		return err
+	}
+	if _, err = writeOut(s.w.dir, rel, page); err == nil && ok {
+		s.pages.wrote(fp, rel)
+	}
 	return err
 }

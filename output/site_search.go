@@ -143,6 +143,9 @@ func (s *siteBuild) writeSearchIndex(ctx context.Context) error {
 		m.Docs[i] = []string{linkPath(p.path()) + "index.html", p.Title, date, p.Author}
 	}
 	cached := newSearchCache(s.w.opts.Cache, m.Docs, func(d int) []byte { return sp.docs[posts[d]].textSum[:] })
+	if cached.cache != nil {
+		cached.rec = s.pages
+	}
 	if cached.write(ctx, s.w.dir, s.w.opts.Workers) {
 		return nil
 	}
@@ -285,6 +288,10 @@ type searchCache struct {
 	key   convcache.Key
 	mu    sync.Mutex
 	names []string
+	// rec, when set, records the files written, and a file it finds
+	// as written for this key is neither read from the cache nor
+	// compared (siterecord.go).
+	rec *pageRecord
 }
 
 const searchCacheVersion = "mparchive search index 1"
@@ -329,11 +336,21 @@ func (c *searchCache) write(ctx context.Context, dir string, workers int) bool {
 	}
 	names := strings.Split(string(list), "\n")
 	err := parallel(ctx, workers, len(names), func(i int) error {
+		if !searchFileName.MatchString(names[i]) {
+			return errors.New("miss")
+		}
+		fp, recorded := c.rec.fileFingerprint(c.key, names[i])
+		if recorded && c.rec.kept(fp, names[i]) {
+			return nil
+		}
 		data, ok := c.cache.Get(c.fileKey(names[i]))
-		if !ok || !searchFileName.MatchString(names[i]) {
+		if !ok {
 			return errors.New("miss")
 		}
 		_, err := writeOut(dir, names[i], data)
+		if err == nil && recorded {
+			c.rec.wrote(fp, names[i])
+		}
 		return err
 	})
 	return err == nil
@@ -343,6 +360,9 @@ func (c *searchCache) write(ctx context.Context, dir string, workers int) bool {
 func (c *searchCache) emit(dir, name string, data []byte) error {
 	if _, err := writeOut(dir, name, data); err != nil {
 		return err
+	}
+	if fp, ok := c.rec.fileFingerprint(c.key, name); ok {
+		c.rec.wrote(fp, name)
 	}
 	if c.cache != nil {
 		c.cache.Put(c.fileKey(name), data)

@@ -2,8 +2,11 @@ package output
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"html/template"
 	"path"
 	"slices"
@@ -29,6 +32,12 @@ type siteTheme struct {
 
 	// entries renders and keeps the list entries of posts ("entry").
 	entries *entryMemo
+
+	// sums holds, by page kind, a hash of the template files its set is
+	// parsed from (base.html, the partials and its own file): two themes
+	// that differ only in other files render that kind alike, so the page
+	// record (siterecord.go) keeps its pages across a change of theme.
+	sums map[string][sha256.Size]byte
 }
 
 // siteFragments are the templates of the frame that read only .Root,
@@ -89,13 +98,22 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 			return nil, fmt.Errorf("%s: %w", src.origin, err)
 		}
 	}
-	t := &siteTheme{pages: map[string]*template.Template{}, assets: map[string][]byte{}, entries: newEntryMemo(base)}
+	t := &siteTheme{pages: map[string]*template.Template{}, assets: map[string][]byte{}, entries: newEntryMemo(base),
+		sums: map[string][sha256.Size]byte{}}
+	common := sha256.New()
+	for _, p := range append([]string{"layouts/base.html"}, partials...) {
+		hashThemeFile(common, p, files[p].data)
+	}
 	for _, kind := range sitePageKinds {
 		p := "layouts/" + kind + ".html"
 		src, ok := files[p]
 		if !ok {
 			return nil, fmt.Errorf("theme: %s is missing", p)
 		}
+		h := sha256.New()
+		h.Write(common.Sum(nil))
+		hashThemeFile(h, p, src.data)
+		t.sums[kind] = [sha256.Size]byte(h.Sum(nil))
 		set, err := base.Clone()
 		if err != nil {
 			return nil, err
@@ -116,6 +134,15 @@ func loadSiteTheme(name, dir string) (*siteTheme, error) {
 		}
 	}
 	return t, nil
+}
+
+// hashThemeFile adds a template file, its name and length first, to h.
+func hashThemeFile(h hash.Hash, name string, data []byte) {
+	var n [binary.MaxVarintLen64]byte
+	h.Write(n[:binary.PutUvarint(n[:], uint64(len(name)))])
+	h.Write([]byte(name))
+	h.Write(n[:binary.PutUvarint(n[:], uint64(len(data)))])
+	h.Write(data)
 }
 
 // render executes the page template of kind with v.
