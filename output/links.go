@@ -26,6 +26,9 @@ func internalLinks(cat *catalog, slugs map[string]string, l postLayout) map[arch
 		return nil
 	}
 	links := make(map[archive.Permalink]string, len(cat.sel))
+	// The map outlives the metadata, whose strings must not be kept
+	// alive for three short ones; the account is most often one.
+	biz := map[string]string{}
 	for _, i := range cat.sel {
 		meta := cat.arts[i].meta()
 		art := &meta
@@ -33,6 +36,13 @@ func internalLinks(cat *catalog, slugs map[string]string, l postLayout) map[arch
 		if !ok {
 			continue
 		}
+		if b, ok := biz[p.Biz]; ok {
+			p.Biz = b
+		} else {
+			p.Biz = strings.Clone(p.Biz)
+			biz[p.Biz] = p.Biz
+		}
+		p.Mid, p.Idx = strings.Clone(p.Mid), strings.Clone(p.Idx)
 		slug, ok := slugs[art.Key()]
 		if !ok || !ValidSlug(slug) {
 			continue
