@@ -15,9 +15,10 @@ import (
 // after the other into one string (encodeValue, as the catalog cache
 // stores them), instead of an archive.Article of some 400 bytes plus a
 // dozen strings allocated one by one. Decoding is cheap and allocates
-// no strings: those of the decoded Article are substrings of the
-// encoding. An article this encoding cannot hold (a field of a kind it
-// does not know, a time in another zone) is kept as it is.
+// no strings but the encoding, when read back from the catalog's file
+// (catalogspill.go): those of the decoded Article are substrings of it.
+// An article this encoding cannot hold (a field of a kind it does not
+// know, a time in another zone) is kept as it is.
 
 // meta returns the article's metadata (Content is "").
 func (ca *catArticle) meta() archive.Article {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"os"
-	"runtime"
 	"sync"
 )
 
@@ -38,11 +37,10 @@ func newMetaSpill() *metaSpill {
 		os.Remove(f.Name())
 		return nil
 	}
-	s := &metaSpill{f: f, w: bufio.NewWriterSize(f, 64<<10)}
-	// The catalog has no Close: its file is closed when nothing holds
-	// the spill any more.
-	runtime.AddCleanup(s, func(f *os.File) { f.Close() }, f)
-	return s
+	// The catalog has no Close: like any os.File no longer reachable,
+	// the file is closed by the garbage collector, and its space freed
+	// with it.
+	return &metaSpill{f: f, w: bufio.NewWriterSize(f, 64<<10)}
 }
 
 // put appends enc and returns where it lies; false once the file failed,
