@@ -92,6 +92,9 @@ type mediaIndex struct {
 	// from before MediaKey, or out of order), so the next Compact writes
 	// it from all its keys instead of merging the journal into it.
 	rewrite bool
+	// released says the index was dropped (ReleaseMedia) and must be
+	// loaded again before use (Archive.mediaIn).
+	released bool
 }
 
 // journalLine is one line of the journal.
@@ -261,6 +264,7 @@ func (a *Archive) Media(ref string) (MediaEntry, bool) {
 	h := hashKey(MediaKey(ref))
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.mediaIn()
 	return a.media.get(h)
 }
 
@@ -270,6 +274,7 @@ func (a *Archive) addMedia(ref string, entry MediaEntry) {
 	key := MediaKey(ref)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.mediaIn()
 	a.media.add(key, entry)
 }
 
@@ -283,6 +288,7 @@ func (a *Archive) MeetMedia(ref string) (known, first bool) {
 	h := hashKey(MediaKey(ref))
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.mediaIn()
 	return a.media.meet(h)
 }
 
@@ -297,5 +303,6 @@ func (a *Archive) ForgetMeetings() {
 func (a *Archive) MediaCount() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.mediaIn()
 	return a.media.count()
 }

@@ -410,3 +410,65 @@ func TestMeetMedia(t *testing.T) {
 		a.ForgetMeetings()
 	}
 }
+
+// ReleaseMedia drops the index only when its files hold all of it, and
+// any later use finds what was there before.
+func TestReleaseMedia(t *testing.T) {
+	const k1, k2 = "https://mmbiz.qpic.cn/mmbiz_png/A/0?wx_fmt=png", "https://mmbiz.qpic.cn/mmbiz_png/B/0?wx_fmt=png"
+	tests := []struct {
+		name     string
+		prepare  func(t *testing.T, a *Archive)
+		released bool
+	}{
+		{"flushed", func(t *testing.T, a *Archive) {
+			if err := a.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"compacted", func(t *testing.T, a *Archive) {
+			if err := a.Compact(); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"stored since the last flush", func(*testing.T, *Archive) {}, false},
+		{"met in a walk", func(t *testing.T, a *Archive) {
+			if err := a.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			a.MeetMedia(k1)
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			a := mustOpen(t, dir)
+			e1 := putPic(t, a, k1, "a")
+			tt.prepare(t, a)
+			a.ReleaseMedia()
+			a.mu.Lock()
+			released := a.media.released
+			a.mu.Unlock()
+			if released != tt.released {
+				t.Fatalf("released = %v, want %v", released, tt.released)
+			}
+			if got, ok := a.Media(k1); !ok || got != e1 {
+				t.Errorf("Media after ReleaseMedia = %+v, %v; want %+v", got, ok, e1)
+			}
+			if n := a.MediaCount(); n != 1 {
+				t.Errorf("MediaCount = %d, want 1", n)
+			}
+			// The index loaded again takes new media and writes them.
+			a.ReleaseMedia()
+			e2 := putPic(t, a, k2, "b")
+			if err := a.Compact(); err != nil {
+				t.Fatal(err)
+			}
+			b := mustOpen(t, dir)
+			for k, want := range map[string]MediaEntry{k1: e1, k2: e2} {
+				if got, ok := b.Media(k); !ok || got != want {
+					t.Errorf("reopened: Media(%s) = %+v, %v; want %+v", k, got, ok, want)
+				}
+			}
+		})
+	}
+}

@@ -24,6 +24,10 @@ func (a *Archive) Flush() error {
 	a.flushMu.Lock()
 	defer a.flushMu.Unlock()
 	a.mu.Lock()
+	if err := a.mediaIn(); err != nil {
+		a.mu.Unlock()
+		return err
+	}
 	pending := a.media.pending
 	a.media.pending = nil
 	a.mu.Unlock()
@@ -103,6 +107,9 @@ func (a *Archive) Compact() error {
 func (a *Archive) compact() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.mediaIn(); err != nil {
+		return err
+	}
 	ix := &a.media
 	if !ix.dirty() {
 		return nil

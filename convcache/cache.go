@@ -99,18 +99,41 @@ type Cache struct {
 
 	loadOnce sync.Once
 	mu       sync.Mutex
-	index    map[Key]location
-	packs    map[string]*pack // by file name
-	out      *pack            // the pack this process appends to
-	outW     *bufio.Writer
-	outErr   error
+	// index holds every entry of every pack, by the first half of its
+	// key: a build puts an entry or two per article, and the index lives
+	// as long as the build. An entry read is checked against its whole
+	// key (decode), so two keys that share a half only miss.
+	index   map[halfKey]location
+	packs   map[string]*pack // by file name
+	packIDs []*pack          // by pack.id; nil once dropped
+	out     *pack            // the pack this process appends to
+	outW    *bufio.Writer
+	outErr  error
 
 	hits, misses, written atomic.Int64
 }
 
+// halfKey is a Key as the index holds it.
+type halfKey [sha256.Size / 2]byte
+
+func (k Key) half() halfKey { return halfKey(k[:sha256.Size/2]) }
+
+// location is where an entry lies: in pack packIDs[pack], n bytes (the
+// whole entry, which maxEntry bounds) at off.
 type location struct {
-	pack   *pack
-	off, n int64 // the whole entry
+	off  int64
+	n    uint32
+	pack uint32
+}
+
+// maxEntry bounds a whole entry: header, value and trailer.
+const maxEntry = int64(headerLen + maxValue + trailerLen)
+
+// addPack gives p its id; c.mu held or the cache loading.
+func (c *Cache) addPack(p *pack) {
+	p.id = uint32(len(c.packIDs))
+	c.packIDs = append(c.packIDs, p)
+	c.packs[p.name] = p
 }
 
 // Open returns the cache in root, bounded to maxBytes (DefaultMaxBytes
@@ -125,7 +148,7 @@ func Open(root string, maxBytes int64) *Cache {
 // load reads the indexes of the packs there are.
 func (c *Cache) load() {
 	c.loadOnce.Do(func() {
-		c.index = map[Key]location{}
+		c.index = map[halfKey]location{}
 		c.packs = map[string]*pack{}
 		entries, err := os.ReadDir(c.dir)
 		if err != nil {
@@ -141,12 +164,12 @@ func (c *Cache) load() {
 				continue
 			}
 			p := &pack{name: name, size: info.Size(), mod: info.ModTime()}
+			c.addPack(p)
 			locs, indexed := readIndex(c.dir, p)
 			if !indexed {
 				locs = scanPack(c.dir, p)
 			}
 			p.indexed = indexed
-			c.packs[name] = p
 			for k, l := range locs {
 				c.index[k] = l
 			}
@@ -169,18 +192,22 @@ func (c *Cache) Get(k Key) ([]byte, bool) {
 func (c *Cache) get(k Key) ([]byte, bool) {
 	c.load()
 	c.mu.Lock()
-	loc, ok := c.index[k]
-	if ok && loc.pack == c.out {
+	loc, ok := c.index[k.half()]
+	var p *pack
+	if ok {
+		p = c.packIDs[loc.pack]
+	}
+	if ok && p == c.out {
 		// Written by this process and maybe still buffered.
 		if c.outErr != nil || c.outW.Flush() != nil {
 			ok = false
 		}
 	}
 	c.mu.Unlock()
-	if !ok || loc.n > int64(headerLen+trailerLen+maxValue) {
+	if !ok || p == nil || int64(loc.n) > maxEntry {
 		return nil, false
 	}
-	f, err := loc.pack.open(c.dir)
+	f, err := p.open(c.dir)
 	if err != nil {
 		return nil, false
 	}
@@ -214,7 +241,7 @@ func (c *Cache) Put(k Key, v []byte) error {
 		return err
 	}
 	c.out.size += int64(len(data))
-	c.index[k] = location{pack: c.out, off: off, n: int64(len(data))}
+	c.index[k.half()] = location{pack: c.out.id, off: off, n: uint32(len(data))}
 	c.written.Add(int64(len(data)))
 	return nil
 }
@@ -242,7 +269,7 @@ func (c *Cache) startPack() error {
 	}
 	c.out = &pack{name: name, f: f, mod: time.Now(), touched: true}
 	c.outW = bufio.NewWriterSize(f, 256<<10)
-	c.packs[name] = c.out
+	c.addPack(c.out)
 	return nil
 }
 

@@ -146,8 +146,8 @@ func TestDamagedPacksMiss(t *testing.T) {
 				if err := c.Put(key(k), values[k]); err != nil {
 					t.Fatal(err)
 				}
-				l := c.index[key(k)]
-				offs[k] = [2]int64{l.off, l.n}
+				l := c.index[key(k).half()]
+				offs[k] = [2]int64{l.off, int64(l.n)}
 			}
 			if err := c.Close(); err != nil {
 				t.Fatal(err)
@@ -368,4 +368,50 @@ func TestNewerPutReplaces(t *testing.T) {
 		}
 	}
 	c.Close()
+}
+
+// The index keeps half of each key: two keys that share it must never
+// read each other's value, before or after the pack is indexed, and the
+// written index holds whole keys.
+func TestKeysSharingAHalf(t *testing.T) {
+	k1 := key("first")
+	k2 := k1
+	k2[len(k2)-1] ^= 1
+	tests := []struct {
+		name string
+		put  []Key
+	}{
+		{"first only", []Key{k1}},
+		{"second replaces first", []Key{k1, k2}},
+		{"first again", []Key{k1, k2, k1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Open(t.TempDir(), 0)
+			for _, k := range tt.put {
+				if err := c.Put(k, k[:]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			last := tt.put[len(tt.put)-1]
+			check := func(when string, c *Cache) {
+				for _, k := range []Key{k1, k2} {
+					v, ok := c.Get(k)
+					if ok && !bytes.Equal(v, k[:]) {
+						t.Errorf("%s: Get(%v) returned another key's value", when, k)
+					}
+					if ok != (k == last) {
+						t.Errorf("%s: Get(%v) hit = %v, want %v", when, k, ok, k == last)
+					}
+				}
+			}
+			check("before Close", c)
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			again := Open(filepath.Dir(c.dir), 0)
+			check("reopened", again)
+			again.Close()
+		})
+	}
 }

@@ -2,6 +2,7 @@ package convcache
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,8 +67,9 @@ func (c *Cache) drop(p *pack) {
 	os.Remove(filepath.Join(c.dir, p.name+".idx"))
 	os.Remove(filepath.Join(c.dir, p.name+".pack"))
 	delete(c.packs, p.name)
+	c.packIDs[p.id] = nil
 	for k, l := range c.index {
-		if l.pack == p {
+		if l.pack == p.id {
 			delete(c.index, k)
 		}
 	}
@@ -103,20 +105,26 @@ func (c *Cache) merge(packs []*pack) error {
 	}
 	merged := &pack{name: name, f: f, mod: time.Now(), touched: true}
 	w := bufio.NewWriterSize(f, 256<<10)
-	moved := map[Key]location{}
+	moved := map[halfKey]location{}
 	for k, l := range c.index {
-		if !slices.Contains(from, l.pack) {
+		p := c.packIDs[l.pack]
+		if !slices.Contains(from, p) {
 			continue
 		}
-		src, err := l.pack.open(c.dir)
+		src, err := p.open(c.dir)
 		if err != nil {
 			continue
 		}
 		buf := make([]byte, l.n)
-		if _, err := src.ReadAt(buf, l.off); err != nil {
+		if _, err := src.ReadAt(buf, l.off); err != nil || len(buf) < headerLen {
 			continue
 		}
-		if _, ok := decode(k, buf); !ok {
+		// The whole key is the entry's own, if its half is k.
+		full := Key(buf[len(magic) : len(magic)+sha256.Size])
+		if full.half() != k {
+			continue
+		}
+		if _, ok := decode(full, buf); !ok {
 			continue
 		}
 		if _, err := w.Write(buf); err != nil {
@@ -124,16 +132,17 @@ func (c *Cache) merge(packs []*pack) error {
 			os.Remove(f.Name())
 			return err
 		}
-		moved[k] = location{pack: merged, off: merged.size, n: l.n}
-		merged.size += l.n
+		moved[k] = location{off: merged.size, n: l.n}
+		merged.size += int64(l.n)
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return err
 	}
-	c.packs[name] = merged
+	c.addPack(merged)
 	for k, l := range moved {
+		l.pack = merged.id
 		c.index[k] = l
 	}
 	if err := c.writeIndex(merged); err != nil {

@@ -17,6 +17,7 @@ import (
 // their indexes.
 type pack struct {
 	name    string
+	id      uint32 // in Cache.packIDs
 	size    int64
 	mod     time.Time
 	indexed bool // has its .idx
@@ -72,15 +73,28 @@ func encode(k Key, v []byte) []byte {
 	return append(buf, sum[:]...)
 }
 
-// writeIndex writes p.idx: its entries' keys, offsets and lengths.
+// writeIndex writes p.idx: its entries' keys, offsets and lengths. The
+// index in memory holds half of each key: the whole key is read back from
+// the entry's header, which p's writer has flushed.
 func (c *Cache) writeIndex(p *pack) error {
+	f, err := os.Open(filepath.Join(c.dir, p.name+".pack"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	var b []byte
+	head := make([]byte, len(magic)+sha256.Size)
 	for k, l := range c.index {
-		if l.pack == p {
-			b = append(b, k[:]...)
-			b = binary.LittleEndian.AppendUint64(b, uint64(l.off))
-			b = binary.LittleEndian.AppendUint64(b, uint64(l.n))
+		if l.pack != p.id {
+			continue
 		}
+		if _, err := f.ReadAt(head, l.off); err != nil || string(head[:len(magic)]) != magic || Key(head[len(magic):]).half() != k {
+			// Not the entry the index says: leave it out, a miss.
+			continue
+		}
+		b = append(b, head[len(magic):]...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(l.off))
+		b = binary.LittleEndian.AppendUint64(b, uint64(l.n))
 	}
 	sum := sha256.Sum256(b)
 	b = append(b, sum[:]...)
@@ -97,7 +111,7 @@ func (c *Cache) writeIndex(p *pack) error {
 }
 
 // readIndex reads a pack's index; false when it has none or it is damaged.
-func readIndex(dir string, p *pack) (map[Key]location, bool) {
+func readIndex(dir string, p *pack) (map[halfKey]location, bool) {
 	b, err := os.ReadFile(filepath.Join(dir, p.name+".idx"))
 	const rec = sha256.Size + 16
 	if err != nil || len(b) < sha256.Size || (len(b)-sha256.Size)%rec != 0 {
@@ -107,16 +121,16 @@ func readIndex(dir string, p *pack) (map[Key]location, bool) {
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], b[len(body):]) {
 		return nil, false
 	}
-	locs := make(map[Key]location, len(body)/rec)
+	locs := make(map[halfKey]location, len(body)/rec)
 	for i := 0; i < len(body); i += rec {
 		var k Key
 		copy(k[:], body[i:])
 		off := int64(binary.LittleEndian.Uint64(body[i+sha256.Size:]))
 		n := int64(binary.LittleEndian.Uint64(body[i+sha256.Size+8:]))
-		if off < 0 || n < 0 || off+n > p.size {
+		if off < 0 || n < 0 || n > maxEntry || off+n > p.size {
 			return nil, false
 		}
-		locs[k] = location{pack: p, off: off, n: n}
+		locs[k.half()] = location{pack: p.id, off: off, n: uint32(n)}
 	}
 	return locs, true
 }
@@ -124,8 +138,8 @@ func readIndex(dir string, p *pack) (map[Key]location, bool) {
 // scanPack finds the entries of a pack without an index (its run was
 // killed, or is still writing) from their headers; a damaged or cut entry
 // ends the scan. Values are checked when read.
-func scanPack(dir string, p *pack) map[Key]location {
-	locs := map[Key]location{}
+func scanPack(dir string, p *pack) map[halfKey]location {
+	locs := map[halfKey]location{}
 	f, err := os.Open(filepath.Join(dir, p.name+".pack"))
 	if err != nil {
 		return locs
@@ -148,7 +162,7 @@ func scanPack(dir string, p *pack) map[Key]location {
 		}
 		var k Key
 		copy(k[:], head[len(magic):])
-		locs[k] = location{pack: p, off: off, n: total}
+		locs[k.half()] = location{pack: p.id, off: off, n: uint32(total)}
 		if _, err := r.Discard(int(n) + trailerLen); err != nil {
 			return locs
 		}

@@ -29,10 +29,15 @@ type catalog struct {
 // catArticle is one article of the catalog.
 type catArticle struct {
 	// enc is the metadata (Content ""), encoded (catalogmeta.go), or
-	// full it when it cannot be; meta gives it, setMeta sets it.
-	enc  string
-	full *archive.Article
-	item int32 // index in catalog.items
+	// full it when it cannot be; meta gives it, setMeta sets it. Once
+	// the catalog is loaded the encoding lies in spill instead, n bytes
+	// at off (catalogspill.go), when spill is not nil.
+	enc   string
+	full  *archive.Article
+	spill *metaSpill
+	off   int64
+	n     uint32
+	item  int32 // index in catalog.items
 	// body is the SHA-256 of Content, conv that of what the layout
 	// converts (bodySource), which is Content but for a few post kinds.
 	body, conv [sha256.Size]byte
@@ -127,7 +132,11 @@ func loadCatalog(ctx context.Context, a *archive.Archive, l postLayout, procs in
 		n += len(perItem[i])
 	}
 	c := &catalog{a: a, items: refs, arts: make([]catArticle, 0, n)}
+	spill := newMetaSpill()
 	for i, p := range perItem {
+		for j := range p {
+			p[j].moveTo(spill)
+		}
 		c.arts = append(c.arts, p...)
 		perItem[i] = nil // the copy is the catalog's
 	}

@@ -47,8 +47,8 @@ func encodeCatArticles(arts []catArticle) ([]byte, bool) {
 		if arts[i].full != nil {
 			return nil, false
 		}
-		// enc is what encodeValue wrote of the metadata.
-		b = append(b, arts[i].enc...)
+		// Its encoding is what encodeValue wrote of the metadata.
+		b = append(b, arts[i].encoding()...)
 		b = append(b, arts[i].body[:]...)
 		b = append(b, arts[i].conv[:]...)
 		b = binary.AppendUvarint(b, uint64(arts[i].bodyLen))

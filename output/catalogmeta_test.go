@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/mparchive/mparchive/archive"
 )
@@ -40,25 +41,80 @@ func TestCatalogMetaRoundTrip(t *testing.T) {
 			a.CreateTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))
 		}, false},
 	}
+	spill := newMetaSpill()
+	if spill == nil {
+		t.Log("no temporary file that can be deleted while open: the catalog stays in memory")
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want := base
-			tt.edit(&want)
-			var ca catArticle
-			in := want
-			ca.setMeta(&in)
-			in.Title = "changed after setMeta"
-			if got := ca.full == nil; got != tt.compact {
-				t.Errorf("compact = %v, want %v", got, tt.compact)
-			}
-			got := ca.meta()
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("meta() =\n%+v\nwant\n%+v", got, want)
-			}
-			if got.CreateTime != want.CreateTime || got.UpdateTime != want.UpdateTime {
-				t.Errorf("times %v, %v; want %v, %v", got.CreateTime, got.UpdateTime, want.CreateTime, want.UpdateTime)
-			}
-		})
+		for _, where := range []string{"memory", "spilled", "spilled, then set again"} {
+			t.Run(tt.name+"/"+where, func(t *testing.T) {
+				want := base
+				tt.edit(&want)
+				var ca catArticle
+				in := want
+				ca.setMeta(&in)
+				if where != "memory" {
+					ca.moveTo(spill)
+					if spill != nil && tt.compact && (ca.enc != "" || ca.n == 0) {
+						t.Errorf("moveTo left the encoding in memory")
+					}
+				}
+				if where == "spilled, then set again" {
+					// selectArticles rewrites what it selects.
+					other := base
+					other.Title = "another title"
+					ca.setMeta(&other)
+					if got := ca.meta().Title; got != other.Title {
+						t.Fatalf("title after setMeta = %q", got)
+					}
+					in2 := want
+					ca.setMeta(&in2)
+				}
+				in.Title = "changed after setMeta"
+				if got := ca.full == nil; got != tt.compact {
+					t.Errorf("compact = %v, want %v", got, tt.compact)
+				}
+				for name, got := range map[string]archive.Article{"meta": ca.meta(), "ownMeta": ca.ownMeta()} {
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s() =\n%+v\nwant\n%+v", name, got, want)
+					}
+					if got.CreateTime != want.CreateTime || got.UpdateTime != want.UpdateTime {
+						t.Errorf("%s(): times %v, %v; want %v, %v", name, got.CreateTime, got.UpdateTime, want.CreateTime, want.UpdateTime)
+					}
+				}
+				// The catalog cache stores the encoding, wherever it lies.
+				if tt.compact {
+					if got := ca.encoding(); got == "" {
+						t.Errorf("encoding() is empty")
+					}
+				}
+			})
+		}
+	}
+}
+
+// ownMeta's strings must be copies: a string of meta's is a substring of
+// the article's whole encoding, and a record that keeps it keeps all of
+// it.
+func TestCatalogOwnMetaCopies(t *testing.T) {
+	art := archive.Article{Title: "标题", Digest: "摘要", URL: "https://mp.weixin.qq.com/s?__biz=a&mid=1&idx=1"}
+	var ca catArticle
+	ca.setMeta(&art)
+	within := func(s string) bool {
+		if s == "" {
+			return false
+		}
+		p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(ca.enc)))
+		return p >= start && p < start+uintptr(len(ca.enc))
+	}
+	if m := ca.meta(); !within(m.Title) {
+		t.Fatalf("meta's title is not a substring of the encoding: the check below proves nothing")
+	}
+	m := ca.ownMeta()
+	for name, s := range map[string]string{"Title": m.Title, "Digest": m.Digest, "URL": m.URL} {
+		if within(s) {
+			t.Errorf("ownMeta's %s lies within the encoding", name)
+		}
 	}
 }
 

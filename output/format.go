@@ -49,9 +49,10 @@ type Options struct {
 	// (convcache); nil converts every article every time.
 	Cache *convcache.Cache
 
-	// links maps the permalinks of the articles in the output to their
-	// pages; writers fill it after the first pass (see internalLinks).
-	links map[archive.Permalink]string
+	// links gives the pages of the articles in the output by their
+	// permalinks; writers fill it after the first pass (see
+	// internalLinks).
+	links *linkTable
 	// noDrafts is set by the writers without a notion of drafts of their
 	// own, unless IncludeDrafts; walk then skips drafts.
 	noDrafts bool

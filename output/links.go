@@ -1,7 +1,10 @@
 package output
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"html"
+	"io"
 	"path"
 	"strings"
 
@@ -17,15 +20,15 @@ type pageLinker interface {
 	pageLink(targetPage string) string
 }
 
-// internalLinks maps the permalink of every selected article to the link
-// its page gets in layout l. Articles without a permalink (drafts, pages
+// internalLinks gives the link of the page of every selected article in
+// layout l, by its permalink. Articles without a permalink (drafts, pages
 // fetched by a short link) cannot be link targets.
-func internalLinks(cat *catalog, slugs map[string]string, l postLayout) map[archive.Permalink]string {
+func internalLinks(cat *catalog, slugs map[string]string, l postLayout) *linkTable {
 	pl, ok := l.(pageLinker)
 	if !ok {
 		return nil
 	}
-	links := make(map[archive.Permalink]string, len(cat.sel))
+	t := &linkTable{cat: cat, slugs: slugs, l: l, pl: pl, at: make(map[permHash]int32, len(cat.sel))}
 	for _, i := range cat.sel {
 		meta := cat.arts[i].meta()
 		art := &meta
@@ -37,16 +40,57 @@ func internalLinks(cat *catalog, slugs map[string]string, l postLayout) map[arch
 		if !ok || !ValidSlug(slug) {
 			continue
 		}
-		page, _ := l.paths(art, slug)
-		links[p] = pl.pageLink(page)
+		t.at[hashPermalink(p)] = int32(i)
 	}
-	return links
+	return t
+}
+
+// linkTable is internalLinks' answer. It lives through the conversion of
+// every article but is asked only for the links bodies hold, so it keeps
+// per article a hash of its permalink and its place in the catalog, not
+// the permalink and the link: the link is made again when asked.
+type linkTable struct {
+	cat   *catalog
+	slugs map[string]string
+	l     postLayout
+	pl    pageLinker
+	at    map[permHash]int32 // → index in cat.arts
+}
+
+type permHash [16]byte
+
+func hashPermalink(p archive.Permalink) permHash {
+	h := sha256.New()
+	for _, s := range []string{p.Biz, p.Mid, p.Idx} {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		io.WriteString(h, s)
+	}
+	var sum [sha256.Size]byte
+	return permHash(h.Sum(sum[:0]))
+}
+
+// link is the link to the page of the article whose permalink p is, or
+// "" when none is in the output.
+func (t *linkTable) link(p archive.Permalink) string {
+	i, ok := t.at[hashPermalink(p)]
+	if !ok {
+		return ""
+	}
+	meta := t.cat.arts[i].meta()
+	art := &meta
+	// A hash is not the permalink: only the article's own links here.
+	if q, ok := archive.ParsePermalink(art.URL); !ok || q != p {
+		return ""
+	}
+	page, _ := t.l.paths(art, t.slugs[art.Key()])
+	return t.pl.pageLink(page)
 }
 
 // localLink is the LinkURL of a conversion: the local page of an archived
 // article, or "" to keep the link as it is.
-func localLink(links map[archive.Permalink]string) func(href string) string {
-	if len(links) == 0 {
+func localLink(links *linkTable) func(href string) string {
+	if links == nil || len(links.at) == 0 {
 		return nil
 	}
 	return func(href string) string {
@@ -54,7 +98,7 @@ func localLink(links map[archive.Permalink]string) func(href string) string {
 		if !ok {
 			return ""
 		}
-		return links[p]
+		return links.link(p)
 	}
 }
 

@@ -71,3 +71,56 @@ func TestLinksBetweenArticlesGoLocal(t *testing.T) {
 		})
 	}
 }
+
+// The link table keeps hashes of permalinks: it must answer only for an
+// article whose own permalink was asked, whatever its map says.
+func TestLinkTableAnswersOnlyItsOwnArticles(t *testing.T) {
+	urls := []string{
+		"http://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1&sn=a#rd",
+		"http://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=2&sn=b#rd",
+		"https://mp.weixin.qq.com/s/shortlink", // no permalink
+	}
+	cat := &catalog{}
+	slugs := map[string]string{}
+	for i, u := range urls {
+		art := archive.Article{Source: archive.Published, ItemID: "item", Index: i + 1, URL: u}
+		var ca catArticle
+		ca.setMeta(&art)
+		cat.arts = append(cat.arts, ca)
+		cat.sel = append(cat.sel, i)
+		slugs[art.Key()] = "slug-" + string(rune('a'+i))
+	}
+	table := internalLinks(cat, slugs, hugoLayout{})
+	perm := func(u string) archive.Permalink {
+		p, ok := archive.ParsePermalink(u)
+		if !ok {
+			t.Fatalf("%s has no permalink", u)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		p    archive.Permalink
+		want string
+	}{
+		{"first", perm(urls[0]), "../slug-a/"},
+		{"second", perm(urls[1]), "../slug-b/"},
+		{"not archived", perm("http://mp.weixin.qq.com/s?__biz=MzA5&mid=9&idx=1"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := table.link(tt.p); got != tt.want {
+				t.Errorf("link = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if len(table.at) != 2 {
+		t.Errorf("table holds %d articles, want the 2 with a permalink", len(table.at))
+	}
+	// A hash that names another article (as a collision would) links
+	// nowhere.
+	table.at[hashPermalink(perm(urls[0]))] = 1
+	if got := table.link(perm(urls[0])); got != "" {
+		t.Errorf("link through a hash naming another article = %q, want none", got)
+	}
+}

@@ -85,7 +85,7 @@ func sourceURL(a *archive.Article) string { return safeLink(a.ContentSourceURL) 
 // bodyLink is the LinkURL of a conversion: a link that is not safe goes
 // nowhere ("#", its text stays); an article of the archive links its local
 // page; others stay as they are.
-func bodyLink(links map[archive.Permalink]string) func(href string) string {
+func bodyLink(links *linkTable) func(href string) string {
 	local := localLink(links)
 	return func(href string) string {
 		if safeLink(href) == "" {

@@ -141,7 +141,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	reqs := make([]slugRequest, 0, len(cat.sel))
 	posts := make([]*sitePost, 0, len(cat.sel))
 	for _, i := range cat.sel {
-		meta := cat.arts[i].meta()
+		// The posts outlive the catalog: their strings must not be
+		// its.
+		meta := cat.arts[i].ownMeta()
 		art := &meta
 		req := newSlugRequest(art)
 		// paths reads nothing of the build, so a nil one answers it.
@@ -205,6 +207,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	if err != nil {
 		return res, err
 	}
+	// The pages are converted: nothing looks media up until the build
+	// ends (the materials were read before).
+	a.ReleaseMedia()
 	if err := prunePosts(ctx, cat, w.dir, s, known, failed, done, folders); err != nil {
 		return res, fmt.Errorf("site: removing pages no longer selected: %w", err)
 	}
