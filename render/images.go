@@ -144,5 +144,6 @@ var markdownTextEscaper = strings.NewReplacer(
 	"|", `\|`,
 	"~", `\~`,
 	"{", `\{`,
+	"}", `\}`,
 	"&", `\&`,
 )

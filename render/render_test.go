@@ -229,11 +229,11 @@ func TestToHTML(t *testing.T) {
 // math, goldmark's heading attributes. Code keeps them as they are.
 func TestBracesStayText(t *testing.T) {
 	runRuleCases(t, []ruleCase{
-		{"kramdown block attributes", `<p>a</p><p>{: onclick="x()"}</p>`, "a\n\n\\{: onclick=\"x()\"}\n"},
-		{"kramdown span attributes after a link", `<p><a href="https://a/">l</a>{: .c}</p>`, "[l](https://a/)\\{: .c}\n"},
-		{"kramdown extension", `<p>{::comment}藏{:/comment}</p>`, "\\{::comment}藏\\{:/comment}\n"},
-		{"heading attributes", `<h2>标题 {#id .c}</h2>`, "## 标题 \\{#id .c}\n"},
-		{"template braces in text", `<p>{{ x }} {% y %}</p>`, "\\{\\{ x }} \\{% y %}\n"},
+		{"kramdown block attributes", `<p>a</p><p>{: onclick="x()"}</p>`, "a\n\n\\{: onclick=\"x()\"\\}\n"},
+		{"kramdown span attributes after a link", `<p><a href="https://a/">l</a>{: .c}</p>`, "[l](https://a/)\\{: .c\\}\n"},
+		{"kramdown extension", `<p>{::comment}藏{:/comment}</p>`, "\\{::comment\\}藏\\{:/comment\\}\n"},
+		{"heading attributes", `<h2>标题 {#id .c}</h2>`, "## 标题 \\{#id .c\\}\n"},
+		{"template braces in text", `<p>{{ x }} {% y %}</p>`, "\\{\\{ x \\}\\} \\{% y %\\}\n"},
 		{"double dollars", `<p>$$x$$ 和 $$$ 和 $100</p>`, "\\$\\$x\\$\\$ 和 \\$\\$\\$ 和 $100\n"},
 		{"code keeps its braces", `<p><code>{: x}</code></p><pre><code>{{ y }}</code></pre>`, "`{: x}`\n\n```\n{{ y }}\n```\n"},
 	})

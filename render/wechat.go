@@ -38,9 +38,12 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// A brace in text stays text: kramdown (Jekyll's Markdown) reads "{:"
 	// as attributes for the block beside it (onclick included) and "{::"
 	// as extensions that hide text or pass HTML through; Hugo's goldmark
-	// takes a heading's trailing "{…}" for its id and class, dropping the
-	// words. "\{" is a brace to every CommonMark reader.
-	conv.Register.EscapedChar('{')
+	// and Zola's pulldown-cmark take a heading's trailing "{…}" for its id,
+	// class and more, dropping the words. "\{" and "\}" are braces to
+	// every CommonMark reader; both are escaped, since pulldown-cmark finds
+	// the attribute block before it reads escapes, and only a backslash
+	// inside the braces stops it.
+	conv.Register.EscapedChar('{', '}')
 	conv.Register.UnEscaper(escapeBrace, converter.PriorityStandard)
 	// "$$" in text stays text: kramdown, and the math options of Hugo and
 	// Hexo themes, take the words between two of them for a formula and
@@ -80,9 +83,9 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 }
 
 // escapeBrace has every brace the library marked in text written "\{"
-// (see the EscapedChar registration above).
+// or "\}" (see the EscapedChar registration above).
 func escapeBrace(chars []byte, index int) int {
-	if chars[index] == '{' {
+	if chars[index] == '{' || chars[index] == '}' {
 		return 1
 	}
 	return -1
