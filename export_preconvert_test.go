@@ -1,22 +1,25 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mparchive/mparchive/exporter/wechattest"
+	"github.com/mparchive/mparchive/output"
 )
 
 // TestExportPreconvertSameOutput exports the demo account and a generated
 // one (whose articles link each other) in each of the formats export
 // pre-converts for, once with a conversion cache, so that the articles
-// are converted during the fetch, and once with --no-cache, which
-// converts everything in the build: the output folders, archive aside,
-// must be byte for byte the same.
+// are converted and their folders staged during the fetch, and once with
+// --no-cache, which does everything in the build: the output folders,
+// archive aside, must be byte for byte the same, and no staged folder may
+// be left.
 func TestExportPreconvertSameOutput(t *testing.T) {
 	if testing.Short() {
-		t.Skip("exports six accounts")
+		t.Skip("exports twelve accounts")
 	}
 	srv := startFake(t, wechattest.Options{Articles: 60, Drafts: -1, Seed: 71})
 	accounts := map[string][]string{
@@ -24,7 +27,7 @@ func TestExportPreconvertSameOutput(t *testing.T) {
 		"generated": append(fakeConfig(t), "--api-base", srv.URL()),
 	}
 	for name, account := range accounts {
-		for _, format := range []string{"hugo", "zola"} {
+		for _, format := range []string{"hugo", "hexo", "zola"} {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				export := func(extra ...string) map[string]string {
 					t.Helper()
@@ -32,6 +35,9 @@ func TestExportPreconvertSameOutput(t *testing.T) {
 					args := append([]string{"export", "-o", out, "--format", format, "--quiet"}, account...)
 					if code, _, stderr := runCLI(t, append(args, extra...)...); code != exitOK {
 						t.Fatalf("export %v: exit %d\n%s", extra, code, stderr)
+					}
+					if _, err := os.Stat(output.StageDir(out, format)); !os.IsNotExist(err) {
+						t.Errorf("export %v left its stage area: %v", extra, err)
 					}
 					tree := treeDigest(t, out)
 					for f := range tree {

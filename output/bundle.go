@@ -203,7 +203,7 @@ func writeArticles(ctx context.Context, cat *catalog, dir string, opts Options, 
 		}
 	}()
 
-	w := &articleWriter{cat: cat, dir: dir, l: l, slugs: slugs, conv: newConverter(cat.a, opts, l, format)}
+	w := &articleWriter{cat: cat, dir: dir, l: l, slugs: slugs, conv: newConverter(cat.a, opts, l, format), stage: openStage(dir, format)}
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Go(func() {
@@ -281,6 +281,7 @@ type articleWriter struct {
 	l     postLayout
 	slugs map[string]string
 	conv  *converter
+	stage *stageArea // nil unless an export staged folders (place_stage.go)
 }
 
 // write writes the page and images of catalog article ci, seq-th of the
@@ -346,8 +347,23 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 	}
 	_, err = os.Lstat(folder)
 	r.fresh = errors.Is(err, fs.ErrNotExist)
+	files := imgs.sortedFiles()
+	if r.fresh {
+		if ok, pageToo := w.stage.take(w.l, r.key, folder, mediaDir, pagePath, files, page); ok {
+			for _, f := range files {
+				r.images = append(r.images, f.name)
+			}
+			r.copied = len(files)
+			if pageToo {
+				r.changed = true
+			} else {
+				r.changed, r.err = writeOut(w.dir, pagePath, page)
+			}
+			return r
+		}
+	}
 	way := wayFor(w.cat.a.Dir(), w.dir)
-	for _, f := range imgs.sortedFiles() {
+	for _, f := range files {
 		r.images = append(r.images, f.name)
 		copied, err := placeMedia(way, w.cat.a, f.entry, folder, f.name)
 		if err != nil {

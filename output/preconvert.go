@@ -57,6 +57,10 @@ type Preconverter struct {
 	waiting []waitingItem
 
 	converted, hits, dropped atomic.Int64
+
+	// out and format say where Start stages folders; st stages them.
+	out, format string
+	st          *stager
 }
 
 // claim is the article that proposed a slug: its permalink, or for one
@@ -122,7 +126,7 @@ func NewPreconverter(a *archive.Archive, format, dir string, opts Options) *Prec
 		known = nil
 	}
 	pl, _ := l.(pageLinker)
-	p := &Preconverter{a: a, l: l, pl: pl, guess: opts.Filter == nil, conv: c, known: known,
+	p := &Preconverter{a: a, l: l, pl: pl, guess: opts.Filter == nil, conv: c, known: known, out: dir, format: format,
 		jobs: make(chan itemJob, preconvertQueue), stop: make(chan struct{}),
 		pages: map[archive.Permalink]string{}, claims: map[string]claim{}, unsure: map[archive.Permalink]bool{}}
 	// A slug the table gives an article is taken for any other.
@@ -138,6 +142,7 @@ func (p *Preconverter) Start(ctx context.Context) {
 		return
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
+	p.st = newStager(p.a, p.out, p.format)
 	p.wg.Go(func() {
 		for {
 			select {
@@ -193,6 +198,9 @@ func (p *Preconverter) Stop() {
 		}
 	})
 	p.wg.Wait()
+	if p.st != nil {
+		p.st.stop(false)
+	}
 	for {
 		select {
 		case <-p.jobs:
@@ -245,14 +253,48 @@ func (p *Preconverter) preconvert(ctx context.Context, j itemJob, wait bool) {
 		}
 		// The layouts pre-converted link images without the slug.
 		link := func(name string) string { return p.l.imageLink(art, "", name) }
-		if _, _, hit := c.cached(art, &ca, link); hit {
+		imgs, body, hit := c.cached(art, &ca, link)
+		if hit {
 			p.hits.Add(1)
-			continue
-		}
-		if _, _, err := c.convert(art, &ca, link); err == nil {
+		} else {
+			var err error
+			if imgs, body, err = c.convert(art, &ca, link); err != nil {
+				continue
+			}
 			p.converted.Add(1)
 		}
+		p.stage(art, imgs, body)
 	}
+}
+
+// stage queues the folder of an article that the output does not hold
+// yet (the slug table does not name it) for staging (place_stage.go).
+func (p *Preconverter) stage(art *archive.Article, imgs *imagePlan, body articleBody) {
+	if p.st == nil {
+		return
+	}
+	if _, known := p.known[art.Key()]; known {
+		return
+	}
+	files := imgs.sortedFiles()
+	if !stageable(files) {
+		return
+	}
+	j := stageJob{key: art.Key(), files: files}
+	if name, ok := stagedPage(p.l); ok {
+		// The page as the build makes it, from the catalog's article,
+		// which has no body.
+		meta := *art
+		meta.Content = ""
+		pi := pageImages{local: imgs.localURL}
+		pi.Cover, pi.Images = imgs.coverAndImages(&meta)
+		page, err := p.l.page(&meta, "", pi, body.md)
+		if err != nil {
+			return
+		}
+		j.pageName, j.page = name, page
+	}
+	p.st.add(j)
 }
 
 // see notes the page an article will most likely have, for the links to
