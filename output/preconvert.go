@@ -31,6 +31,12 @@ import (
 // bounded list, until the fetch has brought it. Only layouts whose image
 // links do not depend on the slug are pre-converted (hugo, hexo, zola);
 // jekyll, markdown and the site are left to the build.
+//
+// Each article it converts (or finds in the cache) for an output that
+// does not hold it yet also gets its folder staged: images linked, and
+// the page where it lives in that folder, so that the build, which
+// would otherwise create them, moves the folder into place with one
+// rename (place_stage.go).
 type Preconverter struct {
 	a  *archive.Archive
 	l  postLayout
@@ -300,11 +306,11 @@ func (p *Preconverter) stage(art *archive.Article, imgs *imagePlan, body article
 // see notes the page an article will most likely have, for the links to
 // it. Two articles proposing one slug make both unsure: which one the
 // build suffixes depends on articles not all seen yet, so links to either
-// are left to the build (a wrong guess would stay in the cache, which
-// keeps the first entry of a key). A collision found after a link to one
-// of the two was converted, or an article the build leaves out (removed
+// are left to the build (a wrong guess costs it a conversion, whose entry
+// then replaces the guess). A collision found after a link to one of the
+// two was converted, or an article the build leaves out (removed
 // upstream, with --removed drop), still makes a wrong guess: that article
-// then misses in every build until the cache drops the entry.
+// misses in the build.
 func (p *Preconverter) see(art *archive.Article) {
 	if p.pl == nil || !p.guess {
 		return
