@@ -233,6 +233,11 @@ func (s *stageArea) take(l postLayout, key, folder, mediaDir, pagePath string, f
 		return false, false
 	}
 	if !pageToo {
+		if len(files) == 0 {
+			// The build makes no folder for an article without
+			// images whose page lives elsewhere.
+			return false, false
+		}
 		page = nil
 	}
 	staged := filepath.Join(s.dir, stageName(s.format, key, files, pageName, page))

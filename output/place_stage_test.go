@@ -98,6 +98,32 @@ func TestStagedLeftoversNotTaken(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameTree(t, "staged", plain, dir)
+			sameFolders(t, plain, dir)
 		})
+	}
+}
+
+// sameFolders checks that got has the folders want has, empty ones too,
+// which sameTree does not see.
+func sameFolders(t *testing.T, want, got string) {
+	t.Helper()
+	list := func(root string) []string {
+		var dirs []string
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			dirs = append(dirs, filepath.ToSlash(rel))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dirs
+	}
+	w, g := list(want), list(got)
+	if !slices.Equal(w, g) {
+		t.Errorf("folders differ:\n%v\nwant:\n%v", g, w)
 	}
 }

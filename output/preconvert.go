@@ -299,6 +299,8 @@ func (p *Preconverter) stage(art *archive.Article, imgs *imagePlan, body article
 			return
 		}
 		j.pageName, j.page = name, page
+	} else if len(files) == 0 {
+		return // no folder to stage (see stageArea.take)
 	}
 	p.st.add(j)
 }

@@ -87,8 +87,11 @@ func TestPreconvertedBuildsMatch(t *testing.T) {
 				if err := c.Close(); err != nil {
 					t.Fatal(err)
 				}
+				// Hexo's pages live beside their folders: only
+				// articles with images have one to stage.
+				withFolders, _ := filepath.Glob(filepath.Join(plain, HexoPostsDir, "*", "*"))
 				staged := stagedFolders(t, dir, format)
-				if len(staged) == 0 {
+				if len(staged) == 0 && (format != "hexo" || len(withFolders) > 0) {
 					t.Fatal("nothing staged")
 				}
 				c = convcache.Open(root, 0)
@@ -96,7 +99,7 @@ func TestPreconvertedBuildsMatch(t *testing.T) {
 				if err != nil || len(res.Failed) > 0 {
 					t.Fatalf("%+v %v", res, err)
 				}
-				if left := stagedFolders(t, dir, format); len(left) == len(staged) {
+				if left := stagedFolders(t, dir, format); len(staged) > 0 && len(left) == len(staged) {
 					t.Errorf("the build took none of the %d staged folders", len(staged))
 				}
 				// Export's part: what is left is of no use.
@@ -111,6 +114,7 @@ func TestPreconvertedBuildsMatch(t *testing.T) {
 					t.Errorf("%d misses for %d items: some conversions were not found", misses, items)
 				}
 				sameTree(t, "pre-converted", plain, dir)
+				sameFolders(t, plain, dir)
 			})
 		}
 	}
@@ -274,6 +278,7 @@ func TestPreconvertLeavesUnsureLinks(t *testing.T) {
 					t.Fatal(err)
 				}
 				sameTree(t, "pre-converted", plain, dir)
+				sameFolders(t, plain, dir)
 			})
 		}
 	}
