@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,23 @@ func TestExportPreconvertSameOutput(t *testing.T) {
 						if strings.HasPrefix(f, archiveSubdir+"/") {
 							delete(tree, f)
 						}
+					}
+					// Folders, empty ones too, which the digest
+					// does not see.
+					err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+						rel, _ := filepath.Rel(out, p)
+						switch {
+						case err != nil:
+							return err
+						case rel == archiveSubdir:
+							return filepath.SkipDir
+						case d.IsDir():
+							tree[filepath.ToSlash(rel)+"/"] = "folder"
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
 					}
 					return tree
 				}
