@@ -39,7 +39,9 @@ import (
 // by size where staging would not); an article whose images would need a
 // copy, or SVG files (written sanitized, not linked), is not staged.
 // Export removes the area when it ends; one left by a killed run is
-// removed by the next export before it stages anything.
+// removed by the next export before it stages anything, and a build run
+// meanwhile may take its complete folders: a digest that matches is a
+// folder holding exactly what that build would write.
 
 // stageVersion changes whenever what a digest covers changes.
 const stageVersion = "mparchive staged folder 1"
