@@ -327,17 +327,6 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 
 	pi := pageImages{local: imgs.localURL}
 	pi.Cover, pi.Images = imgs.coverAndImages(&art)
-	var page []byte
-	var err error
-	if hl, ok := w.l.(htmlLayout); ok {
-		page, err = hl.htmlPage(&art, slug, pi, body)
-	} else {
-		page, err = w.l.page(&art, slug, pi, body.md)
-	}
-	if err != nil {
-		r.err = fmt.Errorf("front matter: %w", err)
-		return r
-	}
 
 	// The folder is checked once, then each image only for itself.
 	folder, err := checkOutPath(w.dir, mediaDir)
@@ -348,19 +337,35 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 	_, err = os.Lstat(folder)
 	r.fresh = errors.Is(err, fs.ErrNotExist)
 	files := imgs.sortedFiles()
-	if r.fresh {
-		if ok, pageToo := w.stage.take(w.l, r.key, folder, mediaDir, pagePath, files, page); ok {
-			for _, f := range files {
-				r.images = append(r.images, f.name)
-			}
-			r.copied = len(files)
-			if pageToo {
-				r.changed = true
-			} else {
-				r.changed, r.err = writeOut(w.dir, pagePath, page)
-			}
-			return r
+	// A staged folder (place_stage.go) saves placing the images, and
+	// rendering and writing the page where it holds the page too.
+	_, pageStaged := stagedPage(w.l)
+	pageIn := pageInput{program: w.conv.program, art: &art, imgs: pi, body: body.md}
+	if r.fresh && pageStaged && w.stage.take(w.l, r.key, folder, mediaDir, pagePath, files, pageIn) {
+		for _, f := range files {
+			r.images = append(r.images, f.name)
 		}
+		r.copied, r.changed = len(files), true
+		return r
+	}
+
+	var page []byte
+	if hl, ok := w.l.(htmlLayout); ok {
+		page, err = hl.htmlPage(&art, slug, pi, body)
+	} else {
+		page, err = w.l.page(&art, slug, pi, body.md)
+	}
+	if err != nil {
+		r.err = fmt.Errorf("front matter: %w", err)
+		return r
+	}
+	if r.fresh && !pageStaged && w.stage.take(w.l, r.key, folder, mediaDir, pagePath, files, pageIn) {
+		for _, f := range files {
+			r.images = append(r.images, f.name)
+		}
+		r.copied = len(files)
+		r.changed, r.err = writeOut(w.dir, pagePath, page)
+		return r
 	}
 	way := wayFor(w.cat.a.Dir(), w.dir)
 	for _, f := range files {

@@ -2,11 +2,13 @@ package output
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,14 +22,17 @@ import (
 // that work while the fetch waits on the network: the pre-converter
 // places an article's images, and its page where the page lives in that
 // folder (Hugo, Zola), into a folder of the output's private area
-// (StageDir), named by a digest of everything in it; the build, when it
-// would create that article's folder anyway and expects exactly those
-// files, moves the staged folder into place with one rename.
+// (StageDir), named by a digest of its images and of what its page is
+// made of (pageInput: the page is a function of that alone); the build,
+// when it would create that article's folder anyway and expects exactly
+// those images and a page made of the same, moves the staged folder into
+// place with one rename, and neither places the images nor renders and
+// writes the page.
 //
 // The slug is not in the digest: it is only known once the build has
 // assigned every slug, and where it goes is the build's decision. Links
 // to other articles in the page are the pre-converter's guesses; a wrong
-// one makes other page bytes, another digest, and the build writes the
+// one makes another body, another digest, and the build writes the
 // article itself. So a staged folder is used only when it is byte for
 // byte what the build would write, and the output does not depend on
 // whether staging ran.
@@ -63,8 +68,36 @@ func stagedPage(l postLayout) (name string, ok bool) {
 	return "", false
 }
 
+// pageInput is what a staged page is made of: Hugo's and Zola's pages are
+// a function of the article, its images and its body alone (the slug
+// they are given goes unused), and of the program that renders them.
+type pageInput struct {
+	program string
+	art     *archive.Article // without its body, as the catalog has it
+	imgs    pageImages
+	body    string
+}
+
+// key encodes the input whole (the article as the catalog encodes it,
+// which decodes back to the same article), or reports that it cannot.
+func (in pageInput) key() ([]byte, bool) {
+	if in.program == "" {
+		return nil, false
+	}
+	b, ok := encodeValue(nil, reflect.ValueOf(in.art).Elem())
+	if !ok {
+		return nil, false
+	}
+	for _, s := range append([]string{in.program, in.imgs.Cover, in.body}, in.imgs.Images...) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b, true
+}
+
 // stageName is the name of the staged folder of the article with this
-// key holding files and, unless pageName is "", page.
+// key holding files and, unless pageName is "", the page made of the
+// input whose key is page.
 func stageName(format, key string, files []bundleImage, pageName string, page []byte) string {
 	h := sha256.New()
 	for _, s := range []string{stageVersion, format, key, pageName} {
@@ -99,7 +132,8 @@ type stageJob struct {
 	key      string
 	files    []bundleImage
 	pageName string
-	page     []byte
+	page     []byte // the file
+	pageKey  []byte // pageInput.key of what it was made of
 }
 
 // stager fills staged folders, one goroutine, for a Preconverter.
@@ -160,7 +194,7 @@ func (s *stager) stop(drain bool) {
 
 // stage fills one folder. Any failure leaves the article to the build.
 func (s *stager) stage(j stageJob) {
-	name := stageName(s.format, j.key, j.files, j.pageName, j.page)
+	name := stageName(s.format, j.key, j.files, j.pageName, j.pageKey)
 	final := filepath.Join(s.dir, name)
 	if _, err := os.Lstat(final); err == nil {
 		return // the same folder, staged for another copy of the item
@@ -222,36 +256,35 @@ func openStage(out, format string) *stageArea {
 }
 
 // take moves the staged folder of the article with this key, if one holds
-// exactly files and, where the layout stages pages, page, into folder
-// (the article's media folder, mediaDir in the output), which does not
-// exist. It tells whether it did, and whether that placed the page
-// (pagePath) too.
-func (s *stageArea) take(l postLayout, key, folder, mediaDir, pagePath string, files []bundleImage, page []byte) (ok, pageToo bool) {
+// exactly files and, where the layout stages pages, the page made of in,
+// into folder (the article's media folder, mediaDir in the output), which
+// does not exist, and tells whether it did.
+func (s *stageArea) take(l postLayout, key, folder, mediaDir, pagePath string, files []bundleImage, in pageInput) bool {
 	if s == nil || !stageable(files) {
-		return false, false
+		return false
 	}
-	pageName, pageToo := stagedPage(l)
-	if pageToo && pagePath != mediaDir+"/"+pageName {
-		return false, false
-	}
-	if !pageToo {
-		if len(files) == 0 {
-			// The build makes no folder for an article without
-			// images whose page lives elsewhere.
-			return false, false
+	pageName, withPage := stagedPage(l)
+	var page []byte
+	switch {
+	case withPage && pagePath != mediaDir+"/"+pageName:
+		return false
+	case withPage:
+		var ok bool
+		if page, ok = in.key(); !ok {
+			return false
 		}
-		page = nil
+	case len(files) == 0:
+		// The build makes no folder for an article without images
+		// whose page lives elsewhere.
+		return false
 	}
 	staged := filepath.Join(s.dir, stageName(s.format, key, files, pageName, page))
 	if err := os.MkdirAll(filepath.Dir(folder), 0o755); err != nil {
-		return false, false
+		return false
 	}
 	// Fails when nothing was staged for these contents, or when
 	// folder appeared meanwhile.
-	if os.Rename(staged, folder) != nil {
-		return false, false
-	}
-	return true, pageToo
+	return os.Rename(staged, folder) == nil
 }
 
 // linkMedia makes dest, which does not exist, a reflink or a hard link of

@@ -294,11 +294,15 @@ func (p *Preconverter) stage(art *archive.Article, imgs *imagePlan, body article
 		meta.Content = ""
 		pi := pageImages{local: imgs.localURL}
 		pi.Cover, pi.Images = imgs.coverAndImages(&meta)
+		key, ok := pageInput{program: p.conv.program, art: &meta, imgs: pi, body: body.md}.key()
+		if !ok {
+			return
+		}
 		page, err := p.l.page(&meta, "", pi, body.md)
 		if err != nil {
 			return
 		}
-		j.pageName, j.page = name, page
+		j.pageName, j.page, j.pageKey = name, page, key
 	} else if len(files) == 0 {
 		return // no folder to stage (see stageArea.take)
 	}
