@@ -197,7 +197,7 @@ func (s *stager) stage(j stageJob) {
 	name := stageName(s.format, j.key, j.files, j.pageName, j.pageKey)
 	final := filepath.Join(s.dir, name)
 	if _, err := os.Lstat(final); err == nil {
-		return // the same folder, staged for another copy of the item
+		return // staged already: the item came twice
 	}
 	tmp := final + ".part"
 	if err := os.Mkdir(tmp, 0o755); err != nil {
