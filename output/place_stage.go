@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/mparchive/mparchive/archive"
 )
@@ -136,22 +134,17 @@ type stageJob struct {
 	pageKey  []byte // pageInput.key of what it was made of
 }
 
-// stager fills staged folders, one goroutine, for a Preconverter.
+// stager fills staged folders for a Preconverter, in its worker: the
+// export's background work stays on one goroutine, so that it takes at
+// most one core from the fetch.
 type stager struct {
 	a      *archive.Archive
 	dir    string // StageDir
 	format string
 	way    *placeWay
-	jobs   chan stageJob
-	wg     sync.WaitGroup
-	// off stops the staging: at stop, or when this file system would
-	// need copies.
-	off atomic.Bool
+	// off stops the staging: when this file system would need copies.
+	off bool
 }
-
-// stageQueue bounds the folders waiting to be staged: one that does not
-// fit is left to the build.
-const stageQueue = 64
 
 // newStager clears the stage area of format in out, left by a run that
 // was killed, and returns a stager for it, or nil when it cannot be made.
@@ -163,37 +156,14 @@ func newStager(a *archive.Archive, out, format string) *stager {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil
 	}
-	s := &stager{a: a, dir: dir, format: format, way: wayFor(a.Dir(), out), jobs: make(chan stageJob, stageQueue)}
-	s.wg.Go(func() {
-		for j := range s.jobs {
-			if !s.off.Load() {
-				s.stage(j)
-			}
-		}
-	})
-	return s
-}
-
-// add queues a job without blocking; a full queue drops it.
-func (s *stager) add(j stageJob) {
-	select {
-	case s.jobs <- j:
-	default:
-	}
-}
-
-// stop waits for the folder being staged, if any, and drops the rest,
-// or with drain stages them first.
-func (s *stager) stop(drain bool) {
-	if !drain {
-		s.off.Store(true)
-	}
-	close(s.jobs)
-	s.wg.Wait()
+	return &stager{a: a, dir: dir, format: format, way: wayFor(a.Dir(), out)}
 }
 
 // stage fills one folder. Any failure leaves the article to the build.
 func (s *stager) stage(j stageJob) {
+	if s.off {
+		return
+	}
 	name := stageName(s.format, j.key, j.files, j.pageName, j.pageKey)
 	final := filepath.Join(s.dir, name)
 	if _, err := os.Lstat(final); err == nil {
@@ -212,7 +182,7 @@ func (s *stager) stage(j stageJob) {
 	for _, f := range j.files {
 		err := linkMedia(s.way, s.a.MediaPath(f.entry), filepath.Join(tmp, f.name))
 		if errors.Is(err, errMustCopy) {
-			s.off.Store(true)
+			s.off = true
 		}
 		if err != nil {
 			return

@@ -64,7 +64,8 @@ type Preconverter struct {
 
 	converted, hits, dropped atomic.Int64
 
-	// out and format say where Start stages folders; st stages them.
+	// out and format say where Start stages folders; st stages them,
+	// in the worker.
 	out, format string
 	st          *stager
 }
@@ -204,9 +205,6 @@ func (p *Preconverter) Stop() {
 		}
 	})
 	p.wg.Wait()
-	if p.st != nil {
-		p.st.stop(false)
-	}
 	for {
 		select {
 		case <-p.jobs:
@@ -306,7 +304,7 @@ func (p *Preconverter) stage(art *archive.Article, imgs *imagePlan, body article
 	} else if len(files) == 0 {
 		return // no folder to stage (see stageArea.take)
 	}
-	p.st.add(j)
+	p.st.stage(j)
 }
 
 // see notes the page an article will most likely have, for the links to

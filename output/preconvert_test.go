@@ -55,7 +55,6 @@ func preconvertAll(t *testing.T, a *archive.Archive, format, dir string, c *conv
 			p.Preconvert(t.Context(), it.Source, it.File)
 		}
 	}
-	p.st.stop(true)
 	return p.Stats()
 }
 
