@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 
 	"github.com/mparchive/mparchive/archive"
 	"github.com/mparchive/mparchive/exporter"
@@ -57,6 +58,9 @@ var exportFetched func()
 // completed are converted into opts.Cache (output.Preconverter), where the
 // build finds them. Without a cache (--no-cache) nothing is.
 func exportStages(ctx context.Context, ff *fetchFlags, archiveDir, format, out string, opts output.Options, rep *reporter) (progress.Outcome, int, *output.Result, error) {
+	// What the pre-converter staged and the build did not take is of no
+	// further use.
+	defer os.RemoveAll(output.StageDir(out, format))
 	ff.itemsDone = func(ctx context.Context, arch *archive.Archive) (func(archive.Source, string), func()) {
 		pc := output.NewPreconverter(arch, format, out, opts)
 		if pc == nil {

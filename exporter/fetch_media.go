@@ -77,17 +77,22 @@ func (f *fetcher) startDownloads(ctx context.Context, keys []string) (wait func(
 			}
 			wg.Add(1)
 			go func() {
-				defer func() { <-f.slots; wg.Done() }()
-				f.download(ctx, k)
+				// The slot is the network's: it is given back as soon
+				// as the file is in, and the next download starts
+				// while this one is checked and filed.
+				release := sync.OnceFunc(func() { <-f.slots })
+				defer func() { release(); wg.Done() }()
+				f.download(ctx, k, release)
 			}()
 		}
 	}()
 	return wg.Wait, len(todo)
 }
 
-// download stores one media key and records how it went.
-func (f *fetcher) download(ctx context.Context, k string) {
-	_, err := f.dl.fetchMedia(ctx, f.arch, k)
+// download stores one media key and records how it went; received is
+// fetchMedia's.
+func (f *fetcher) download(ctx context.Context, k string, received func()) {
+	_, err := f.dl.fetchMediaThen(ctx, f.arch, k, received)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.imagesDone++

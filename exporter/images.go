@@ -48,6 +48,13 @@ type downloader struct {
 // to disk as it arrives; it is filed under its key only once its type is
 // known to be right.
 func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key string) (archive.MediaEntry, error) {
+	return d.fetchMediaThen(ctx, arch, key, nil)
+}
+
+// fetchMediaThen is fetchMedia that calls received, unless nil, once the
+// file is in, before it is checked and filed: the network is done with
+// it then.
+func (d *downloader) fetchMediaThen(ctx context.Context, arch *archive.Archive, key string, received func()) (archive.MediaEntry, error) {
 	st := &stager{arch: arch}
 	defer st.discard()
 	var err error
@@ -65,6 +72,9 @@ func (d *downloader) fetchMedia(ctx context.Context, arch *archive.Archive, key 
 	}
 	if err != nil {
 		return archive.MediaEntry{}, err
+	}
+	if received != nil {
+		received()
 	}
 	if placeholderHashes[st.w.SHA256()] {
 		return archive.MediaEntry{}, ErrPlaceholder

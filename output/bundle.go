@@ -203,7 +203,7 @@ func writeArticles(ctx context.Context, cat *catalog, dir string, opts Options, 
 		}
 	}()
 
-	w := &articleWriter{cat: cat, dir: dir, l: l, slugs: slugs, conv: newConverter(cat.a, opts, l, format)}
+	w := &articleWriter{cat: cat, dir: dir, l: l, slugs: slugs, conv: newConverter(cat.a, opts, l, format), stage: openStage(dir, format)}
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Go(func() {
@@ -281,6 +281,7 @@ type articleWriter struct {
 	l     postLayout
 	slugs map[string]string
 	conv  *converter
+	stage *stageArea // nil unless an export staged folders (place_stage.go)
 }
 
 // write writes the page and images of catalog article ci, seq-th of the
@@ -326,17 +327,6 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 
 	pi := pageImages{local: imgs.localURL}
 	pi.Cover, pi.Images = imgs.coverAndImages(&art)
-	var page []byte
-	var err error
-	if hl, ok := w.l.(htmlLayout); ok {
-		page, err = hl.htmlPage(&art, slug, pi, body)
-	} else {
-		page, err = w.l.page(&art, slug, pi, body.md)
-	}
-	if err != nil {
-		r.err = fmt.Errorf("front matter: %w", err)
-		return r
-	}
 
 	// The folder is checked once, then each image only for itself.
 	folder, err := checkOutPath(w.dir, mediaDir)
@@ -346,8 +336,39 @@ func (w *articleWriter) write(ci, seq int, load func() ([]archive.Article, error
 	}
 	_, err = os.Lstat(folder)
 	r.fresh = errors.Is(err, fs.ErrNotExist)
+	files := imgs.sortedFiles()
+	// A staged folder (place_stage.go) saves placing the images, and
+	// rendering and writing the page where it holds the page too.
+	_, pageStaged := stagedPage(w.l)
+	pageIn := pageInput{program: w.conv.program, art: &art, imgs: pi, body: body.md}
+	if r.fresh && pageStaged && w.stage.take(w.l, r.key, folder, mediaDir, pagePath, files, pageIn) {
+		for _, f := range files {
+			r.images = append(r.images, f.name)
+		}
+		r.copied, r.changed = len(files), true
+		return r
+	}
+
+	var page []byte
+	if hl, ok := w.l.(htmlLayout); ok {
+		page, err = hl.htmlPage(&art, slug, pi, body)
+	} else {
+		page, err = w.l.page(&art, slug, pi, body.md)
+	}
+	if err != nil {
+		r.err = fmt.Errorf("front matter: %w", err)
+		return r
+	}
+	if r.fresh && !pageStaged && w.stage.take(w.l, r.key, folder, mediaDir, pagePath, files, pageIn) {
+		for _, f := range files {
+			r.images = append(r.images, f.name)
+		}
+		r.copied = len(files)
+		r.changed, r.err = writeOut(w.dir, pagePath, page)
+		return r
+	}
 	way := wayFor(w.cat.a.Dir(), w.dir)
-	for _, f := range imgs.sortedFiles() {
+	for _, f := range files {
 		r.images = append(r.images, f.name)
 		copied, err := placeMedia(way, w.cat.a, f.entry, folder, f.name)
 		if err != nil {

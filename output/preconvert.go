@@ -31,6 +31,12 @@ import (
 // bounded list, until the fetch has brought it. Only layouts whose image
 // links do not depend on the slug are pre-converted (hugo, hexo, zola);
 // jekyll, markdown and the site are left to the build.
+//
+// Each article it converts (or finds in the cache) for an output that
+// does not hold it yet also gets its folder staged: images linked, and
+// the page where it lives in that folder, so that the build, which
+// would otherwise create them, moves the folder into place with one
+// rename (place_stage.go).
 type Preconverter struct {
 	a  *archive.Archive
 	l  postLayout
@@ -57,6 +63,11 @@ type Preconverter struct {
 	waiting []waitingItem
 
 	converted, hits, dropped atomic.Int64
+
+	// out and format say where Start stages folders; st stages them,
+	// in the worker.
+	out, format string
+	st          *stager
 }
 
 // claim is the article that proposed a slug: its permalink, or for one
@@ -122,7 +133,7 @@ func NewPreconverter(a *archive.Archive, format, dir string, opts Options) *Prec
 		known = nil
 	}
 	pl, _ := l.(pageLinker)
-	p := &Preconverter{a: a, l: l, pl: pl, guess: opts.Filter == nil, conv: c, known: known,
+	p := &Preconverter{a: a, l: l, pl: pl, guess: opts.Filter == nil, conv: c, known: known, out: dir, format: format,
 		jobs: make(chan itemJob, preconvertQueue), stop: make(chan struct{}),
 		pages: map[archive.Permalink]string{}, claims: map[string]claim{}, unsure: map[archive.Permalink]bool{}}
 	// A slug the table gives an article is taken for any other.
@@ -138,6 +149,7 @@ func (p *Preconverter) Start(ctx context.Context) {
 		return
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
+	p.st = newStager(p.a, p.out, p.format)
 	p.wg.Go(func() {
 		for {
 			select {
@@ -245,24 +257,64 @@ func (p *Preconverter) preconvert(ctx context.Context, j itemJob, wait bool) {
 		}
 		// The layouts pre-converted link images without the slug.
 		link := func(name string) string { return p.l.imageLink(art, "", name) }
-		if _, _, hit := c.cached(art, &ca, link); hit {
+		imgs, body, hit := c.cached(art, &ca, link)
+		if hit {
 			p.hits.Add(1)
-			continue
-		}
-		if _, _, err := c.convert(art, &ca, link); err == nil {
+		} else {
+			var err error
+			if imgs, body, err = c.convert(art, &ca, link); err != nil {
+				continue
+			}
 			p.converted.Add(1)
 		}
+		p.stage(art, imgs, body)
 	}
+}
+
+// stage queues the folder of an article that the output does not hold
+// yet (the slug table does not name it) for staging (place_stage.go).
+func (p *Preconverter) stage(art *archive.Article, imgs *imagePlan, body articleBody) {
+	if p.st == nil {
+		return
+	}
+	if _, known := p.known[art.Key()]; known {
+		return
+	}
+	files := imgs.sortedFiles()
+	if !stageable(files) {
+		return
+	}
+	j := stageJob{key: art.Key(), files: files}
+	if name, ok := stagedPage(p.l); ok {
+		// The page as the build makes it, from the catalog's article,
+		// which has no body.
+		meta := *art
+		meta.Content = ""
+		pi := pageImages{local: imgs.localURL}
+		pi.Cover, pi.Images = imgs.coverAndImages(&meta)
+		key, ok := pageInput{program: p.conv.program, art: &meta, imgs: pi, body: body.md}.key()
+		if !ok {
+			return
+		}
+		page, err := p.l.page(&meta, "", pi, body.md)
+		if err != nil {
+			return
+		}
+		j.pageName, j.page, j.pageKey = name, page, key
+	} else if len(files) == 0 {
+		return // no folder to stage (see stageArea.take)
+	}
+	p.st.stage(j)
 }
 
 // see notes the page an article will most likely have, for the links to
 // it. Two articles proposing one slug make both unsure: which one the
 // build suffixes depends on articles not all seen yet, so links to either
-// are left to the build (a wrong guess would stay in the cache, which
-// keeps the first entry of a key). A collision found after a link to one
-// of the two was converted, or an article the build leaves out (removed
+// are left to the build (a wrong guess costs it a conversion, whose entry
+// then replaces the guess). A collision found after a link to one of the
+// two was converted, or an article the build leaves out (removed
 // upstream, with --removed drop), still makes a wrong guess: that article
-// then misses in every build until the cache drops the entry.
+// misses in the build.
 func (p *Preconverter) see(art *archive.Article) {
 	if p.pl == nil || !p.guess {
 		return

@@ -38,12 +38,17 @@ func itemIDs(t *testing.T, a *archive.Archive) []archive.ItemRef {
 }
 
 // preconvertAll pre-converts every item of a twice, as an export does in
-// the end: the second pass knows every link target.
+// the end: the second pass knows every link target. It stages folders
+// too, as Start does (place_stage.go).
 func preconvertAll(t *testing.T, a *archive.Archive, format, dir string, c *convcache.Cache) PreconvertStats {
 	t.Helper()
 	p := NewPreconverter(a, format, dir, Options{Converter: render.New(), Cache: c})
 	if p == nil {
 		t.Fatalf("no pre-converter for %s", format)
+	}
+	p.st = newStager(a, dir, format)
+	if p.st == nil {
+		t.Fatal("no stager")
 	}
 	for range 2 {
 		for _, it := range itemIDs(t, a) {
@@ -81,10 +86,24 @@ func TestPreconvertedBuildsMatch(t *testing.T) {
 				if err := c.Close(); err != nil {
 					t.Fatal(err)
 				}
+				// Hexo's pages live beside their folders: only
+				// articles with images have one to stage.
+				withFolders, _ := filepath.Glob(filepath.Join(plain, HexoPostsDir, "*", "*"))
+				staged := stagedFolders(t, dir, format)
+				if len(staged) == 0 && (format != "hexo" || len(withFolders) > 0) {
+					t.Fatal("nothing staged")
+				}
 				c = convcache.Open(root, 0)
 				res, err := newWriter(t, format, dir, Options{Converter: conv, Cache: c}).Write(t.Context(), a)
 				if err != nil || len(res.Failed) > 0 {
 					t.Fatalf("%+v %v", res, err)
+				}
+				if left := stagedFolders(t, dir, format); len(staged) > 0 && len(left) == len(staged) {
+					t.Errorf("the build took none of the %d staged folders", len(staged))
+				}
+				// Export's part: what is left is of no use.
+				if err := os.RemoveAll(StageDir(dir, format)); err != nil {
+					t.Fatal(err)
 				}
 				_, misses, _ := c.Stats()
 				c.Close()
@@ -94,6 +113,7 @@ func TestPreconvertedBuildsMatch(t *testing.T) {
 					t.Errorf("%d misses for %d items: some conversions were not found", misses, items)
 				}
 				sameTree(t, "pre-converted", plain, dir)
+				sameFolders(t, plain, dir)
 			})
 		}
 	}
@@ -121,6 +141,9 @@ func TestPreconvertedThenChanged(t *testing.T) {
 				}
 				putNews(t, a, "NEW", 1710000000, fixtureArticle{Title: "改名的新文", URL: "https://mp.weixin.qq.com/s?__biz=MzA5MDE3MTE1NA==&mid=2&idx=1&sn=abc", Content: `<p>这是续篇。</p>`})
 				if _, err := newWriter(t, format, dir, Options{Converter: conv, Cache: c}).Write(t.Context(), a); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.RemoveAll(StageDir(dir, format)); err != nil {
 					t.Fatal(err)
 				}
 				c.Close()
@@ -254,6 +277,7 @@ func TestPreconvertLeavesUnsureLinks(t *testing.T) {
 					t.Fatal(err)
 				}
 				sameTree(t, "pre-converted", plain, dir)
+				sameFolders(t, plain, dir)
 			})
 		}
 	}
