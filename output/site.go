@@ -1,6 +1,7 @@
 package output
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -193,10 +194,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 
 	s := layout
-	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account, pages: pages}
-	for i, p := range posts {
-		s.byKey[p.Key] = i
-	}
+	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: keyOrder(posts), arch: a, materials: materials, account: account, pages: pages}
 	if s.search, err = newSearchSpill(len(posts)); err != nil {
 		return res, fmt.Errorf("site: %w", err)
 	}
@@ -229,6 +227,33 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	// leaves no record.
 	s.pages.finish()
 	return res, nil
+}
+
+// keyOrder returns the indexes of posts in the order of their keys: some
+// 4 bytes a post where a map from key to index took some 50.
+func keyOrder(posts []*sitePost) []int32 {
+	order := make([]int32, len(posts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		if c := strings.Compare(posts[x].Key, posts[y].Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	})
+	return order
+}
+
+// indexOf returns the index in s.posts of the post of key.
+func (s *siteBuild) indexOf(key string) (int, bool) {
+	j, ok := slices.BinarySearchFunc(s.byKey, key, func(i int32, key string) int {
+		return strings.Compare(s.posts[i].Key, key)
+	})
+	if !ok {
+		return 0, false
+	}
+	return int(s.byKey[j]), true
 }
 
 func displayTitle(t string) string {
@@ -281,9 +306,9 @@ func authorSlugs(posts []*sitePost) {
 type siteBuild struct {
 	w     *SiteWriter
 	theme *siteTheme
-	posts []*sitePost    // every selected article, newest first
-	byKey map[string]int // key → index in posts
-	live  []*sitePost    // posts whose page exists, after the articles pass
+	posts []*sitePost // every selected article, newest first
+	byKey []int32     // indexes in posts, in key order (indexOf)
+	live  []*sitePost // posts whose page exists, after the articles pass
 
 	arch      *archive.Archive
 	materials []outputMaterial // selected permanent materials, in list order
@@ -335,7 +360,7 @@ func (s *siteBuild) renderBody(md string) (articleBody, error) {
 // only the fields of its own post, and reads of the others only what the
 // first pass set.
 func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b articleBody) ([]byte, error) {
-	i, ok := s.byKey[art.Key()]
+	i, ok := s.indexOf(art.Key())
 	if !ok {
 		return nil, fmt.Errorf("article %s was not in the first pass", art.Key())
 	}
@@ -393,7 +418,7 @@ func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b 
 // putPage writes the page of art that htmlPage rendered, and nothing when
 // it found the file on disk to be that page already.
 func (s *siteBuild) putPage(art *archive.Article, rel string, page []byte) (bool, error) {
-	i, ok := s.byKey[art.Key()]
+	i, ok := s.indexOf(art.Key())
 	if !ok {
 		return false, fmt.Errorf("article %s was not in the first pass", art.Key())
 	}
