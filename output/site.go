@@ -72,34 +72,37 @@ const sitePerPage = 20
 const siteFeedEntries = 20
 
 // sitePost is what the site needs of one article beyond its own page.
+// The flags come last, together: spread among the other fields, their
+// padding took 24 bytes a post (32 of the allocation).
 type sitePost struct {
 	Key, Slug             string
 	Title, Author, Digest string
 	Date, Updated         time.Time
 	WeChatURL, SourceURL  string
-	Removed               bool
-	Draft                 bool // only with Options.IncludeDrafts
 	AuthorSlug            string
 	// Account is the name of the post's account, and OtherAccount true
 	// when that is not the archive's; see site_kinds.go for the rest.
-	Account      string
-	OtherAccount bool
-	Original     bool
-	Paid         bool
-	Type         archive.PostType
-	SharedFrom   string // a share's original, an http(s) link
-	SharedName   string // its account
+	Account    string
+	Type       archive.PostType
+	SharedFrom string // a share's original, an http(s) link
+	SharedName string // its account
 	// Set by the article's worker.
-	Cover  string // file name beside the page, or a remote URL
-	Remote bool   // the page shows a remote image
-	HTML   []byte // the rendered body, kept for the newest (the feed)
-	Failed bool
+	Cover string // file name beside the page, or a remote URL
+	HTML  []byte // the rendered body, kept for the newest (the feed)
 	// Gallery holds a picture post's pictures (site_kinds.go).
 	Gallery []galleryItem
 	// fp is the fingerprint of its page (siterecord.go) when fpOK, and
 	// kept tells that the file on disk was found to be that page.
-	fp         pageFP
-	fpOK, kept bool
+	fp pageFP
+
+	Removed      bool
+	Draft        bool // only with Options.IncludeDrafts
+	OtherAccount bool
+	Original     bool
+	Paid         bool
+	Remote       bool // set by the worker: the page shows a remote image
+	Failed       bool
+	fpOK, kept   bool
 }
 
 func (p *sitePost) path() string { return "posts/" + p.Slug + "/" }
