@@ -144,6 +144,16 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 	reqs := make([]slugRequest, 0, len(cat.sel))
 	posts := make([]*sitePost, 0, len(cat.sel))
+	// Authors, accounts and types repeat from post to post, each post's
+	// in a copy of its own: the posts keep one of each.
+	names := map[string]string{}
+	one := func(s string) string {
+		if c, ok := names[s]; ok {
+			return c
+		}
+		names[s] = s
+		return s
+	}
 	for _, i := range cat.sel {
 		// The posts outlive the catalog: their strings must not be
 		// its.
@@ -154,15 +164,15 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
 		reqs = append(reqs, req)
 		p := &sitePost{
-			Key: req.Key, Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
+			Key: req.Key, Title: displayTitle(art.Title), Author: one(strings.TrimSpace(art.Author)),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
 			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
 			Draft:   isDraft(art),
-			Account: strings.TrimSpace(art.AccountName), OtherAccount: otherAccount(account, art),
-			Original: art.Original, Paid: art.Paid, Type: art.Type,
+			Account: one(strings.TrimSpace(art.AccountName)), OtherAccount: otherAccount(account, art),
+			Original: art.Original, Paid: art.Paid, Type: archive.PostType(one(string(art.Type))),
 		}
 		if sh := art.Share; sh != nil && isWebLink(sh.URL) {
-			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), strings.TrimSpace(sh.Account)
+			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), one(strings.TrimSpace(sh.Account))
 		}
 		posts = append(posts, p)
 	}
