@@ -7,11 +7,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -78,8 +80,10 @@ type sitePost struct {
 	Key, Slug             string
 	Title, Author, Digest string
 	Date, Updated         time.Time
-	WeChatURL, SourceURL  string
-	AuthorSlug            string
+	SourceURL             string
+	// wechat is the link to the post's WeChat page (siteBuild.wechatURL).
+	wechat     spilledString
+	AuthorSlug string
 	// Account is the name of the post's account, and OtherAccount true
 	// when that is not the archive's; see site_kinds.go for the rest.
 	Account    string
@@ -146,6 +150,8 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	posts := make([]*sitePost, 0, len(cat.sel))
 	// Authors, accounts and types repeat from post to post, each post's
 	// in a copy of its own: the posts keep one of each.
+	// The WeChat links are long and only pages read them.
+	urls := newMetaSpill()
 	names := map[string]string{}
 	one := func(s string) string {
 		if c, ok := names[s]; ok {
@@ -166,7 +172,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		p := &sitePost{
 			Key: req.Key, Title: displayTitle(art.Title), Author: one(strings.TrimSpace(art.Author)),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
-			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
+			wechat: spillString(urls, wechatURL(art)), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
 			Draft:   isDraft(art),
 			Account: one(strings.TrimSpace(art.AccountName)), OtherAccount: otherAccount(account, art),
 			Original: art.Original, Paid: art.Paid, Type: archive.PostType(one(string(art.Type))),
@@ -207,7 +213,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 
 	s := layout
-	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: keyOrder(posts), arch: a, materials: materials, account: account, pages: pages}
+	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: keyOrder(posts), urls: urls, arch: a, materials: materials, account: account, pages: pages}
 	if s.search, err = newSearchSpill(len(posts)); err != nil {
 		return res, fmt.Errorf("site: %w", err)
 	}
@@ -217,6 +223,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	failed, done, err := writeArticles(ctx, cat, w.dir, opts, s, "site", slugs, res)
 	if err != nil {
 		return res, err
+	}
+	if err := s.urlError(); err != nil {
+		return res, fmt.Errorf("site: %w", err)
 	}
 	// The pages are converted: nothing looks media up until the build
 	// ends (the materials were read before).
@@ -234,6 +243,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 	s.live = live
 	if err := s.writeIndexes(ctx); err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
+	if err := s.urlError(); err != nil {
 		return res, fmt.Errorf("site: %w", err)
 	}
 	// Only now that every page is written: a build that stops before
@@ -322,6 +334,10 @@ type siteBuild struct {
 	posts []*sitePost // every selected article, newest first
 	byKey []int32     // indexes in posts, in key order (indexOf)
 	live  []*sitePost // posts whose page exists, after the articles pass
+	// urls holds the posts' WeChat links (nil: each post holds its own),
+	// and urlErr the first that could not be read back.
+	urls   *metaSpill
+	urlErr atomic.Pointer[error]
 
 	arch      *archive.Archive
 	materials []outputMaterial // selected permanent materials, in list order
@@ -487,4 +503,41 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 		s.pages.wrote(fp, rel)
 	}
 	return err
+}
+
+// spilledString is a string kept in a metaSpill (n > 0) or held in s.
+type spilledString struct {
+	off int64
+	n   uint32
+	s   string
+}
+
+func spillString(sp *metaSpill, s string) spilledString {
+	if sp != nil && s != "" && len(s) <= math.MaxUint32 {
+		if off, ok := sp.put(s); ok {
+			return spilledString{off: off, n: uint32(len(s))}
+		}
+	}
+	return spilledString{s: s}
+}
+
+// wechatURL returns the link to p's WeChat page. One that cannot be read
+// back reads as none, and fails the build (urlError).
+func (s *siteBuild) wechatURL(p *sitePost) string {
+	if p.wechat.n == 0 {
+		return p.wechat.s
+	}
+	u, err := s.urls.get(p.wechat.off, p.wechat.n)
+	if err != nil {
+		s.urlErr.CompareAndSwap(nil, &err)
+		return ""
+	}
+	return u
+}
+
+func (s *siteBuild) urlError() error {
+	if err := s.urlErr.Load(); err != nil {
+		return fmt.Errorf("reading back a WeChat link: %w", *err)
+	}
+	return nil
 }
