@@ -160,14 +160,17 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 		names[s] = s
 		return s
 	}
+	// paths reads nothing of the build nor of the article, so a nil one
+	// of each answers it: the requests, all alive until the slugs are
+	// assigned, must not keep each its article's whole metadata.
+	free := freeIn(w.dir, (*siteBuild)(nil), nil)
 	for _, i := range cat.sel {
 		// The posts outlive the catalog: their strings must not be
 		// its.
 		meta := cat.arts[i].ownMeta()
 		art := &meta
 		req := newSlugRequest(art)
-		// paths reads nothing of the build, so a nil one answers it.
-		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
+		req.free = free
 		reqs = append(reqs, req)
 		p := &sitePost{
 			Key: req.Key, Title: displayTitle(art.Title), Author: one(strings.TrimSpace(art.Author)),
