@@ -1,16 +1,19 @@
 package output
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mparchive/mparchive/archive"
@@ -71,34 +74,39 @@ const sitePerPage = 20
 const siteFeedEntries = 20
 
 // sitePost is what the site needs of one article beyond its own page.
+// The flags come last, together: spread among the other fields, their
+// padding took 24 bytes a post (32 of the allocation).
 type sitePost struct {
 	Key, Slug             string
 	Title, Author, Digest string
 	Date, Updated         time.Time
-	WeChatURL, SourceURL  string
-	Removed               bool
-	Draft                 bool // only with Options.IncludeDrafts
-	AuthorSlug            string
+	SourceURL             string
+	// wechat is the link to the post's WeChat page (siteBuild.wechatURL).
+	wechat     spilledString
+	AuthorSlug string
 	// Account is the name of the post's account, and OtherAccount true
 	// when that is not the archive's; see site_kinds.go for the rest.
-	Account      string
-	OtherAccount bool
-	Original     bool
-	Paid         bool
-	Type         archive.PostType
-	SharedFrom   string // a share's original, an http(s) link
-	SharedName   string // its account
+	Account    string
+	Type       archive.PostType
+	SharedFrom string // a share's original, an http(s) link
+	SharedName string // its account
 	// Set by the article's worker.
-	Cover  string // file name beside the page, or a remote URL
-	Remote bool   // the page shows a remote image
-	HTML   []byte // the rendered body, kept for the newest (the feed)
-	Failed bool
+	Cover string // file name beside the page, or a remote URL
+	HTML  []byte // the rendered body, kept for the newest (the feed)
 	// Gallery holds a picture post's pictures (site_kinds.go).
 	Gallery []galleryItem
 	// fp is the fingerprint of its page (siterecord.go) when fpOK, and
 	// kept tells that the file on disk was found to be that page.
-	fp         pageFP
-	fpOK, kept bool
+	fp pageFP
+
+	Removed      bool
+	Draft        bool // only with Options.IncludeDrafts
+	OtherAccount bool
+	Original     bool
+	Paid         bool
+	Remote       bool // set by the worker: the page shows a remote image
+	Failed       bool
+	fpOK, kept   bool
 }
 
 func (p *sitePost) path() string { return "posts/" + p.Slug + "/" }
@@ -140,25 +148,40 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 	reqs := make([]slugRequest, 0, len(cat.sel))
 	posts := make([]*sitePost, 0, len(cat.sel))
+	// Authors, accounts and types repeat from post to post, each post's
+	// in a copy of its own: the posts keep one of each.
+	// The WeChat links are long and only pages read them.
+	urls := newMetaSpill()
+	names := map[string]string{}
+	one := func(s string) string {
+		if c, ok := names[s]; ok {
+			return c
+		}
+		names[s] = s
+		return s
+	}
+	// paths reads nothing of the build nor of the article, so a nil one
+	// of each answers it: the requests, all alive until the slugs are
+	// assigned, must not keep each its article's whole metadata.
+	free := freeIn(w.dir, (*siteBuild)(nil), nil)
 	for _, i := range cat.sel {
 		// The posts outlive the catalog: their strings must not be
 		// its.
 		meta := cat.arts[i].ownMeta()
 		art := &meta
 		req := newSlugRequest(art)
-		// paths reads nothing of the build, so a nil one answers it.
-		req.free = freeIn(w.dir, (*siteBuild)(nil), art)
+		req.free = free
 		reqs = append(reqs, req)
 		p := &sitePost{
-			Key: req.Key, Title: displayTitle(art.Title), Author: strings.TrimSpace(art.Author),
+			Key: req.Key, Title: displayTitle(art.Title), Author: one(strings.TrimSpace(art.Author)),
 			Digest: strings.TrimSpace(art.Digest), Date: art.Date(), Updated: art.UpdateTime,
-			WeChatURL: wechatURL(art), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
+			wechat: spillString(urls, wechatURL(art)), SourceURL: sourceURL(art), Removed: isRemoved(art, w.opts),
 			Draft:   isDraft(art),
-			Account: strings.TrimSpace(art.AccountName), OtherAccount: otherAccount(account, art),
-			Original: art.Original, Paid: art.Paid, Type: art.Type,
+			Account: one(strings.TrimSpace(art.AccountName)), OtherAccount: otherAccount(account, art),
+			Original: art.Original, Paid: art.Paid, Type: archive.PostType(one(string(art.Type))),
 		}
 		if sh := art.Share; sh != nil && isWebLink(sh.URL) {
-			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), strings.TrimSpace(sh.Account)
+			p.SharedFrom, p.SharedName = strings.TrimSpace(sh.URL), one(strings.TrimSpace(sh.Account))
 		}
 		posts = append(posts, p)
 	}
@@ -193,10 +216,7 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	}
 
 	s := layout
-	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: make(map[string]int, len(posts)), arch: a, materials: materials, account: account, pages: pages}
-	for i, p := range posts {
-		s.byKey[p.Key] = i
-	}
+	*s = siteBuild{w: w, theme: theme, posts: posts, byKey: keyOrder(posts), urls: urls, arch: a, materials: materials, account: account, pages: pages}
 	if s.search, err = newSearchSpill(len(posts)); err != nil {
 		return res, fmt.Errorf("site: %w", err)
 	}
@@ -206,6 +226,9 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	failed, done, err := writeArticles(ctx, cat, w.dir, opts, s, "site", slugs, res)
 	if err != nil {
 		return res, err
+	}
+	if err := s.urlError(); err != nil {
+		return res, fmt.Errorf("site: %w", err)
 	}
 	// The pages are converted: nothing looks media up until the build
 	// ends (the materials were read before).
@@ -225,10 +248,40 @@ func (w *SiteWriter) Write(ctx context.Context, a *archive.Archive) (*Result, er
 	if err := s.writeIndexes(ctx); err != nil {
 		return res, fmt.Errorf("site: %w", err)
 	}
+	if err := s.urlError(); err != nil {
+		return res, fmt.Errorf("site: %w", err)
+	}
 	// Only now that every page is written: a build that stops before
 	// leaves no record.
 	s.pages.finish()
 	return res, nil
+}
+
+// keyOrder returns the indexes of posts in the order of their keys: some
+// 4 bytes a post where a map from key to index took some 50.
+func keyOrder(posts []*sitePost) []int32 {
+	order := make([]int32, len(posts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		if c := strings.Compare(posts[x].Key, posts[y].Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	})
+	return order
+}
+
+// indexOf returns the index in s.posts of the post of key.
+func (s *siteBuild) indexOf(key string) (int, bool) {
+	j, ok := slices.BinarySearchFunc(s.byKey, key, func(i int32, key string) int {
+		return strings.Compare(s.posts[i].Key, key)
+	})
+	if !ok {
+		return 0, false
+	}
+	return int(s.byKey[j]), true
 }
 
 func displayTitle(t string) string {
@@ -281,9 +334,13 @@ func authorSlugs(posts []*sitePost) {
 type siteBuild struct {
 	w     *SiteWriter
 	theme *siteTheme
-	posts []*sitePost    // every selected article, newest first
-	byKey map[string]int // key → index in posts
-	live  []*sitePost    // posts whose page exists, after the articles pass
+	posts []*sitePost // every selected article, newest first
+	byKey []int32     // indexes in posts, in key order (indexOf)
+	live  []*sitePost // posts whose page exists, after the articles pass
+	// urls holds the posts' WeChat links (nil: each post holds its own),
+	// and urlErr the first that could not be read back.
+	urls   *metaSpill
+	urlErr atomic.Pointer[error]
 
 	arch      *archive.Archive
 	materials []outputMaterial // selected permanent materials, in list order
@@ -335,7 +392,7 @@ func (s *siteBuild) renderBody(md string) (articleBody, error) {
 // only the fields of its own post, and reads of the others only what the
 // first pass set.
 func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b articleBody) ([]byte, error) {
-	i, ok := s.byKey[art.Key()]
+	i, ok := s.indexOf(art.Key())
 	if !ok {
 		return nil, fmt.Errorf("article %s was not in the first pass", art.Key())
 	}
@@ -393,7 +450,7 @@ func (s *siteBuild) htmlPage(art *archive.Article, _ string, imgs pageImages, b 
 // putPage writes the page of art that htmlPage rendered, and nothing when
 // it found the file on disk to be that page already.
 func (s *siteBuild) putPage(art *archive.Article, rel string, page []byte) (bool, error) {
-	i, ok := s.byKey[art.Key()]
+	i, ok := s.indexOf(art.Key())
 	if !ok {
 		return false, fmt.Errorf("article %s was not in the first pass", art.Key())
 	}
@@ -449,4 +506,41 @@ func (s *siteBuild) writePage(kind, rel string, v *pageView) error {
 		s.pages.wrote(fp, rel)
 	}
 	return err
+}
+
+// spilledString is a string kept in a metaSpill (n > 0) or held in s.
+type spilledString struct {
+	off int64
+	n   uint32
+	s   string
+}
+
+func spillString(sp *metaSpill, s string) spilledString {
+	if sp != nil && s != "" && len(s) <= math.MaxUint32 {
+		if off, ok := sp.put(s); ok {
+			return spilledString{off: off, n: uint32(len(s))}
+		}
+	}
+	return spilledString{s: s}
+}
+
+// wechatURL returns the link to p's WeChat page. One that cannot be read
+// back reads as none, and fails the build (urlError).
+func (s *siteBuild) wechatURL(p *sitePost) string {
+	if p.wechat.n == 0 {
+		return p.wechat.s
+	}
+	u, err := s.urls.get(p.wechat.off, p.wechat.n)
+	if err != nil {
+		s.urlErr.CompareAndSwap(nil, &err)
+		return ""
+	}
+	return u
+}
+
+func (s *siteBuild) urlError() error {
+	if err := s.urlErr.Load(); err != nil {
+		return fmt.Errorf("reading back a WeChat link: %w", *err)
+	}
+	return nil
 }

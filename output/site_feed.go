@@ -139,8 +139,8 @@ func (s *siteBuild) writeFeed() error {
 			ID:    s.feedID(p.Key),
 			Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},
 		}
-		if p.WeChatURL != "" {
-			e.Links = append(e.Links, atomLink{Rel: "related", Type: "text/html", Title: "微信原文", Href: p.WeChatURL})
+		if u := s.wechatURL(p); u != "" {
+			e.Links = append(e.Links, atomLink{Rel: "related", Type: "text/html", Title: "微信原文", Href: u})
 		}
 		up := p.Updated
 		if up.IsZero() || up.Before(p.Date) {

@@ -138,7 +138,7 @@ func (s *siteBuild) postLink(p *sitePost, root string) postView {
 		Title:     p.Title,
 		Author:    p.Author,
 		Digest:    p.Digest,
-		WeChatURL: p.WeChatURL,
+		WeChatURL: s.wechatURL(p),
 		SourceURL: p.SourceURL,
 		Removed:   p.Removed,
 		Draft:     p.Draft,

@@ -123,7 +123,7 @@ func (s *siteBuild) writeSearchIndex(ctx context.Context) error {
 	}
 	posts := make([]int, len(s.live)) // index in s.posts of each document
 	for d, p := range s.live {
-		i := s.byKey[p.Key]
+		i, _ := s.indexOf(p.Key)
 		if !sp.docs[i].added {
 			return fmt.Errorf("search: article %s was not indexed", p.Key)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"html/template"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -224,14 +225,13 @@ type entryMemo struct {
 	// set while loading, read only after.
 	own map[string]*template.Template
 
-	mu   sync.Mutex
-	done map[entryKey]template.HTML
-}
-
-type entryKey struct {
-	owner string // "" for the base set, else the page kind
-	name  string
-	post  postViewKey
+	// done holds the entries rendered, by a hash of their key (the
+	// owner, "" for the base set, the template's name and the post); the
+	// entries themselves wait in spill, read back on each use, so that
+	// the memo holds some 40 bytes an entry however long it is.
+	mu    sync.Mutex
+	done  map[[16]byte]entryLoc
+	spill *metaSpill
 }
 
 // postViewKey is a postView as a map key: every field but the gallery,
@@ -316,12 +316,13 @@ func (m *entryMemo) render(owner, name string, p *postView) (template.HTML, erro
 		set = m.own[owner]
 	}
 	k, ok := keyOfPost(p)
-	key := entryKey{owner, name, k}
+	var enc []byte
+	var sum [16]byte
 	if ok {
-		m.mu.Lock()
-		h, hit := m.done[key]
-		m.mu.Unlock()
-		if hit {
+		enc = k.encode(owner, name)
+		full := sha256.Sum256(enc)
+		sum = [16]byte(full[:16])
+		if h, hit := m.lookup(sum, enc); hit {
 			return h, nil
 		}
 	}
@@ -331,12 +332,96 @@ func (m *entryMemo) render(owner, name string, p *postView) (template.HTML, erro
 	}
 	h := template.HTML(buf.String())
 	if ok {
-		m.mu.Lock()
-		if m.done == nil {
-			m.done = map[entryKey]template.HTML{}
-		}
-		m.done[key] = h
-		m.mu.Unlock()
+		m.keep(sum, enc, h)
 	}
 	return h, nil
+}
+
+// entryLoc is where a kept entry lies: in the spill file, its key's
+// encoding followed by the entry, or in memory where the file failed.
+type entryLoc struct {
+	off    int64
+	keyLen uint32
+	n      uint32
+	mem    *entryInMemory
+}
+
+type entryInMemory struct {
+	key  string
+	html template.HTML
+}
+
+// lookup returns the entry kept under sum if its key's encoding is enc:
+// two keys of the same hash never share an entry.
+func (m *entryMemo) lookup(sum [16]byte, enc []byte) (template.HTML, bool) {
+	m.mu.Lock()
+	loc, hit := m.done[sum]
+	spill := m.spill
+	m.mu.Unlock()
+	switch {
+	case !hit:
+		return "", false
+	case loc.mem != nil:
+		return loc.mem.html, loc.mem.key == string(enc)
+	}
+	rec, err := spill.get(loc.off, loc.keyLen+loc.n)
+	if err != nil || rec[:loc.keyLen] != string(enc) {
+		return "", false
+	}
+	return template.HTML(rec[loc.keyLen:]), true
+}
+
+// keep files h under sum, the hash of enc; a hash already taken keeps
+// what it has.
+func (m *entryMemo) keep(sum [16]byte, enc []byte, h template.HTML) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, taken := m.done[sum]; taken {
+		return
+	}
+	if m.done == nil {
+		m.done = map[[16]byte]entryLoc{}
+		m.spill = newMetaSpill()
+	}
+	loc := entryLoc{keyLen: uint32(len(enc)), n: uint32(len(h))}
+	spilled := false
+	if m.spill != nil && len(enc)+len(h) <= math.MaxUint32 {
+		loc.off, spilled = m.spill.put(string(enc) + string(h))
+	}
+	if !spilled {
+		loc = entryLoc{mem: &entryInMemory{key: string(enc), html: h}}
+	}
+	m.done[sum] = loc
+}
+
+// encode returns k, with the owner and name of the template, as bytes that
+// differ whenever any of them does.
+func (k *postViewKey) encode(owner, name string) []byte {
+	b := make([]byte, 0, 256)
+	for _, s := range [...]string{owner, name, k.URL, k.Title, k.Author, k.AuthorURL, k.Digest, k.Cover,
+		k.WeChatURL, k.SourceURL, k.Account, k.TypeLabel, k.Type, k.SharedFrom, k.SharedName} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	var flags byte
+	for i, f := range [...]bool{k.Dated, k.Removed, k.Draft, k.ShowAccount, k.Original, k.Paid} {
+		if f {
+			flags |= 1 << i
+		}
+	}
+	b = append(b, flags)
+	b = binary.AppendVarint(b, int64(k.GalleryColumns))
+	if k.Dated {
+		// The instant, the zone's offset and names: all a template can
+		// show of a time.
+		zone, offset := k.Date.Zone()
+		b = binary.AppendVarint(b, k.Date.Unix())
+		b = binary.AppendVarint(b, int64(k.Date.Nanosecond()))
+		b = binary.AppendVarint(b, int64(offset))
+		for _, s := range [...]string{zone, k.Date.Location().String()} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
+	return b
 }

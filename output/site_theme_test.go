@@ -2,10 +2,13 @@ package output
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"html/template"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // TestSiteEntryKeyCoversPostView checks that the key under which list
@@ -110,6 +113,86 @@ func TestSiteFrameSeesOnlyRootSectionSite(t *testing.T) {
 		must(t, err)
 		if !bytes.Contains(page, []byte(`<header>[||../../]</header>`)) {
 			t.Errorf("%s: the header shows more than the root:\n%s", p, page)
+		}
+	}
+}
+
+// TestSiteEntryKeyEncodingCoversKey checks that changing any one field of
+// the key, or the owner or template name, changes its encoding: the memo
+// tells entries apart by it alone.
+func TestSiteEntryKeyEncodingCoversKey(t *testing.T) {
+	base := postViewKey{Date: time.Date(2024, 5, 6, 7, 8, 9, 10, time.UTC), Dated: true}
+	seen := map[string]string{string(base.encode("", "postentry")): "base"}
+	check := func(what string, enc []byte) {
+		t.Helper()
+		if other, dup := seen[string(enc)]; dup {
+			t.Errorf("%s encodes as %s does", what, other)
+		}
+		seen[string(enc)] = what
+	}
+	check("owner", base.encode("home", "postentry"))
+	check("name", base.encode("", "other"))
+	// A string ending where the next begins must not read as the next.
+	check("owner into name", base.encode("p", "ostentry"))
+	for f := range reflect.TypeFor[postViewKey]().Fields() {
+		k := base
+		v := reflect.ValueOf(&k).Elem().FieldByIndex(f.Index)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Bool:
+			v.SetBool(!v.Bool())
+		case reflect.Int:
+			v.SetInt(3)
+		case reflect.Struct: // the date
+			v.Set(reflect.ValueOf(base.Date.Add(time.Nanosecond)))
+			check(f.Name+" in another zone", func() []byte {
+				k := base
+				k.Date = base.Date.In(time.FixedZone("X", 3600))
+				return k.encode("", "postentry")
+			}())
+		default:
+			t.Fatalf("postViewKey.%s: a %v the test cannot change", f.Name, v.Kind())
+		}
+		check(f.Name, k.encode("", "postentry"))
+	}
+}
+
+// TestSiteEntryMemoKeepsEntries renders entries through the memo, with
+// the entries in the spill file and in memory (where no file can be
+// made), and checks that a post seen again gets its own entry back, and
+// that an entry kept under the same hash as another key is not served
+// for it.
+func TestSiteEntryMemoKeepsEntries(t *testing.T) {
+	for _, inMemory := range []bool{false, true} {
+		base := template.Must(template.New("e").Parse(`<li>{{.Title}}|{{.URL}}</li>`))
+		m := newEntryMemo(base)
+		if inMemory {
+			m.done = map[[16]byte]entryLoc{} // and no spill
+		}
+		posts := []postView{{Title: "a", URL: "x/"}, {Title: "b", URL: "x/"}, {Title: "a", URL: "y/"}}
+		for round := range 2 {
+			for _, p := range posts {
+				h, err := m.render("", "e", &p)
+				must(t, err)
+				if want := template.HTML("<li>" + p.Title + "|" + p.URL + "</li>"); h != want {
+					t.Errorf("in memory %v, round %d: %q, want %q", inMemory, round, h, want)
+				}
+			}
+		}
+		if len(m.done) != len(posts) {
+			t.Errorf("in memory %v: %d entries kept, want %d", inMemory, len(m.done), len(posts))
+		}
+		// Pretend the third post's key hashes as the first's does.
+		k0, _ := keyOfPost(&posts[0])
+		enc0 := k0.encode("", "e")
+		full := sha256.Sum256(enc0)
+		k2, _ := keyOfPost(&posts[2])
+		if _, hit := m.lookup([16]byte(full[:16]), k2.encode("", "e")); hit {
+			t.Errorf("in memory %v: an entry served for another key of the same hash", inMemory)
+		}
+		if _, hit := m.lookup([16]byte(full[:16]), enc0); !hit {
+			t.Errorf("in memory %v: the entry not served for its own key", inMemory)
 		}
 	}
 }

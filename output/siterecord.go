@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -143,6 +144,10 @@ func (r *pageRecord) fingerprint(theme *siteTheme, kind, rel string, v *pageView
 	}
 	e := viewEncoderPool.Get().(*viewEncoder)
 	defer viewEncoderPool.Put(e)
+	if e.h == nil {
+		e.h = sha256.New()
+	}
+	e.h.Reset()
 	e.b = append(e.b[:0], pageRecordVersion...)
 	e.str(r.program)
 	e.b = append(e.b, sum[:]...)
@@ -151,7 +156,9 @@ func (r *pageRecord) fingerprint(theme *siteTheme, kind, rel string, v *pageView
 	if !e.value(reflect.ValueOf(v).Elem()) {
 		return pageFP{}, false
 	}
-	full := sha256.Sum256(e.b)
+	e.h.Write(e.b)
+	var full [sha256.Size]byte
+	e.h.Sum(full[:0])
 	if cap(e.b) > 1<<20 {
 		e.b = nil // an outsized body: let it go rather than pool it
 	}
@@ -250,8 +257,24 @@ func (r *pageRecord) finish() {
 
 // viewEncoder writes a view as bytes for the fingerprint: every field in
 // order, strings with their length, pointers and slices marked nil or
-// not, so that two different views never write the same bytes.
-type viewEncoder struct{ b []byte }
+// not, so that two different views never write the same bytes. With h,
+// the bytes go on to h as they come, a few kilobytes at a time: the views
+// of the year and author pages of a large account encode to megabytes.
+type viewEncoder struct {
+	b []byte
+	h hash.Hash
+}
+
+// viewEncoderChunk is how many bytes an encoder with a hash holds at most
+// (besides what one string adds).
+const viewEncoderChunk = 16 << 10
+
+func (e *viewEncoder) drain() {
+	if e.h != nil && len(e.b) >= viewEncoderChunk {
+		e.h.Write(e.b)
+		e.b = e.b[:0]
+	}
+}
 
 var viewTimeType = reflect.TypeFor[time.Time]()
 
@@ -283,7 +306,13 @@ func (e *viewEncoder) value(v reflect.Value) bool {
 		}
 		e.b = binary.AppendUvarint(e.b, uint64(v.Len())+1)
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			e.b = append(e.b, v.Bytes()...)
+			if e.h != nil {
+				e.h.Write(e.b)
+				e.b = e.b[:0]
+				e.h.Write(v.Bytes())
+			} else {
+				e.b = append(e.b, v.Bytes()...)
+			}
 			return true
 		}
 		for i := range v.Len() {
@@ -304,6 +333,7 @@ func (e *viewEncoder) value(v reflect.Value) bool {
 			e.time(v.Interface().(time.Time))
 			return true
 		}
+		e.drain()
 		for i := range t.NumField() {
 			if !t.Field(i).IsExported() || !e.value(v.Field(i)) {
 				return false
