@@ -149,7 +149,7 @@ func encodeTime(b []byte, t time.Time) ([]byte, bool) {
 }
 
 // valueDecoder reads what encodeValue wrote: recordDecoder from bytes,
-// stringDecoder from a string.
+// stringDecoder from a string (decoder.go).
 type valueDecoder interface {
 	str() string
 	byte() byte
@@ -158,8 +158,6 @@ type valueDecoder interface {
 	count() int
 	failed() bool
 }
-
-func (d *recordDecoder) failed() bool { return d.bad }
 
 func decodeValue(d valueDecoder, v reflect.Value) bool {
 	switch v.Kind() {

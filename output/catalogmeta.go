@@ -1,11 +1,9 @@
 package output
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"reflect"
-	"strings"
 
 	"github.com/mparchive/mparchive/archive"
 )
@@ -26,8 +24,8 @@ func (ca *catArticle) meta() archive.Article {
 		return *ca.full
 	}
 	var art archive.Article
-	d := stringDecoder{s: ca.encoding()}
-	if !decodeValue(&d, reflect.ValueOf(&art).Elem()) || d.s != "" {
+	d := stringDecoder{b: ca.encoding()}
+	if !decodeValue(&d, reflect.ValueOf(&art).Elem()) || d.b != "" {
 		// setMeta encoded it from a value: it always decodes.
 		panic("output: catalog article does not decode")
 	}
@@ -43,8 +41,8 @@ func (ca *catArticle) ownMeta() archive.Article {
 		return *ca.full
 	}
 	var art archive.Article
-	d := stringDecoder{s: ca.encoding(), own: true}
-	if !decodeValue(&d, reflect.ValueOf(&art).Elem()) || d.s != "" {
+	d := stringDecoder{b: ca.encoding(), own: true}
+	if !decodeValue(&d, reflect.ValueOf(&art).Elem()) || d.b != "" {
 		panic("output: catalog article does not decode")
 	}
 	return art
@@ -86,78 +84,4 @@ func (ca *catArticle) moveTo(s *metaSpill) {
 	if off, ok := s.put(ca.enc); ok {
 		ca.enc, ca.off, ca.n = "", off, uint32(len(ca.enc))
 	}
-}
-
-// stringDecoder reads what encodeValue wrote from a string, whose
-// substrings the strings it returns are.
-type stringDecoder struct {
-	s   string
-	bad bool
-	own bool // str returns copies
-}
-
-func (d *stringDecoder) failed() bool { return d.bad }
-
-func (d *stringDecoder) uvarint() uint64 {
-	if d.bad {
-		return 0
-	}
-	var v uint64
-	var shift uint
-	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
-		c := d.s[i]
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				break
-			}
-			d.s = d.s[i+1:]
-			return v | uint64(c)<<shift
-		}
-		v |= uint64(c&0x7f) << shift
-		shift += 7
-	}
-	d.bad = true
-	return 0
-}
-
-func (d *stringDecoder) varint() int64 {
-	ux := d.uvarint()
-	x := int64(ux >> 1)
-	if ux&1 != 0 {
-		x = ^x
-	}
-	return x
-}
-
-func (d *stringDecoder) count() int {
-	v := d.uvarint()
-	if v > uint64(len(d.s)) {
-		d.bad = true
-		return 0
-	}
-	return int(v)
-}
-
-func (d *stringDecoder) byte() byte {
-	if d.bad || len(d.s) == 0 {
-		d.bad = true
-		return 0
-	}
-	c := d.s[0]
-	d.s = d.s[1:]
-	return c
-}
-
-func (d *stringDecoder) str() string {
-	n := d.uvarint()
-	if d.bad || n > uint64(len(d.s)) {
-		d.bad = true
-		return ""
-	}
-	s := d.s[:n]
-	d.s = d.s[n:]
-	if d.own {
-		return strings.Clone(s)
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"encoding/binary"
 	"reflect"
 	"strings"
 	"testing"
@@ -118,26 +119,57 @@ func TestCatalogOwnMetaCopies(t *testing.T) {
 	}
 }
 
-// stringDecoder must read numbers as recordDecoder does, and refuse the
-// same damaged ones.
-func TestStringDecoderMatchesRecordDecoder(t *testing.T) {
+// The decoder must read numbers as encoding/binary does, and refuse the
+// same damaged ones, from a string as from bytes.
+func TestDecoderReadsAsEncodingBinary(t *testing.T) {
 	inputs := []string{
 		"", "\x00", "\x7f", "\x80", "\x80\x01", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
 		"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
-		"\x03abc", "\x05ab",
+		"\x03abc", "\x05ab", "\x03",
 	}
 	for _, in := range inputs {
-		r, s := recordDecoder{b: []byte(in)}, stringDecoder{s: in}
-		if rv, sv := r.uvarint(), s.uvarint(); rv != sv || r.bad != s.bad || string(r.b) != s.s {
-			t.Errorf("uvarint(%q): record %d, %v, %q; string %d, %v, %q", in, rv, r.bad, r.b, sv, s.bad, s.s)
-		}
-		r, s = recordDecoder{b: []byte(in)}, stringDecoder{s: in}
-		if rv, sv := r.varint(), s.varint(); rv != sv || r.bad != s.bad || string(r.b) != s.s {
-			t.Errorf("varint(%q): record %d, %v; string %d, %v", in, rv, r.bad, sv, s.bad)
-		}
-		r, s = recordDecoder{b: []byte(in)}, stringDecoder{s: in}
-		if rv, sv := r.str(), s.str(); rv != sv || r.bad != s.bad || string(r.b) != s.s {
-			t.Errorf("str(%q): record %q, %v; string %q, %v", in, rv, r.bad, sv, s.bad)
+		wantU, nU := binary.Uvarint([]byte(in))
+		wantV, nV := binary.Varint([]byte(in))
+		for _, tc := range []struct {
+			name    string
+			uvarint func() (uint64, bool, string)
+			varint  func() (int64, bool, string)
+			str     func() (string, bool, string)
+		}{
+			{"bytes",
+				func() (uint64, bool, string) {
+					d := recordDecoder{b: []byte(in)}
+					v := d.uvarint()
+					return v, d.bad, string(d.b)
+				},
+				func() (int64, bool, string) {
+					d := recordDecoder{b: []byte(in)}
+					v := d.varint()
+					return v, d.bad, string(d.b)
+				},
+				func() (string, bool, string) {
+					d := recordDecoder{b: []byte(in)}
+					v := d.str()
+					return v, d.bad, string(d.b)
+				}},
+			{"string",
+				func() (uint64, bool, string) { d := stringDecoder{b: in}; v := d.uvarint(); return v, d.bad, d.b },
+				func() (int64, bool, string) { d := stringDecoder{b: in}; v := d.varint(); return v, d.bad, d.b },
+				func() (string, bool, string) { d := stringDecoder{b: in}; v := d.str(); return v, d.bad, d.b }},
+		} {
+			if v, bad, rest := tc.uvarint(); bad != (nU <= 0) || !bad && (v != wantU || rest != in[nU:]) {
+				t.Errorf("%s uvarint(%q) = %d, bad %v, rest %q; binary: %d, %d", tc.name, in, v, bad, rest, wantU, nU)
+			}
+			if v, bad, rest := tc.varint(); bad != (nV <= 0) || !bad && (v != wantV || rest != in[nV:]) {
+				t.Errorf("%s varint(%q) = %d, bad %v, rest %q; binary: %d, %d", tc.name, in, v, bad, rest, wantV, nV)
+			}
+			wantStr, strOK := "", nU > 0 && wantU <= uint64(len(in)-nU)
+			if strOK {
+				wantStr = in[nU : nU+int(wantU)]
+			}
+			if v, bad, _ := tc.str(); bad == strOK || v != wantStr {
+				t.Errorf("%s str(%q) = %q, bad %v; want %q, ok %v", tc.name, in, v, bad, wantStr, strOK)
+			}
 		}
 	}
 }
