@@ -43,13 +43,12 @@ func (*wechatPlugin) Init(conv *converter.Converter) error {
 	// every CommonMark reader; both are escaped, since pulldown-cmark finds
 	// the attribute block before it reads escapes, and only a backslash
 	// inside the braces stops it.
-	conv.Register.EscapedChar('{', '}')
-	conv.Register.UnEscaper(escapeBrace, converter.PriorityStandard)
-	// "$$" in text stays text: kramdown, and the math options of Hugo and
-	// Hexo themes, take the words between two of them for a formula and
-	// drop the dollars.
-	conv.Register.EscapedChar('$')
-	conv.Register.UnEscaper(escapeDoubleDollar, converter.PriorityStandard)
+	// "$$" in text stays text too: kramdown, and the math options of Hugo
+	// and Hexo themes, take the words between two of them for a formula
+	// and drop the dollars. One handler for both: the library copies and
+	// sorts its handler list at every character it marked.
+	conv.Register.EscapedChar('{', '}', '$')
+	conv.Register.UnEscaper(escapeBracesAndDollars, converter.PriorityStandard)
 
 	// One renderer dispatching on the tag, not one per tag: html-to-markdown
 	// copies and sorts its handler list for every node it renders, so each
@@ -82,20 +81,16 @@ func renderWeChatElement(ctx converter.Context, w converter.Writer, n *html.Node
 	return converter.RenderTryNext
 }
 
-// escapeBrace has every brace the library marked in text written "\{"
-// or "\}" (see the EscapedChar registration above).
-func escapeBrace(chars []byte, index int) int {
-	if chars[index] == '{' || chars[index] == '}' {
+// escapeBracesAndDollars has every brace the library marked in text
+// written "\{" or "\}", and a dollar "\$" when a dollar stands beside it:
+// one alone ("$100") is plain text to every reader and keeps its plain
+// form (see the EscapedChar registration above).
+func escapeBracesAndDollars(chars []byte, index int) int {
+	switch chars[index] {
+	case '{', '}':
 		return 1
-	}
-	return -1
-}
-
-// escapeDoubleDollar has a dollar the library marked in text written "\$"
-// when a dollar stands beside it: one alone ("$100") is plain text to
-// every reader and keeps its plain form.
-func escapeDoubleDollar(chars []byte, index int) int {
-	if chars[index] != '$' {
+	case '$':
+	default:
 		return -1
 	}
 	placeholder := marker.BytesMarkerEscaping[0]
