@@ -26,6 +26,16 @@ import (
 // memoryFloor is the least limit governMemory sets.
 const memoryFloor = 64 << 20
 
+// buildGCPercent is the GOGC of a governed build, unless the user set one:
+// the soft limit, not the heap's growth, then decides when to collect, so a
+// small build spends the memory floor it is allowed anyway instead of
+// collecting each time its small heap doubles. A build's peak is then
+// about the same at any size up to where what it holds passes the floor
+// (BenchmarkBuildPeakRSS: 71–73 MB at 2,000 articles, 76–79 MB at 10,000,
+// against 39 and 76 MB with Go's default pacing), and the 2,000-article
+// site build takes 8% less CPU.
+const buildGCPercent = 400
+
 // The limit is the process's: builds that run at once (tests run several
 // in one process) share one governor, which the first starts and the last
 // stops.
@@ -33,6 +43,7 @@ var governor struct {
 	sync.Mutex
 	users   int
 	prev    int64
+	prevGC  int // -2: the user's GOGC, left alone
 	done    chan struct{}
 	stopped chan struct{}
 }
@@ -48,6 +59,10 @@ func governMemory() (stop func()) {
 	governor.users++
 	if governor.users == 1 {
 		governor.prev = debug.SetMemoryLimit(-1)
+		governor.prevGC = -2
+		if os.Getenv("GOGC") == "" {
+			governor.prevGC = debug.SetGCPercent(buildGCPercent)
+		}
 		adjustMemoryLimit()
 		governor.done, governor.stopped = make(chan struct{}), make(chan struct{})
 		go func(done, stopped chan struct{}) {
@@ -74,6 +89,9 @@ func governMemory() (stop func()) {
 				close(governor.done)
 				<-governor.stopped
 				debug.SetMemoryLimit(governor.prev)
+				if governor.prevGC != -2 {
+					debug.SetGCPercent(governor.prevGC)
+				}
 			}
 		})
 	}
