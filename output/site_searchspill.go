@@ -141,7 +141,13 @@ func (s *searchSpill) textOf(i int) (string, error) {
 // addTerms records the distinct terms of document doc, by bucket, and
 // returns how many there are. Callers index different documents at once.
 func (s *searchSpill) addTerms(doc int, title, author, text string) int {
-	seen := map[string]bool{}
+	// The set of an article's terms is reused from one article to the
+	// next: grown afresh, its growing was half the cost of indexing.
+	seen := termSets.Get().(map[string]bool)
+	defer func() {
+		clear(seen)
+		termSets.Put(seen)
+	}()
 	var byBucket [searchSpillBuckets][]string
 	index := func(term string) {
 		if seen[term] {
@@ -169,6 +175,10 @@ func (s *searchSpill) addTerms(doc int, title, author, text string) int {
 	}
 	return len(seen)
 }
+
+// termSets holds the emptied term sets of addTerms, which workers call at
+// once.
+var termSets = sync.Pool{New: func() any { return map[string]bool{} }}
 
 // readBucket calls fn for every posting in bucket b, in no particular
 // order.
